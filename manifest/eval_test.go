@@ -1,0 +1,99 @@
+package manifest
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestARuntimeErrorLeavesTheOtherFieldsIntact(t *testing.T) {
+	p := write(t, "w.yaml", `sources:
+  jobs: "*.json"
+endpoints:
+  /a:
+    total: len(jobs)
+    first: jobs[0].data.name
+    names: map(jobs, .name)
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"jobs": []*Record{}}))
+	if fields["total"] != 0 || fields["first"] != nil || len(fields["names"].([]any)) != 0 {
+		t.Errorf("fields = %#v", fields)
+	}
+	if len(errs) != 1 || !strings.Contains(errs["first"], "out of range") {
+		t.Errorf("errs = %#v", errs)
+	}
+}
+
+func TestResultsArePlainData(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	rec := &Record{Path: "a/b.json", Name: "b.json", Stem: "b", Ext: ".json", Dir: "a", Size: 3, Mtime: now, Exists: true, Data: map[string]any{"n": 1}}
+	got := Plain([]*Record{rec})
+	b, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"data":{"n":1},"dir":"a","error":"","exists":true,"ext":".json","mtime":"2026-11-25T12:00:00Z","name":"b.json","path":"a/b.json","size":3,"stem":"b"}]`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	if Plain(math.NaN()) != nil || Plain(math.Inf(1)) != nil {
+		t.Error("non-finite floats must become nil (JSON has no NaN)")
+	}
+	if Plain(90*time.Second) != "1m30s" {
+		t.Errorf("durations read as Go durations, got %v", Plain(90*time.Second))
+	}
+	if m, ok := Plain(map[any][]any{"x": {int64(1)}}).(map[string]any); !ok || m["x"].([]any)[0] != 1 {
+		t.Errorf("groupBy-like maps become map[string]any, got %#v", Plain(map[any][]any{"x": {int64(1)}}))
+	}
+}
+
+func TestHelpers(t *testing.T) {
+	p := write(t, "w.yaml", `endpoints:
+  /a:
+    b: basename("x/y/z.json")
+    d: dirname("x/y/z.json")
+    a: ago(now() - duration("90s"))
+    t: title
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(nil))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if fields["b"] != "z.json" || fields["d"] != "x/y" || fields["a"] != "1 min ago" || fields["t"] != "w" {
+		t.Errorf("fields = %#v", fields)
+	}
+}
+
+func TestAgo(t *testing.T) {
+	now := time.Now()
+	for d, want := range map[time.Duration]string{
+		0: "just now", 42 * time.Second: "42s ago", 5 * time.Minute: "5 min ago",
+		3 * time.Hour: "3 h ago", 72 * time.Hour: "3 days ago", -5 * time.Minute: "in 5 min",
+	} {
+		if got := Ago(now.Add(-d), now); got != want {
+			t.Errorf("Ago(-%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestMemoryBudgetStopsRunawayExpressions(t *testing.T) {
+	p := write(t, "w.yaml", "endpoints:\n  /a:\n    x: 'map(1..100000000, # * 2)'\n")
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs := m.Endpoints[0].Eval(m.Env(nil))
+	if !strings.Contains(errs["x"], "memory budget") {
+		t.Errorf("errs = %v", errs)
+	}
+}

@@ -1,0 +1,352 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/builtin"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits that keep one expression from taking a server down.
+const (
+	MaxExprLen   = 16 << 10 // characters of one expression
+	MaxExprNodes = 5000     // AST nodes of one expression
+	// MemoryBudget bounds what one evaluation may allocate, in expr's units
+	// (roughly one per element produced); enough for map/filter over 100,000
+	// records, not for runaway ranges.
+	MemoryBudget = 20_000_000
+)
+
+func isBuiltin(name string) bool {
+	_, ok := builtin.Index[name]
+	return ok || name == "now" || name == "date" || name == "duration"
+}
+
+// compileEnv is the type environment expressions are checked against: each
+// source as a list of records or one record, and the title.
+func compileEnv(m *Manifest) map[string]any {
+	env := map[string]any{"title": ""}
+	for _, s := range m.Sources {
+		if s.IsFile() {
+			env[s.Name] = &Record{}
+		} else {
+			env[s.Name] = []*Record{}
+		}
+	}
+	return env
+}
+
+var helpers = []expr.Option{
+	expr.Function("ago", func(args ...any) (any, error) {
+		t, ok := asTime(args[0])
+		if !ok {
+			return nil, fmt.Errorf("ago needs a time, got %T", args[0])
+		}
+		return Ago(t, time.Now()), nil
+	}, new(func(time.Time) string), new(func(string) string), new(func(any) string)),
+	expr.Function("basename", func(args ...any) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("basename needs a string, got %T", args[0])
+		}
+		return path.Base(s), nil
+	}, new(func(string) string)),
+	expr.Function("dirname", func(args ...any) (any, error) {
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, fmt.Errorf("dirname needs a string, got %T", args[0])
+		}
+		return path.Dir(s), nil
+	}, new(func(string) string)),
+}
+
+func asTime(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case string:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
+			if p, err := time.Parse(layout, t); err == nil {
+				return p, true
+			}
+		}
+	case int:
+		return time.Unix(int64(t), 0), true
+	case int64:
+		return time.Unix(t, 0), true
+	case float64:
+		return time.Unix(0, int64(t*1e9)), true
+	}
+	return time.Time{}, false
+}
+
+// Ago says how long before now t was, the way people say it: "just now",
+// "42s ago", "5 min ago", "3 h ago", "2 days ago"; times ahead of now read
+// "in 5 min".
+func Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Second:
+		return "just now"
+	case d < time.Minute:
+		s = fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		s = fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		s = fmt.Sprintf("%d h", int(d/time.Hour))
+	default:
+		s = fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// compile compiles and type-checks f against env and records which sources
+// it reads and whether it calls now().
+func (f *Field) compile(env map[string]any, m *Manifest) error {
+	if len(f.Expr) > MaxExprLen {
+		return fmt.Errorf("expression is %d characters, over the limit of %d", len(f.Expr), MaxExprLen)
+	}
+	if strings.TrimSpace(f.Expr) == "" {
+		return errors.New("expression is empty")
+	}
+	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
+	prog, err := expr.Compile(f.Expr, opts...)
+	if err != nil {
+		return err
+	}
+	f.Program = prog
+	uses := map[string]bool{}
+	ast.Walk(ptr(prog.Node()), &usage{env: env, uses: uses, now: &f.UsesNow})
+	for s := range uses {
+		f.Sources = append(f.Sources, s)
+	}
+	sort.Strings(f.Sources)
+	return nil
+}
+
+func ptr(n ast.Node) *ast.Node { return &n }
+
+type usage struct {
+	env  map[string]any
+	uses map[string]bool
+	now  *bool
+}
+
+func (u *usage) Visit(n *ast.Node) {
+	switch n := (*n).(type) {
+	case *ast.IdentifierNode:
+		if _, ok := u.env[n.Value]; ok && n.Value != "title" {
+			u.uses[n.Value] = true
+		}
+	case *ast.CallNode:
+		// ago() reads the clock too: its answer changes as time passes.
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && (id.Value == "now" || id.Value == "ago") {
+			*u.now = true
+		}
+	case *ast.BuiltinNode:
+		if n.Name == "now" {
+			*u.now = true
+		}
+	}
+}
+
+// exprError reports a compile error at its position inside the YAML file.
+func (l *loader) exprError(v *yaml.Node, f *Field, err error) {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		line := fe.Line
+		if line < 1 {
+			line = 1
+		}
+		pos := l.filePos(v, line, fe.Column)
+		msg := strings.ReplaceAll(fe.Message, "type *manifest.Record", "a record")
+		msg = strings.ReplaceAll(msg, "type manifest.Record", "a record")
+		l.errs = append(l.errs, Error{File: l.file, Pos: pos, Msg: fmt.Sprintf("field %s: %s", f.Name, msg)})
+		return
+	}
+	l.errs = append(l.errs, Error{File: l.file, Pos: f.Pos, Msg: fmt.Sprintf("field %s: %v", f.Name, err)})
+}
+
+// Env is the environment expressions run in: the snapshot of the sources
+// (name -> []*Record or *Record) and the title.
+func (m *Manifest) Env(snapshot map[string]any) map[string]any {
+	env := make(map[string]any, len(snapshot)+1)
+	for k, v := range snapshot {
+		env[k] = v
+	}
+	for _, s := range m.Sources {
+		if _, ok := env[s.Name]; !ok {
+			if s.IsFile() {
+				env[s.Name] = &Record{Path: s.File}
+			} else {
+				env[s.Name] = []*Record{}
+			}
+		}
+	}
+	env["title"] = m.Title
+	return env
+}
+
+// Eval runs the field in env and returns its value as plain data (see Plain).
+func (f *Field) Eval(env map[string]any) (v any, err error) {
+	defer func() {
+		// expr recovers its own panics; this guards our helpers and conversions.
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	machine := vm.VM{MemoryBudget: MemoryBudget}
+	out, err := machine.Run(f.Program, env)
+	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, errors.New(fe.Message)
+		}
+		return nil, err
+	}
+	return Plain(out), nil
+}
+
+// Eval evaluates every field of the endpoint. A field that fails is nil in
+// fields and has its message in errs; the others are unaffected.
+func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[string]string) {
+	fields = make(map[string]any, len(e.Fields))
+	for _, f := range e.Fields {
+		v, err := f.Eval(env)
+		if err != nil {
+			if errs == nil {
+				errs = map[string]string{}
+			}
+			errs[f.Name] = err.Error()
+		}
+		fields[f.Name] = v
+	}
+	return fields, errs
+}
+
+// Plain converts an expression result to plain data that both JSON and the
+// renderer understand: nil, bool, int, float64, string, time.Time, []any and
+// map[string]any. Records become maps with their JSON keys, durations
+// strings, non-finite floats nil.
+func Plain(v any) any {
+	switch x := v.(type) {
+	case nil, bool, int, string, time.Time:
+		return x
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return x
+	case *Record:
+		if x == nil {
+			return nil
+		}
+		return x.plain()
+	case Record:
+		return x.plain()
+	case []*Record:
+		out := make([]any, len(x))
+		for i, r := range x {
+			out[i] = Plain(r)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = Plain(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = Plain(e)
+		}
+		return out
+	case time.Duration:
+		return x.String()
+	case fmt.Stringer:
+		if reflect.ValueOf(x).Kind() != reflect.Struct && reflect.ValueOf(x).Kind() != reflect.Pointer {
+			return x.String()
+		}
+	}
+	return plainReflect(reflect.ValueOf(v))
+}
+
+func plainReflect(rv reflect.Value) any {
+	switch rv.Kind() {
+	case reflect.Invalid:
+		return nil
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return nil
+		}
+		return Plain(rv.Elem().Interface())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return int(rv.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u > math.MaxInt64 {
+			return float64(u)
+		}
+		return int(u)
+	case reflect.Float32, reflect.Float64:
+		return Plain(rv.Float())
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.String:
+		return rv.String()
+	case reflect.Slice, reflect.Array:
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = Plain(rv.Index(i).Interface())
+		}
+		return out
+	case reflect.Map:
+		out := make(map[string]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			out[fmt.Sprint(it.Key().Interface())] = Plain(it.Value().Interface())
+		}
+		return out
+	case reflect.Struct:
+		out := map[string]any{}
+		t := rv.Type()
+		for i := 0; i < t.NumField(); i++ {
+			if sf := t.Field(i); sf.IsExported() {
+				name := sf.Name
+				if tag := strings.Split(sf.Tag.Get("json"), ",")[0]; tag != "" && tag != "-" {
+					name = tag
+				}
+				out[name] = Plain(rv.Field(i).Interface())
+			}
+		}
+		return out
+	}
+	return fmt.Sprint(rv.Interface())
+}
+
+func (r *Record) plain() map[string]any {
+	return map[string]any{
+		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
+		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
+	}
+}
