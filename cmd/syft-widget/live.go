@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"github.com/syft-widget/syft-widget/serve"
+)
+
+// hostList collects repeated --allow-host flags.
+type hostList []string
+
+func (h *hostList) String() string     { return strings.Join(*h, ",") }
+func (h *hostList) Set(v string) error { *h = append(*h, v); return nil }
+
+var runCommand = &command{
+	name: "run", args: "MANIFEST... [--addr 127.0.0.1:PORT] [--open]", summary: "serve widgets in the foreground, reloading manifests as they change",
+	flags: func(fs *flag.FlagSet) func([]string) error {
+		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		open := fs.Bool("open", false, "open each widget in the browser")
+		var hosts hostList
+		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
+		verbose := fs.Bool("v", false, "log debug messages")
+		return func(args []string) error {
+			if len(args) == 0 {
+				return usagef("needs at least one manifest")
+			}
+			return foreground(*addr, hosts, *verbose, "", func(srv *serve.Server) (closer, error) {
+				mw, err := serve.WatchFiles(srv, args)
+				if err != nil {
+					fmt.Fprintln(stderr, err)
+				}
+				if mw == nil {
+					return nil, errSilent
+				}
+				return mw, nil
+			}, *open)
+		}
+	},
+}
+
+var serveCommand = &command{
+	name: "serve", args: "DIR [--addr 127.0.0.1:PORT]", summary: "serve every manifest in DIR, following the folder as files come and go",
+	flags: func(fs *flag.FlagSet) func([]string) error {
+		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		var hosts hostList
+		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
+		outside := fs.Bool("allow-outside", false, "let manifests read data outside DIR")
+		verbose := fs.Bool("v", false, "log debug messages")
+		return func(args []string) error {
+			if len(args) != 1 {
+				return usagef("needs exactly one folder")
+			}
+			confine := args[0]
+			if *outside {
+				confine = ""
+			}
+			return foreground(*addr, hosts, *verbose, confine, func(srv *serve.Server) (closer, error) {
+				return serve.WatchFolder(srv, args[0])
+			}, false)
+		}
+	},
+}
+
+type closer interface{ Close() error }
+
+// foreground serves until SIGINT or SIGTERM.
+func foreground(addr string, hosts []string, verbose bool, confine string, start func(*serve.Server) (closer, error), open bool) error {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	ln, err := serve.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	srv := serve.NewServer(serve.Config{Name: "foreground", AllowHosts: hosts, Log: log, ConfineTo: confine})
+	watcher, err := start(srv)
+	if err != nil {
+		ln.Close()
+		srv.Close()
+		return err
+	}
+	defer watcher.Close()
+	base := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(stdout, "index: %s?token=%s\n", base, srv.Token())
+	for _, w := range srv.Widgets() {
+		if w.Name != "" {
+			url := serve.URL(base, w.Name, srv.Token())
+			fmt.Fprintf(stdout, "%s: %s\n", w.Name, url)
+			if open {
+				openBrowser(url)
+			}
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return srv.Serve(ctx, ln)
+}
+
+func openBrowser(url string) {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", url)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", url)
+	default:
+		cmd = exec.Command("xdg-open", url)
+	}
+	if err := cmd.Start(); err == nil {
+		go cmd.Wait()
+	}
+}

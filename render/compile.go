@@ -1,0 +1,417 @@
+package render
+
+import (
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	nethtml "golang.org/x/net/html"
+)
+
+// placeholderRE matches a brace group that may be a placeholder: {name},
+// {a.b.0.c} or {.}. Whether it is one depends on the known fields.
+var placeholderRE = regexp.MustCompile(`\{(\.|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\}`)
+
+// The html/template delimiters of generated template source. "<{" cannot
+// occur in the literal parts, where every "<" starts a tag name or is escaped.
+const (
+	leftDelim  = "<{"
+	rightDelim = "}>"
+)
+
+// Template is a compiled, cleaned widget template. It is safe for
+// concurrent use.
+type Template struct {
+	tmpl  *template.Template
+	ph    []placeholder
+	stale []string // field names that data-field elements name, by index
+}
+
+// placeholder is one {path} in the template.
+type placeholder struct {
+	raw    string   // as written, "{a.b}"
+	path   []string // nil for {.}
+	format string   // data-format of the element holding it (text positions)
+	field  bool     // its first name is a field of the widget
+}
+
+// scope is what the generated template executes against: the field
+// values, or one item of a data-each list within its parent scope.
+type scope struct {
+	vals   map[string]any
+	stale  map[string]string
+	now    time.Time
+	item   any
+	parent *scope
+}
+
+// Compile cleans src with an allow-list and compiles its {field}
+// placeholders into html/template actions, so every value is escaped for
+// where it stands. fields are the known field names; a brace group that is
+// not a known field, nor a dotted path starting with one, nor "title", is
+// left as written (CSS like `a{color:red}` stays). removed says, as
+// sentences, what the cleaner took out.
+func Compile(src string, fields []string) (t *Template, removed []string, err error) {
+	known := map[string]bool{"title": true}
+	for _, f := range fields {
+		known[f] = true
+	}
+	isKnown := func(path string, inEach bool) bool {
+		if inEach {
+			return true // an item's keys are not known in advance
+		}
+		return path != "." && known[strings.SplitN(path, ".", 2)[0]]
+	}
+	root, err := parseBody(src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot parse the template: %w", err)
+	}
+	c := &cleaner{known: isKnown}
+	c.clean(root, false)
+	cleaned, drift, err := sanitize(root, src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot clean the template: %w", err)
+	}
+	if drift {
+		c.report("removed markup the allow-list does not permit")
+	}
+	removed = c.messages()
+
+	t = &Template{}
+	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}}
+	for ch := cleaned.FirstChild; ch != nil; ch = ch.NextSibling {
+		e.node(ch, false)
+	}
+	if e.err != nil {
+		return nil, removed, e.err
+	}
+	tmpl, err := template.New("body").Delims(leftDelim, rightDelim).Funcs(t.funcs()).Parse(e.b.String())
+	if err != nil {
+		return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
+	}
+	t.tmpl = tmpl
+	// html/template escapes on the first execution; do it now so that an
+	// error shows at load, not at the first render.
+	if err := tmpl.Execute(io.Discard, &scope{now: time.Now()}); err != nil {
+		return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
+	}
+	return t, removed, nil
+}
+
+// Body renders the template. values maps field names to values ("title"
+// included by the caller). stale holds fields whose evaluation failed this
+// time, with the message; their value in values is the last good one.
+// Every element whose data-field names a stale field gets the class
+// "sw-stale" and the message as its title.
+func (t *Template) Body(values map[string]any, stale map[string]string) (string, error) {
+	var b strings.Builder
+	if err := t.tmpl.Execute(&b, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
+		return "", fmt.Errorf("cannot render the template: %w", err)
+	}
+	return b.String(), nil
+}
+
+func (t *Template) funcs() template.FuncMap {
+	return template.FuncMap{
+		"swT": func(s *scope, i int) any {
+			p := &t.ph[i]
+			v, ok := s.lookup(p)
+			if !ok {
+				return p.raw
+			}
+			return textValue(v, p.format, s.now)
+		},
+		"swA": func(s *scope, i int) string {
+			p := &t.ph[i]
+			v, ok := s.lookup(p)
+			if !ok {
+				return p.raw
+			}
+			return attrText(v)
+		},
+		"swSrc": func(s *scope, i int) any {
+			p := &t.ph[i]
+			v, ok := s.lookup(p)
+			if !ok {
+				return p.raw
+			}
+			return srcValue(v)
+		},
+		"swEach": func(s *scope, i int) []*scope {
+			v, _ := s.lookup(&t.ph[i])
+			return s.items(v)
+		},
+		"swStale": func(s *scope, i int) bool {
+			_, ok := s.stale[t.stale[i]]
+			return ok
+		},
+		"swStaleMsg": func(s *scope, i int) string {
+			return s.stale[t.stale[i]]
+		},
+	}
+}
+
+// lookup resolves a placeholder: in the item first (inside data-each),
+// then in the enclosing scopes. A known field without a value, or a key
+// missing from an item that is an object, reads as empty; a path that
+// resolves nowhere reports !ok, and the placeholder stays as written.
+func (s *scope) lookup(p *placeholder) (any, bool) {
+	if s.parent == nil {
+		if p.path == nil {
+			return nil, false
+		}
+		v, ok := s.vals[p.path[0]]
+		if !ok {
+			return nil, p.field
+		}
+		return walk(v, p.path[1:])
+	}
+	if p.path == nil {
+		return s.item, true
+	}
+	m, isMap := norm(s.item).(map[string]any)
+	if isMap {
+		if v, ok := m[p.path[0]]; ok {
+			return walk(v, p.path[1:])
+		}
+	}
+	if v, ok := s.parent.lookup(p); ok {
+		return v, true
+	}
+	return nil, isMap
+}
+
+// walk follows keys into maps and indexes into lists.
+func walk(v any, path []string) (any, bool) {
+	for _, k := range path {
+		switch x := norm(v).(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, true
+			}
+			v = x[i]
+		default:
+			return nil, true
+		}
+	}
+	return v, true
+}
+
+// items is what data-each repeats over: a list's items; an object's
+// entries as {key, value} sorted by key; nothing for null; else the value.
+func (s *scope) items(v any) []*scope {
+	var list []any
+	switch x := norm(v).(type) {
+	case nil:
+		return nil
+	case []any:
+		list = x
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			list = append(list, map[string]any{"key": k, "value": x[k]})
+		}
+	default:
+		list = []any{x}
+	}
+	out := make([]*scope, len(list))
+	block := make([]scope, len(list))
+	for i, it := range list {
+		block[i] = scope{now: s.now, item: it, parent: s}
+		out[i] = &block[i]
+	}
+	return out
+}
+
+// emitter writes html/template source for a cleaned tree.
+type emitter struct {
+	t        *Template
+	known    func(path string, inEach bool) bool
+	b        strings.Builder
+	staleIdx map[string]int
+	err      error
+}
+
+func (e *emitter) fail(format string, args ...any) {
+	if e.err == nil {
+		e.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (e *emitter) add(raw, path, format string) int {
+	p := placeholder{raw: raw, format: format, field: e.known(path, false)}
+	if path != "." {
+		p.path = strings.Split(path, ".")
+	}
+	e.t.ph = append(e.t.ph, p)
+	return len(e.t.ph) - 1
+}
+
+func (e *emitter) action(fn string, i int) {
+	fmt.Fprintf(&e.b, "%s%s . %d%s", leftDelim, fn, i, rightDelim)
+}
+
+// pieces writes s with its placeholders as actions of fn; literal text is
+// escaped for HTML.
+func (e *emitter) pieces(s, fn, format string, inEach bool) {
+	last := 0
+	for _, l := range placeholderRE.FindAllStringSubmatchIndex(s, -1) {
+		path := s[l[2]:l[3]]
+		if !e.known(path, inEach) {
+			continue
+		}
+		e.b.WriteString(html.EscapeString(s[last:l[0]]))
+		e.action(fn, e.add(s[l[0]:l[1]], path, format))
+		last = l[1]
+	}
+	e.b.WriteString(html.EscapeString(s[last:]))
+}
+
+func (e *emitter) node(n *nethtml.Node, inEach bool) {
+	switch n.Type {
+	case nethtml.TextNode:
+		format := ""
+		if n.Parent != nil {
+			format, _ = attr(n.Parent, "data-format")
+		}
+		e.pieces(n.Data, "swT", format, inEach)
+	case nethtml.ElementNode:
+		if n.Data == "template" {
+			e.each(n, inEach)
+			return
+		}
+		e.element(n, inEach)
+	}
+}
+
+// each writes a <template data-each> as a range over its list; the
+// <template> element itself is not in the output.
+func (e *emitter) each(n *nethtml.Node, inEach bool) {
+	spec, ok := attr(n, "data-each")
+	if !ok {
+		return // a plain <template> is inert: nothing to show
+	}
+	path := strings.TrimSpace(spec)
+	if path == "" && n.Parent != nil {
+		if f, ok := attr(n.Parent, "data-field"); ok {
+			path = strings.TrimSpace(f)
+		} else {
+			path = e.onlyPlaceholder(n.Parent, inEach)
+		}
+	}
+	switch {
+	case path == "":
+		e.fail("a <template data-each> needs a list: give its parent element a data-field, or write data-each=\"field\"")
+		return
+	case placeholderRE.FindString("{"+path+"}") != "{"+path+"}":
+		e.fail("data-each names %q, which is not a field name or a dotted path", path)
+		return
+	case !e.known(path, inEach):
+		e.fail("data-each names %q, which is not a field of this widget", path)
+		return
+	}
+	i := e.add("{"+path+"}", path, "")
+	fmt.Fprintf(&e.b, "%srange swEach . %d%s", leftDelim, i, rightDelim)
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		e.node(ch, true)
+	}
+	e.b.WriteString(leftDelim + "end" + rightDelim)
+}
+
+// onlyPlaceholder is the one distinct placeholder among an element's
+// attributes and its own text, if there is exactly one.
+func (e *emitter) onlyPlaceholder(n *nethtml.Node, inEach bool) string {
+	var found []string
+	note := func(s string) {
+		for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+			if e.known(m[1], inEach) && !slices.Contains(found, m[1]) {
+				found = append(found, m[1])
+			}
+		}
+	}
+	for _, a := range n.Attr {
+		note(a.Val)
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == nethtml.TextNode {
+			note(ch.Data)
+		}
+	}
+	if len(found) == 1 {
+		return found[0]
+	}
+	return ""
+}
+
+func (e *emitter) element(n *nethtml.Node, inEach bool) {
+	name := n.Data
+	format, hasFormat := attr(n, "data-format")
+	if hasFormat && !formats[format] {
+		e.fail("unknown data-format %q on <%s>: use json, bytes, ago, percent, sparkline or bar", format, name)
+	}
+	staleI := -1
+	if f, ok := attr(n, "data-field"); ok && !inEach {
+		f = strings.SplitN(strings.TrimSpace(f), ".", 2)[0]
+		i, seen := e.staleIdx[f]
+		if !seen {
+			i = len(e.t.stale)
+			e.t.stale = append(e.t.stale, f)
+			e.staleIdx[f] = i
+		}
+		staleI = i
+	}
+	ifStale := fmt.Sprintf("%sif swStale . %d%s", leftDelim, staleI, rightDelim)
+	staleMsg := fmt.Sprintf("%sswStaleMsg . %d%s", leftDelim, staleI, rightDelim)
+	end := leftDelim + "end" + rightDelim
+
+	e.b.WriteString("<" + name)
+	hasClass, hasTitle := false, false
+	for _, a := range n.Attr {
+		e.b.WriteString(" " + a.Key + `="`)
+		switch {
+		case strings.HasPrefix(a.Key, "data-"):
+			// data-* values are the template's own settings, never data.
+			e.b.WriteString(html.EscapeString(a.Val))
+		case a.Key == "src" && name == "img":
+			e.pieces(a.Val, "swSrc", "", inEach)
+		case a.Key == "title" && staleI >= 0:
+			hasTitle = true
+			e.b.WriteString(ifStale + staleMsg + leftDelim + "else" + rightDelim)
+			e.pieces(a.Val, "swA", "", inEach)
+			e.b.WriteString(end)
+		default:
+			e.pieces(a.Val, "swA", "", inEach)
+			if a.Key == "class" && staleI >= 0 {
+				hasClass = true
+				e.b.WriteString(ifStale + " sw-stale" + end)
+			}
+		}
+		e.b.WriteString(`"`)
+	}
+	if staleI >= 0 && !hasClass {
+		e.b.WriteString(ifStale + ` class="sw-stale"` + end)
+	}
+	if staleI >= 0 && !hasTitle {
+		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
+	}
+	e.b.WriteString(">")
+	if isVoid(name) {
+		return
+	}
+	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
+		strings.HasPrefix(n.FirstChild.Data, "\n") {
+		e.b.WriteString("\n") // the parser drops one newline after <pre>
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		e.node(ch, inEach)
+	}
+	e.b.WriteString("</" + name + ">")
+}

@@ -1,0 +1,268 @@
+// syft-widget live page client. Keeps #sw-body equal to the server's latest
+// render: Server-Sent Events (one stream shared by every page of the same
+// server in this browser: Web Locks elect a leader, a BroadcastChannel fans
+// out), polling when a proxy buffers the stream, a quiet status line, and
+// messages to the parent window (ready, height; theme in).
+(() => {
+  'use strict';
+  const body = document.getElementById('sw-body');
+  const statusEl = document.getElementById('sw-status');
+  const cfg = document.body.dataset;
+  const name = cfg.name;
+  const interval = Math.max(50, Number(cfg.interval) || 1000);
+  const token = new URLSearchParams(location.search).get('token');
+  let version = Number(cfg.version) || 0;
+  let boot = null; // boot id of the server whose state is shown
+  let ready = false;
+  let removed = false;
+  let downSince = 0;
+
+  const query = (extra) => {
+    const p = new URLSearchParams(extra);
+    if (token !== null) p.set('token', token);
+    const s = p.toString();
+    return s ? '?' + s : '';
+  };
+  const toParent = (msg) => {
+    if (window.parent !== window) window.parent.postMessage(Object.assign({ type: 'syft-widget', name }, msg), '*');
+  };
+
+  // Morph: position by position, same kind of node -> update in place, so
+  // nodes whose rendering did not change stay (scroll, selection, focus).
+  const sameKind = (a, b) => a.nodeType === b.nodeType && a.nodeName === b.nodeName && a.namespaceURI === b.namespaceURI;
+  const morphNode = (a, b) => {
+    if (a.nodeType !== 1) {
+      if (a.nodeValue !== b.nodeValue) a.nodeValue = b.nodeValue;
+      return;
+    }
+    if (a.isEqualNode(b)) return;
+    for (const at of Array.from(a.attributes)) if (!b.hasAttribute(at.name)) a.removeAttribute(at.name);
+    for (const at of Array.from(b.attributes)) if (a.getAttribute(at.name) !== at.value) a.setAttribute(at.name, at.value);
+    morphChildren(a, b);
+  };
+  const morphChildren = (a, b) => {
+    const cur = Array.from(a.childNodes);
+    const next = Array.from(b.childNodes);
+    next.forEach((n, i) => {
+      const c = cur[i];
+      if (!c) a.appendChild(n);
+      else if (sameKind(c, n)) morphNode(c, n);
+      else a.replaceChild(n, c);
+    });
+    for (let i = next.length; i < cur.length; i++) a.removeChild(cur[i]);
+  };
+
+  // accept applies a payload when it is newer than what is shown, or comes
+  // from another server boot (a restarted server: take its snapshot).
+  const accept = (b, p, polled) => {
+    if (!p || (p.name !== undefined && p.name !== name)) return;
+    const v = Number(p.version);
+    let take;
+    if (b && b !== boot) {
+      take = true;
+      boot = b;
+    } else {
+      take = polled ? v !== version : v > version;
+    }
+    if (take && typeof p.html === 'string') {
+      const t = document.createElement('template');
+      t.innerHTML = p.html;
+      morphChildren(body, t.content);
+      version = v;
+    }
+    if (removed) {
+      removed = false;
+      setStatus('live');
+    }
+    shown();
+  };
+  const shown = () => {
+    if (ready) return;
+    ready = true;
+    toParent({ kind: 'ready', version });
+  };
+
+  // Status line.
+  const hhmmss = (t) => new Date(t).toTimeString().slice(0, 8);
+  const setStatus = (state) => {
+    let text = state;
+    if (removed) state = 'removed';
+    if (state === 'removed') text = 'removed from server';
+    else if (state === 'polling') text = 'live · polling';
+    else if (state === 'down') {
+      if (!downSince) downSince = Date.now();
+      state = Date.now() - downSince < 10000 ? 'reconnecting' : 'offline';
+      text = state === 'reconnecting' ? 'reconnecting…' : 'offline since ' + hhmmss(downSince);
+    }
+    if (state === 'live' || state === 'polling') downSince = 0;
+    statusEl.textContent = text;
+    statusEl.className = 'sw-' + state;
+  };
+
+  // Polling of this page's own data, while a stream delivers nothing.
+  let polling = false, pollTimer = 0, etag = null;
+  const pollOnce = async () => {
+    if (!polling) return;
+    try {
+      const headers = etag ? { 'If-None-Match': etag } : {};
+      const r = await fetch('data' + query({ html: '1' }), { headers, cache: 'no-store' });
+      if (r.status === 200) {
+        etag = r.headers.get('ETag');
+        const p = await r.json();
+        accept(p.boot || null, Object.assign({ name }, p), true);
+        setStatus('polling');
+      } else if (r.status === 304) {
+        setStatus('polling');
+      } else if (r.status === 404) {
+        removed = true;
+        setStatus('removed');
+      } else {
+        setStatus('down');
+      }
+    } catch (e) {
+      setStatus('down');
+    }
+    if (polling) pollTimer = setTimeout(pollOnce, interval);
+  };
+  const startPolling = () => {
+    if (polling) return;
+    polling = true;
+    pollOnce();
+  };
+  const stopPolling = () => {
+    polling = false;
+    clearTimeout(pollTimer);
+  };
+
+  // A transport state, from our own stream or from the leader's.
+  const onState = (state) => {
+    if (state === 'polling') return startPolling();
+    stopPolling();
+    setStatus(state);
+    if (state === 'live') shown();
+  };
+
+  // stream keeps one EventSource on url open: jittered exponential backoff
+  // after errors; when a connection delivers no event in a few seconds (a
+  // buffering proxy) it reports 'polling' and tries the stream again later.
+  const stream = (url, onPayload, onRemoved, report) => {
+    let attempt = 0;
+    const connect = () => {
+      const es = new EventSource(url);
+      let got = false;
+      const watchdog = setTimeout(() => {
+        if (got) return;
+        es.close();
+        report('polling');
+        setTimeout(connect, 30000);
+      }, 5000);
+      const alive = () => {
+        if (!got) report('live');
+        got = true;
+        attempt = 0;
+        clearTimeout(watchdog);
+      };
+      es.onmessage = (ev) => {
+        alive();
+        let p;
+        try { p = JSON.parse(ev.data); } catch (e) { return; }
+        const id = ev.lastEventId || '';
+        const dash = id.lastIndexOf('-');
+        onPayload(dash > 0 ? id.slice(0, dash) : null, p);
+      };
+      es.addEventListener('removed', (ev) => {
+        alive();
+        try { onRemoved(JSON.parse(ev.data).name); } catch (e) { /* not ours to read */ }
+      });
+      es.onerror = () => {
+        es.close();
+        clearTimeout(watchdog);
+        report('down');
+        const d = Math.min(30000, 500 * 2 ** attempt++);
+        setTimeout(connect, d / 2 + Math.random() * d / 2);
+      };
+    };
+    connect();
+  };
+
+  const removedHere = (n) => {
+    if (n !== name) return;
+    removed = true;
+    setStatus('removed');
+  };
+
+  // Own stream: the fallback when this browser cannot share one.
+  const ownStream = () => stream('events' + query(), (b, p) => accept(b, p, false), removedHere, onState);
+
+  // Shared stream: the holder of the lock listens to ../../events for all
+  // widgets of the server and relays to the others over a BroadcastChannel.
+  const shared = () => {
+    if (!navigator.locks || typeof BroadcastChannel !== 'function') return false;
+    const root = new URL('../../', location.href);
+    let h = 2166136261; // FNV-1a of the token: the lock name does not carry it
+    for (const c of token || '') h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    const key = 'syft-widget ' + root.origin + root.pathname + ' ' + h.toString(16);
+    let ch;
+    try { ch = new BroadcastChannel(key); } catch (e) { return false; }
+    let leader = false, state = null;
+    const last = new Map(); // widget name -> last payload, for late joiners
+    ch.onmessage = (e) => {
+      const m = e.data || {};
+      if (leader) {
+        if (m.k === 'hello') {
+          for (const [b, p] of last.values()) ch.postMessage({ k: 'payload', b, p });
+          if (state) ch.postMessage({ k: 'state', state });
+        }
+        return;
+      }
+      if (m.k === 'payload') accept(m.b, m.p, false);
+      else if (m.k === 'removed') removedHere(m.name);
+      else if (m.k === 'state') onState(m.state);
+    };
+    const lead = () => {
+      leader = true;
+      stream('../../events' + query(), (b, p) => {
+        if (p && p.name !== undefined) last.set(p.name, [b, p]);
+        ch.postMessage({ k: 'payload', b, p });
+        accept(b, p, false);
+      }, (n) => {
+        ch.postMessage({ k: 'removed', name: n });
+        removedHere(n);
+      }, (s) => {
+        state = s;
+        ch.postMessage({ k: 'state', state: s });
+        onState(s);
+      });
+      return new Promise(() => {}); // hold the lock while this page lives
+    };
+    try {
+      navigator.locks.request(key, lead).catch(() => { if (!leader) ownStream(); });
+    } catch (e) {
+      return false;
+    }
+    ch.postMessage({ k: 'hello' });
+    return true;
+  };
+
+  // Parent window: height for height:auto, theme hints in.
+  const root = document.documentElement;
+  let lastH = -1;
+  const height = () => {
+    const h = Math.ceil(root.getBoundingClientRect().height);
+    if (h !== lastH) {
+      lastH = h;
+      toParent({ kind: 'height', height: h });
+    }
+  };
+  if (window.ResizeObserver) new ResizeObserver(height).observe(root);
+  height();
+  window.addEventListener('message', (e) => {
+    const d = e.data;
+    if (e.source !== window.parent || !d || d.type !== 'syft-widget-theme') return;
+    if (d.theme === 'dark' || d.theme === 'light') root.dataset.theme = d.theme;
+  });
+
+  let sharedOK = false;
+  try { sharedOK = shared(); } catch (e) { sharedOK = false; }
+  if (!sharedOK) ownStream();
+})();

@@ -1,0 +1,623 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"math"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TimeLayout is how a time value reads in the page: local time, to the second.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// maxDepth bounds how deep composite values are drawn as HTML; deeper parts
+// are shown as compact JSON, so a self-referencing value cannot recurse forever.
+const maxDepth = 16
+
+// norm brings any value to one of the plain shapes the renderer knows: nil,
+// bool, string, int64, uint64, float64, time.Time, []any, map[string]any.
+// Children of lists and maps are normalised when they are visited.
+func norm(v any) any {
+	switch x := v.(type) {
+	case nil, bool, string, int64, uint64, float64, time.Time, []any, map[string]any:
+		return v
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	case []byte:
+		return string(x)
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case error:
+		return x.Error()
+	case fmt.Stringer:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return nil
+		}
+		return x.String()
+	}
+	return normReflect(reflect.ValueOf(v), 0)
+}
+
+func normReflect(rv reflect.Value, depth int) any {
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u <= math.MaxInt64 {
+			return int64(u)
+		}
+		return u
+	case reflect.Float32, reflect.Float64:
+		return rv.Float()
+	case reflect.String:
+		return rv.String()
+	case reflect.Slice, reflect.Array:
+		if rv.Kind() == reflect.Slice && rv.IsNil() {
+			return nil
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = rv.Index(i).Interface()
+		}
+		return out
+	case reflect.Map:
+		if rv.IsNil() {
+			return nil
+		}
+		out := make(map[string]any, rv.Len())
+		it := rv.MapRange()
+		for it.Next() {
+			out[fmt.Sprint(norm(it.Key().Interface()))] = it.Value().Interface()
+		}
+		return out
+	case reflect.Struct:
+		if t, ok := rv.Interface().(time.Time); ok {
+			return t
+		}
+		// A struct reads as its JSON form (field names as its json tags say).
+		if b, err := json.Marshal(rv.Interface()); err == nil {
+			dec := json.NewDecoder(strings.NewReader(string(b)))
+			dec.UseNumber()
+			var out any
+			if dec.Decode(&out) == nil {
+				return out
+			}
+		}
+	}
+	if !rv.IsValid() {
+		return nil
+	}
+	return fmt.Sprint(rv.Interface())
+}
+
+// scalarText is a scalar as people write it. Composite values read as
+// compact JSON here; callers that can draw HTML handle them before.
+func scalarText(v any) string {
+	switch x := norm(v).(type) {
+	case nil:
+		return ""
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float64:
+		return formatFloat(x)
+	case time.Time:
+		if x.IsZero() {
+			return ""
+		}
+		return x.Local().Format(TimeLayout)
+	default:
+		return jsonText(x, false)
+	}
+}
+
+// formatFloat writes 1285 for 1285.0, 0.25 for 0.25 and 0.3 for
+// 0.1+0.2: at most 15 significant digits, no exponent for everyday sizes.
+func formatFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "∞"
+	case math.IsInf(f, -1):
+		return "-∞"
+	case f == 0:
+		return "0"
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
+	if a := math.Abs(r); a >= 1e21 || a < 1e-6 {
+		return strconv.FormatFloat(r, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// attrText is a value in an attribute: scalars as text, composites as JSON.
+func attrText(v any) string {
+	v = norm(v)
+	switch v.(type) {
+	case []any, map[string]any:
+		return jsonText(v, false)
+	}
+	return scalarText(v)
+}
+
+// jsonText encodes a value as JSON with sorted keys; NaN and infinities,
+// which JSON cannot hold, become null.
+func jsonText(v any, indent bool) string {
+	var b strings.Builder
+	writeJSON(&b, v, indent, 0)
+	return b.String()
+}
+
+func writeJSON(b *strings.Builder, v any, indent bool, depth int) {
+	nl := func(d int) {
+		if indent {
+			b.WriteByte('\n')
+			b.WriteString(strings.Repeat("  ", d))
+		}
+	}
+	if depth > 2*maxDepth {
+		b.WriteString("null")
+		return
+	}
+	switch x := norm(v).(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case uint64:
+		b.WriteString(strconv.FormatUint(x, 10))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			b.WriteString("null")
+		} else {
+			b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+		}
+	case string:
+		writeJSONString(b, x)
+	case time.Time:
+		writeJSONString(b, x.Format(time.RFC3339Nano))
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			nl(depth + 1)
+			writeJSON(b, e, indent, depth+1)
+		}
+		nl(depth)
+		b.WriteByte(']')
+	case map[string]any:
+		if len(x) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			nl(depth + 1)
+			writeJSONString(b, k)
+			b.WriteByte(':')
+			if indent {
+				b.WriteByte(' ')
+			}
+			writeJSON(b, x[k], indent, depth+1)
+		}
+		nl(depth)
+		b.WriteByte('}')
+	default:
+		writeJSONString(b, fmt.Sprint(x))
+	}
+}
+
+// writeJSONString quotes s for JSON. HTML characters stay as they are:
+// callers escape the JSON for where it goes.
+func writeJSONString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			b.WriteRune(r) // invalid UTF-8 becomes U+FFFD
+		}
+	}
+	b.WriteByte('"')
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// writeValueHTML draws a value for a text position: a list of objects as a
+// table (header: the union of keys, sorted), any other list as <ul>, an
+// object as key/value rows, scalars as escaped text.
+func writeValueHTML(b *strings.Builder, v any, depth int) {
+	v = norm(v)
+	switch x := v.(type) {
+	case []any:
+		if len(x) == 0 {
+			return
+		}
+		if depth >= maxDepth {
+			b.WriteString(html.EscapeString(jsonText(x, false)))
+			return
+		}
+		rows := make([]map[string]any, 0, len(x))
+		for _, e := range x {
+			m, ok := norm(e).(map[string]any)
+			if !ok {
+				rows = nil
+				break
+			}
+			rows = append(rows, m)
+		}
+		if rows == nil {
+			b.WriteString(`<ul class="sw-list">`)
+			for _, e := range x {
+				b.WriteString("<li>")
+				writeValueHTML(b, e, depth+1)
+				b.WriteString("</li>")
+			}
+			b.WriteString("</ul>")
+			return
+		}
+		seen := map[string]bool{}
+		var keys []string
+		for _, r := range rows {
+			for k := range r {
+				if !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+		slices.Sort(keys)
+		b.WriteString(`<table class="sw-table"><thead><tr>`)
+		for _, k := range keys {
+			b.WriteString("<th>")
+			b.WriteString(html.EscapeString(k))
+			b.WriteString("</th>")
+		}
+		b.WriteString("</tr></thead><tbody>")
+		for _, r := range rows {
+			b.WriteString("<tr>")
+			for _, k := range keys {
+				b.WriteString("<td>")
+				writeValueHTML(b, r[k], depth+1)
+				b.WriteString("</td>")
+			}
+			b.WriteString("</tr>")
+		}
+		b.WriteString("</tbody></table>")
+	case map[string]any:
+		if len(x) == 0 {
+			return
+		}
+		if depth >= maxDepth {
+			b.WriteString(html.EscapeString(jsonText(x, false)))
+			return
+		}
+		b.WriteString(`<table class="sw-kv"><tbody>`)
+		for _, k := range sortedKeys(x) {
+			b.WriteString("<tr><th>")
+			b.WriteString(html.EscapeString(k))
+			b.WriteString("</th><td>")
+			writeValueHTML(b, x[k], depth+1)
+			b.WriteString("</td></tr>")
+		}
+		b.WriteString("</tbody></table>")
+	default:
+		b.WriteString(html.EscapeString(scalarText(x)))
+	}
+}
+
+// Formats a data-format attribute may name.
+var formats = map[string]bool{"json": true, "bytes": true, "ago": true, "percent": true, "sparkline": true, "bar": true}
+
+// textValue renders a value for a text position, in the given data-format.
+// The result is a string (html/template escapes it) or template.HTML built
+// here with every piece of data escaped. A value a format cannot read falls
+// back to the default rendering.
+func textValue(v any, format string, now time.Time) any {
+	v = norm(v)
+	switch format {
+	case "json":
+		return template.HTML(`<code class="sw-json" style="white-space:pre">` +
+			html.EscapeString(jsonText(v, true)) + `</code>`)
+	case "bytes":
+		if n, ok := number(v); ok {
+			return humanBytes(n)
+		}
+	case "percent":
+		if n, ok := number(v); ok {
+			return formatFloat(math.Round(n*1000)/10) + "%"
+		}
+	case "ago":
+		if t, ok := asTime(v); ok {
+			return template.HTML(`<span class="sw-ago" title="` + html.EscapeString(t.Local().Format(TimeLayout)) +
+				`">` + html.EscapeString(ago(t, now)) + `</span>`)
+		}
+	case "sparkline":
+		if ns, ok := numbers(v); ok {
+			return template.HTML(sparkline(ns))
+		}
+	case "bar":
+		if n, ok := number(v); ok {
+			return template.HTML(barOne(n))
+		}
+		if ns, ok := numbers(v); ok {
+			return template.HTML(bars(ns))
+		}
+	}
+	switch v.(type) {
+	case []any, map[string]any:
+		var b strings.Builder
+		writeValueHTML(&b, v, 0)
+		return template.HTML(b.String())
+	}
+	return scalarText(v)
+}
+
+// number reads a number, or a string holding one.
+func number(v any) (float64, bool) {
+	switch x := norm(v).(type) {
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case float64:
+		return x, !math.IsNaN(x)
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil && !math.IsNaN(f)
+	}
+	return 0, false
+}
+
+// numbers reads a non-empty list of numbers; items that are not numbers
+// are skipped.
+func numbers(v any) ([]float64, bool) {
+	list, ok := norm(v).([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]float64, 0, len(list))
+	for _, e := range list {
+		if n, ok := number(e); ok && !math.IsInf(n, 0) {
+			out = append(out, n)
+		}
+	}
+	return out, len(out) > 0
+}
+
+// asTime reads a time.Time, an RFC 3339 string, or unix seconds (numbers
+// above 1e11, which as seconds would lie beyond the year 5000, are read as
+// milliseconds, as JavaScript writes them).
+func asTime(v any) (time.Time, bool) {
+	switch x := norm(v).(type) {
+	case time.Time:
+		return x, !x.IsZero()
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(x))
+		return t, err == nil
+	}
+	n, ok := number(v)
+	if !ok || math.IsInf(n, 0) {
+		return time.Time{}, false
+	}
+	if math.Abs(n) > 1e11 {
+		n /= 1000
+	}
+	sec, frac := math.Modf(n)
+	return time.Unix(int64(sec), int64(frac*1e9)), true
+}
+
+// ago says how long ago t was: "just now", "42 s ago", "5 min ago",
+// "3 h ago", "2 days ago"; a date past 30 days; "in 5 min" for the future.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < 10*time.Second:
+		return "just now"
+	case d < time.Minute:
+		s = fmt.Sprintf("%d s", int(d/time.Second))
+	case d < time.Hour:
+		s = fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 24*time.Hour:
+		s = fmt.Sprintf("%d h", int(d/time.Hour))
+	case d < 30*24*time.Hour:
+		n := int(d / (24 * time.Hour))
+		s = fmt.Sprintf("%d days", n)
+		if n == 1 {
+			s = "1 day"
+		}
+	default:
+		return t.Local().Format("2006-01-02")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// humanBytes writes a size in binary units: 512 B, 1.5 KiB, 1 MiB.
+func humanBytes(n float64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	if n < 1024 {
+		return sign + formatFloat(math.Round(n)) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := -1
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return sign + formatFloat(math.Round(n*10)/10) + " " + units[i]
+}
+
+// svgNum writes a coordinate with at most two decimals.
+func svgNum(f float64) string {
+	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+}
+
+func numList(ns []float64) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = formatFloat(n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// maxPoints bounds the points of a sparkline; longer lists are sampled.
+const maxPoints = 1000
+
+func sample(ns []float64) []float64 {
+	if len(ns) <= maxPoints {
+		return ns
+	}
+	out := make([]float64, maxPoints)
+	for i := range out {
+		out[i] = ns[i*(len(ns)-1)/(maxPoints-1)]
+	}
+	return out
+}
+
+// sparkline draws a list of numbers as a 100x20 polyline, lowest value at
+// the bottom; the numbers themselves are in its <title>.
+func sparkline(all []float64) string {
+	ns := sample(all)
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	var pts strings.Builder
+	for i, n := range ns {
+		x := 50.0
+		if len(ns) > 1 {
+			x = float64(i) * 100 / float64(len(ns)-1)
+		}
+		y := 10.0
+		if hi > lo {
+			y = 19 - (n-lo)/(hi-lo)*18
+		}
+		if i > 0 {
+			pts.WriteByte(' ')
+		}
+		pts.WriteString(svgNum(x) + "," + svgNum(y))
+	}
+	label := html.EscapeString(numList(all))
+	return `<svg class="sw-sparkline" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+		label + `"><title>` + label + `</title><polyline fill="none" stroke="currentColor" stroke-width="1.5" ` +
+		`stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke" points="` + pts.String() + `"></polyline></svg>`
+}
+
+// barOne draws a fraction 0..1 as a filled horizontal bar (clamped).
+func barOne(n float64) string {
+	f := math.Max(0, math.Min(1, n))
+	label := formatFloat(math.Round(n*1000)/10) + "%"
+	return `<svg class="sw-bar" width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="` +
+		label + `"><title>` + label + `</title><rect width="100" height="10" fill="currentColor" opacity="0.15"></rect>` +
+		`<rect width="` + svgNum(f*100) + `" height="10" fill="currentColor"></rect></svg>`
+}
+
+// bars draws a list of numbers as vertical bars scaled to the largest;
+// negative values draw as empty bars.
+func bars(all []float64) string {
+	ns := sample(all)
+	hi := math.Max(slices.Max(ns), 0)
+	w := 100 / float64(len(ns))
+	var b strings.Builder
+	label := html.EscapeString(numList(all))
+	b.WriteString(`<svg class="sw-bars" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+		label + `"><title>` + label + `</title>`)
+	for i, n := range ns {
+		h := 0.0
+		if hi > 0 {
+			h = math.Max(0, n) / hi * 20
+		}
+		b.WriteString(`<rect x="` + svgNum(float64(i)*w+w*0.1) + `" y="` + svgNum(20-h) + `" width="` + svgNum(w*0.8) +
+			`" height="` + svgNum(h) + `" fill="currentColor"></rect>`)
+	}
+	b.WriteString("</svg>")
+	return b.String()
+}
+
+// safeImageURL is a data: URL of a raster or SVG image (SVG in <img> runs
+// no script), the only image source a widget page loads.
+var safeImageURL = regexp.MustCompile(`^data:image/(gif|jpeg|png|webp|avif|svg\+xml)(;[a-z0-9=.+-]+)*,`)
+
+// srcValue is a value in an <img src>: a data: image passes as a URL,
+// anything else is left to html/template's URL filter (and the page's CSP).
+func srcValue(v any) any {
+	s := attrText(v)
+	if safeImageURL.MatchString(strings.ToLower(s[:min(len(s), 64)])) {
+		return template.URL(s)
+	}
+	return s
+}

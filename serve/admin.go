@@ -1,0 +1,84 @@
+package serve
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// adminRoutes are what `render`, `servers` and `stop` need. They take JSON
+// and answer JSON; like every path but /healthz they need the token.
+func (s *Server) adminRoutes(r *mux.Router) {
+	r.HandleFunc("/load", s.adminLoad).Methods(http.MethodPost)
+	r.HandleFunc("/unload", s.adminUnload).Methods(http.MethodPost)
+	r.HandleFunc("/status", s.adminStatus).Methods(http.MethodGet)
+	r.HandleFunc("/shutdown", s.adminShutdown).Methods(http.MethodPost)
+	r.HandleFunc("/token", s.adminToken).Methods(http.MethodPost)
+}
+
+// Status is what /admin/status answers.
+type Status struct {
+	Server  string        `json:"server"`
+	PID     int           `json:"pid"`
+	Boot    string        `json:"boot"`
+	Version string        `json:"version"`
+	Started time.Time     `json:"started"`
+	Idle    time.Duration `json:"idle_ns"`
+	Streams int64         `json:"streams"`
+	// Expiration is the idle time after which the server exits; 0 means never.
+	Expiration time.Duration `json:"expiration_ns"`
+	Widgets    []WidgetInfo  `json:"widgets"`
+}
+
+func decodeFile(w http.ResponseWriter, r *http.Request) (loadRequest, bool) {
+	var req loadRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.File == "" {
+		http.Error(w, `the body must be {"file": "/path/to/manifest.yaml"}`, http.StatusBadRequest)
+		return req, false
+	}
+	return req, true
+}
+
+func (s *Server) adminLoad(w http.ResponseWriter, r *http.Request) {
+	req, ok := decodeFile(w, r)
+	if !ok {
+		return
+	}
+	if req.AllowHost != "" {
+		s.AllowHost(req.AllowHost)
+	}
+	if err := s.Load(req.File); err != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		writeJSON(w, r, map[string]any{"ok": false, "error": err.Error()})
+		return
+	}
+	writeJSON(w, r, map[string]any{"ok": true})
+}
+
+func (s *Server) adminUnload(w http.ResponseWriter, r *http.Request) {
+	req, ok := decodeFile(w, r)
+	if !ok {
+		return
+	}
+	s.Unload(req.File)
+	writeJSON(w, r, map[string]any{"ok": true})
+}
+
+func (s *Server) adminStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, Status{
+		Server: s.name, PID: os.Getpid(), Boot: s.boot, Version: Version, Started: s.started,
+		Idle: s.Idle(), Streams: s.streams.Load(), Widgets: s.Widgets(), Expiration: s.Expiration(s.defaultExpiration),
+	})
+}
+
+func (s *Server) adminShutdown(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, map[string]any{"ok": true})
+	s.Shutdown()
+}
+
+func (s *Server) adminToken(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, map[string]any{"token": s.RotateToken()})
+}

@@ -1,0 +1,452 @@
+// Package serve hosts widgets over HTTP: the live pages, their JSON, pushed
+// updates (Server-Sent Events) and the admin calls of the command line,
+// behind a token and a Host check. It also keeps the background servers that
+// notebooks use: their records, locks and lifecycle.
+package serve
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/render"
+)
+
+// Version is the version the server reports on /healthz; the command sets it.
+var Version = "dev"
+
+// Config configures a Server. The zero value serves on loopback with a fresh
+// token.
+type Config struct {
+	Name       string   // server name, reported by /healthz
+	Token      string   // access token; "" makes a new one
+	AllowHosts []string // Host names accepted besides loopback ones
+	ConfineTo  string   // when set, a manifest's root must lie inside this folder
+	Log        *slog.Logger
+}
+
+// Server hosts widgets. Widgets are keyed by their manifest file; a file
+// that fails to load keeps its last good widget and shows its errors.
+type Server struct {
+	name   string
+	token  atomic.Pointer[string]
+	boot   string
+	hostMu sync.RWMutex
+	hosts  map[string]bool
+	jail   string // ConfineTo, resolved
+	log    *slog.Logger
+	hub    Hub
+
+	mu                sync.Mutex
+	entries           map[string]*entry // manifest file (absolute) -> entry
+	closed            bool
+	defaultExpiration time.Duration // when no widget is hosted
+	onLoad            func()        // after the set of hosted files changed (the daemon's record)
+
+	streams  atomic.Int64 // open event streams
+	activity atomic.Int64 // unix nanos of the last request or render
+	started  time.Time
+	stopping chan struct{} // closed when streams must end
+	stopOnce sync.Once
+	quit     chan struct{} // closed by Shutdown
+	quitOnce sync.Once
+}
+
+// entry is one manifest file and what it gave.
+type entry struct {
+	file   string
+	widget *Widget // last good; nil if it never loaded
+	err    error   // the current load error, if any
+}
+
+// NewServer returns a server with no widgets.
+func NewServer(cfg Config) *Server {
+	s := &Server{
+		name:     cfg.Name,
+		boot:     randomHex(6),
+		hosts:    map[string]bool{},
+		log:      cfg.Log,
+		entries:  map[string]*entry{},
+		stopping: make(chan struct{}),
+		quit:     make(chan struct{}),
+		started:  time.Now(),
+	}
+	if cfg.Token == "" {
+		cfg.Token = NewToken()
+	}
+	s.token.Store(&cfg.Token)
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ConfineTo != "" {
+		s.jail = realPath(cfg.ConfineTo)
+	}
+	for _, h := range cfg.AllowHosts {
+		s.AllowHost(h)
+	}
+	s.touch()
+	return s
+}
+
+// NewToken returns a new random access token (128 bits).
+func NewToken() string { return randomHex(16) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+// Token is the server's access token.
+func (s *Server) Token() string { return *s.token.Load() }
+
+// RotateToken replaces the token; pages holding the old one lose access.
+func (s *Server) RotateToken() string {
+	t := NewToken()
+	s.token.Store(&t)
+	s.mu.Lock()
+	if s.onLoad != nil {
+		s.onLoad()
+	}
+	s.mu.Unlock()
+	return t
+}
+
+// Boot identifies this run of the server.
+func (s *Server) Boot() string { return s.boot }
+
+func (s *Server) touch() { s.activity.Store(time.Now().UnixNano()) }
+
+// Idle is how long the server has had no request, no open stream and no
+// render.
+func (s *Server) Idle() time.Duration {
+	if s.streams.Load() > 0 {
+		return 0
+	}
+	return time.Since(time.Unix(0, s.activity.Load()))
+}
+
+// Load loads (or reloads) the manifest at path and hosts its widget. When a
+// reload fails, the last good widget stays and shows the errors; the error
+// is returned either way. Two files may not claim one widget name: the file
+// that had it first keeps it.
+func (s *Server) Load(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	s.touch()
+	var w *Widget
+	m, loadErr := manifest.Load(abs)
+	if loadErr == nil && s.jail != "" {
+		loadErr = s.confined(m)
+	}
+	if loadErr == nil {
+		w, loadErr = NewWidget(m, s.log)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		if w != nil {
+			w.Close()
+		}
+		return errors.New("the server is shutting down")
+	}
+	e := s.entries[abs]
+	if e == nil {
+		e = &entry{file: abs}
+		s.entries[abs] = e
+	}
+	if loadErr == nil {
+		if other := s.byNameLocked(w.M.Name); other != nil && other != e {
+			loadErr = fmt.Errorf("%s: widget name %q is already taken by %s", abs, w.M.Name, other.file)
+		}
+	}
+	if loadErr != nil {
+		e.err = loadErr
+		if e.widget != nil {
+			e.widget.SetProblems(manifest.Errors(loadErr))
+		}
+		s.log.Warn("manifest not loaded", "file", abs, "error", loadErr)
+		return loadErr
+	}
+	var prev *State
+	if e.widget != nil {
+		prev = e.widget.State()
+		e.widget.Close()
+	}
+	w.continueFrom(prev)
+	name := w.M.Name
+	if err := w.Start(func(*State) { s.hub.Publish(name) }); err != nil {
+		e.err = err
+		return err
+	}
+	if prev != nil && prev.Name != name {
+		s.hub.Publish(prev.Name) // its pages learn it is gone
+	}
+	e.widget, e.err = w, nil
+	s.hub.Publish(name)
+	s.log.Info("widget loaded", "widget", name, "file", abs)
+	if s.onLoad != nil {
+		s.onLoad()
+	}
+	return nil
+}
+
+// confined refuses a manifest whose root is outside the served folder.
+func (s *Server) confined(m *manifest.Manifest) error {
+	rel, err := filepath.Rel(s.jail, realPath(m.Root))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
+	}
+	return nil
+}
+
+// realPath resolves symlinks as far as the path exists.
+func realPath(p string) string {
+	p, _ = filepath.Abs(p)
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	dir, base := filepath.Split(p)
+	if dir == p || dir == "" {
+		return p
+	}
+	return filepath.Join(realPath(filepath.Clean(dir)), base)
+}
+
+// Unload stops hosting the widget of the manifest at path.
+func (s *Server) Unload(path string) {
+	abs, _ := filepath.Abs(path)
+	s.mu.Lock()
+	e := s.entries[abs]
+	delete(s.entries, abs)
+	if s.onLoad != nil {
+		s.onLoad()
+	}
+	s.mu.Unlock()
+	if e != nil && e.widget != nil {
+		e.widget.Close()
+		s.hub.Publish(e.widget.M.Name)
+		s.log.Info("widget removed", "widget", e.widget.M.Name, "file", abs)
+	}
+}
+
+func (s *Server) byNameLocked(name string) *entry {
+	for _, e := range s.entries {
+		if e.widget != nil && e.widget.M.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// AllowHost adds a Host name the server answers to.
+func (s *Server) AllowHost(h string) {
+	if h = normalizeHost(h); h != "" {
+		s.hostMu.Lock()
+		s.hosts[h] = true
+		s.hostMu.Unlock()
+	}
+}
+
+// Expiration is the longest expiration of the hosted widgets (0: never),
+// or fallback when none is hosted.
+func (s *Server) Expiration(fallback time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	exp, any := time.Duration(-1), false
+	for _, e := range s.entries {
+		if e.widget != nil {
+			any = true
+			if d := e.widget.M.Expiration; d == 0 || exp == 0 {
+				exp = 0
+			} else {
+				exp = max(exp, d)
+			}
+		}
+	}
+	if !any {
+		return fallback
+	}
+	return exp
+}
+
+// Widget returns the hosted widget with that name.
+func (s *Server) Widget(name string) *Widget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.byNameLocked(name); e != nil {
+		return e.widget
+	}
+	return nil
+}
+
+// WidgetInfo describes one hosted manifest.
+type WidgetInfo struct {
+	Name   string   `json:"name,omitempty"`
+	Title  string   `json:"title,omitempty"`
+	File   string   `json:"file"`
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Widgets lists the hosted manifests, by name, broken ones last.
+func (s *Server) Widgets() []WidgetInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []WidgetInfo
+	for _, e := range s.entries {
+		info := WidgetInfo{File: e.file}
+		if e.widget != nil {
+			info.Name, info.Title = e.widget.M.Name, e.widget.M.Title
+		}
+		for _, err := range manifest.Errors(e.err) {
+			info.Errors = append(info.Errors, err.Error())
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if (out[i].Name == "") != (out[j].Name == "") {
+			return out[i].Name != ""
+		}
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].File < out[j].File
+	})
+	return out
+}
+
+// Files lists the manifest files the server hosts or tried to.
+func (s *Server) Files() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.filesLocked()
+}
+
+func (s *Server) filesLocked() []string {
+	var out []string
+	for f := range s.entries {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Close stops every widget and ends the event streams.
+func (s *Server) Close() error {
+	s.stopOnce.Do(func() { close(s.stopping) })
+	s.mu.Lock()
+	s.closed = true
+	entries := s.entries
+	s.entries = map[string]*entry{}
+	s.mu.Unlock()
+	for _, e := range entries {
+		if e.widget != nil {
+			e.widget.Close()
+		}
+	}
+	return nil
+}
+
+// Serve answers HTTP on ln until ctx is done, then shuts down gracefully:
+// streams end, requests in flight finish, widgets stop.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	hs.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case <-s.quit:
+	case err = <-errc:
+	}
+	if err == nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = hs.Shutdown(sctx)
+		cancel()
+		<-errc
+	}
+	s.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Shutdown asks Serve to stop, as a cancelled context would.
+func (s *Server) Shutdown() { s.quitOnce.Do(func() { close(s.quit) }) }
+
+// Done is closed once Shutdown was called.
+func (s *Server) Done() <-chan struct{} { return s.quit }
+
+// Listen opens a TCP listener; an empty addr means a free loopback port.
+func Listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	return net.Listen("tcp", addr)
+}
+
+// URL is the address of the widget's live page on a server at base, with the
+// token.
+func URL(base, name, token string) string {
+	return fmt.Sprintf("%sw/%s/?token=%s", ensureSlash(base), name, token)
+}
+
+func ensureSlash(s string) string {
+	if len(s) == 0 || s[len(s)-1] != '/' {
+		return s + "/"
+	}
+	return s
+}
+
+// Check loads a manifest and compiles its template without reading any
+// data. notes says what the template cleaner removed.
+func Check(path string) (m *manifest.Manifest, notes []string, err error) {
+	m, err = manifest.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, removed, err := compileTemplate(m)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range removed {
+		notes = append(notes, fmt.Sprintf("%s:%d:%d: template: %s", path, m.TemplatePos.Line, m.TemplatePos.Col, r))
+	}
+	return m, notes, nil
+}
+
+func compileTemplate(m *manifest.Manifest) (*render.Template, []string, error) {
+	var names []string
+	for _, ep := range m.Endpoints {
+		for _, f := range ep.Fields {
+			names = append(names, f.Name)
+		}
+	}
+	t, removed, err := render.Compile(m.Template, names)
+	if err != nil {
+		return nil, nil, manifest.ErrorList{{File: m.File, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
+	}
+	return t, removed, nil
+}

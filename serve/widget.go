@@ -1,0 +1,360 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/render"
+	"github.com/syft-widget/syft-widget/sources"
+)
+
+// Widget is one loaded manifest: its sources, the current values of its
+// fields and their rendering. A Widget is evaluated once when loaded; Start
+// keeps it current as files change and time passes.
+type Widget struct {
+	M       *manifest.Manifest
+	T       *render.Template
+	Removed []string // what the template cleaner took out
+
+	cache *sources.Cache
+	log   *slog.Logger
+
+	evalMu   sync.Mutex // one evaluation at a time
+	mu       sync.Mutex
+	state    *State   // immutable once published
+	problems []string // errors of a failed reload, shown above the body
+
+	dirty   chan []string // sources changed; drained by the update loop
+	cancel  context.CancelFunc
+	done    chan struct{}
+	watcher *sources.Watcher
+	onState func(*State)
+}
+
+// State is one published version of a widget: what every endpoint and the
+// page show. It is never modified once published.
+type State struct {
+	Name    string
+	Version uint64
+	Fields  map[string]any    // every field; a failing field is nil
+	Errors  map[string]string // field -> message of its last evaluation
+	Good    map[string]any    // every field's last good value, for the page
+	HTML    string            // the rendered body
+	At      time.Time
+
+	endpoints map[string]map[string]any // path -> fields of that endpoint
+	values    []byte                    // JSON of fields and errors, to tell versions apart
+	data      []byte                    // JSON of /data
+	payload   []byte                    // JSON pushed to pages (name, version, html, _errors)
+}
+
+// Data returns the JSON of /w/{name}/data.
+func (s *State) Data() []byte { return s.data }
+
+// Payload returns the JSON update pushed to live pages.
+func (s *State) Payload() []byte { return s.payload }
+
+// Endpoint returns the JSON of one endpoint, or false if there is none at path.
+func (s *State) Endpoint(path string) ([]byte, bool) {
+	fields, ok := s.endpoints[path]
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]any, len(fields)+1)
+	var errs map[string]string
+	for k, v := range fields {
+		out[k] = v
+		if msg, bad := s.Errors[k]; bad {
+			if errs == nil {
+				errs = map[string]string{}
+			}
+			errs[k] = msg
+		}
+	}
+	if errs != nil {
+		out["_errors"] = errs
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"_error": err.Error()})
+	}
+	return b, true
+}
+
+// LoadWidget loads the manifest at path, reads its sources and evaluates
+// every endpoint once. The error of a broken manifest lists every problem.
+func LoadWidget(path string, log *slog.Logger) (*Widget, error) {
+	m, err := manifest.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewWidget(m, log)
+}
+
+// NewWidget compiles m's template, reads its sources and evaluates it.
+func NewWidget(m *manifest.Manifest, log *slog.Logger) (*Widget, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	t, removed, err := compileTemplate(m)
+	if err != nil {
+		return nil, err
+	}
+	w := &Widget{M: m, T: t, Removed: removed, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	w.cache.Scan()
+	w.state = w.evaluate(nil, m.Endpoints, 1)
+	return w, nil
+}
+
+// State returns the current published state.
+func (w *Widget) State() *State {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.state
+}
+
+// continueFrom makes w's versions follow prev's, so that pages showing prev
+// take w's state as newer (a reloaded manifest).
+func (w *Widget) continueFrom(prev *State) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if prev != nil && w.state.Version <= prev.Version {
+		s := *w.state
+		s.Version = prev.Version + 1
+		s.finish()
+		w.state = &s
+	}
+}
+
+// evaluate computes a new state from prev, re-evaluating only eps (every
+// endpoint when prev is nil).
+func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64) *State {
+	env := w.M.Env(w.cache.Snapshot())
+	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
+	if prev != nil {
+		maps.Copy(s.Good, prev.Good)
+		for p, f := range prev.endpoints {
+			s.endpoints[p] = f
+		}
+		maps.Copy(s.Errors, prev.Errors)
+	}
+	for _, ep := range eps {
+		fields, errs := ep.Eval(env)
+		s.endpoints[ep.Path] = fields
+		for _, f := range ep.Fields {
+			if msg, bad := errs[f.Name]; bad {
+				s.Errors[f.Name] = msg
+				w.log.Debug("field failed", "field", f.Name, "error", msg)
+			} else {
+				delete(s.Errors, f.Name)
+				s.Good[f.Name] = fields[f.Name]
+			}
+		}
+	}
+	for _, f := range s.endpoints {
+		maps.Copy(s.Fields, f)
+	}
+	values := maps.Clone(s.Good)
+	values["title"] = w.M.Title
+	body, err := w.T.Body(values, s.Errors)
+	if err != nil {
+		body = "<p>" + html.EscapeString(err.Error()) + "</p>"
+	}
+	s.HTML = w.banner() + body
+	s.finish()
+	return s
+}
+
+// finish fills the derived JSON of s.
+func (s *State) finish() {
+	errs := s.Errors
+	if len(errs) == 0 {
+		errs = nil
+	}
+	s.values = mustJSON(struct {
+		Fields map[string]any    `json:"fields"`
+		Errors map[string]string `json:"_errors,omitempty"`
+	}{s.Fields, errs})
+	s.data = mustJSON(struct {
+		Version uint64            `json:"version"`
+		Fields  map[string]any    `json:"fields"`
+		Errors  map[string]string `json:"_errors,omitempty"`
+	}{s.Version, s.Fields, errs})
+	s.payload = mustJSON(struct {
+		Name    string            `json:"name"`
+		Version uint64            `json:"version"`
+		HTML    string            `json:"html"`
+		Errors  map[string]string `json:"_errors,omitempty"`
+	}{s.Name, s.Version, s.HTML, errs})
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"_error": err.Error()})
+	}
+	return b
+}
+
+// sameValues reports whether a and b would show the same thing.
+func sameValues(a, b *State) bool {
+	return a.HTML == b.HTML && bytes.Equal(a.values, b.values)
+}
+
+// Start watches the widget's sources and re-evaluates the endpoints they
+// feed, and every update_interval those that call now(). onState is called
+// with each new state, from the widget's own goroutine.
+func (w *Widget) Start(onState func(*State)) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	w.cancel, w.done, w.onState = cancel, make(chan struct{}), onState
+	w.dirty = make(chan []string, 64)
+	watcher, err := sources.Watch(w.cache, w.M.UpdateInterval, func(changed []string) {
+		select {
+		case w.dirty <- changed:
+		case <-ctx.Done():
+		}
+	}, w.log)
+	if err != nil {
+		cancel()
+		return err
+	}
+	w.watcher = watcher
+	go w.loop(ctx)
+	return nil
+}
+
+// loop is the widget's single evaluator: changes that arrive while it
+// evaluates are merged into the next evaluation, so work never piles up.
+func (w *Widget) loop(ctx context.Context) {
+	defer close(w.done)
+	var tick <-chan time.Time
+	var nowEps []*manifest.Endpoint
+	for _, ep := range w.M.Endpoints {
+		if ep.UsesNow {
+			nowEps = append(nowEps, ep)
+		}
+	}
+	if len(nowEps) > 0 {
+		t := time.NewTicker(w.M.UpdateInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var eps []*manifest.Endpoint
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			eps = nowEps
+		case changed := <-w.dirty:
+			set := map[string]bool{}
+			for _, s := range changed {
+				set[s] = true
+			}
+		drain:
+			for {
+				select {
+				case more := <-w.dirty:
+					for _, s := range more {
+						set[s] = true
+					}
+				default:
+					break drain
+				}
+			}
+			eps = w.affected(set)
+		}
+		if len(eps) > 0 {
+			w.update(eps)
+		}
+	}
+}
+
+// affected lists the endpoints that read any of the changed sources.
+func (w *Widget) affected(changed map[string]bool) []*manifest.Endpoint {
+	var out []*manifest.Endpoint
+	for _, ep := range w.M.Endpoints {
+		if slices.ContainsFunc(ep.Sources, func(s string) bool { return changed[s] }) {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// SetProblems shows errors above the widget's body (a reload that failed and
+// left this, the last good version, in place); nil clears them.
+func (w *Widget) SetProblems(errs []error) {
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	w.mu.Lock()
+	w.problems = msgs
+	w.mu.Unlock()
+	w.update(nil)
+}
+
+func (w *Widget) banner() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.problems) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`<div class="sw-problems" role="alert"><p>The manifest has errors; this is its last good version.</p><ul>`)
+	for _, p := range w.problems {
+		b.WriteString("<li>" + html.EscapeString(p) + "</li>")
+	}
+	b.WriteString("</ul></div>")
+	return b.String()
+}
+
+// update re-evaluates eps and publishes a new version if anything changed.
+func (w *Widget) update(eps []*manifest.Endpoint) {
+	w.evalMu.Lock()
+	defer w.evalMu.Unlock()
+	prev := w.State()
+	next := w.evaluate(prev, eps, prev.Version+1)
+	if sameValues(prev, next) {
+		return
+	}
+	w.mu.Lock()
+	w.state = next
+	w.mu.Unlock()
+	if w.onState != nil {
+		w.onState(next)
+	}
+}
+
+// Close stops watching and waits for the widget's goroutines.
+func (w *Widget) Close() error {
+	if w.cancel == nil {
+		return nil
+	}
+	w.cancel()
+	err := w.watcher.Close()
+	<-w.done
+	return err
+}
+
+// Checkpoint writes the embeddable fragment of the current state. liveURL
+// is the live page's address, or "" for a fragment that stays a checkpoint.
+func (w *Widget) Checkpoint(out io.Writer, liveURL string) error {
+	s := w.State()
+	return render.Checkpoint(out, render.CheckpointInput{Page: w.Page(), Body: s.HTML, At: s.At, LiveURL: liveURL})
+}
+
+// Page describes the widget's document for the renderer.
+func (w *Widget) Page() render.Page {
+	return render.Page{Name: w.M.Name, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
+}

@@ -1,0 +1,256 @@
+// Package sources turns a manifest's sources into records and keeps them
+// current. A Cache globs the files of each source under the manifest's root,
+// parses them by format and keeps one record per path, so that a change
+// re-reads only the files that changed; a Watcher feeds it the changed paths
+// from filesystem events (or from polling). Reads never leave the root.
+package sources
+
+import (
+	"hash/maphash"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/syft-widget/syft-widget/manifest"
+)
+
+// Cache holds the records of one manifest's sources, one record per path.
+// It is safe for concurrent use; Scan and Refresh run one at a time.
+type Cache struct {
+	root string
+	srcs []*source
+	seed maphash.Seed
+
+	mu      sync.Mutex // serialises Scan and Refresh; guards the sources' records
+	scanned bool
+	pub     atomic.Pointer[[]any] // published value of each source, by index
+	reads   atomic.Int64
+}
+
+// NewCache prepares a cache of the sources under root; nothing is read until
+// Scan. A source whose pattern leaves the root stays empty (a file source
+// gets a record with an error).
+func NewCache(root string, srcs []*manifest.Source) *Cache {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	c := &Cache{root: filepath.Clean(root), seed: maphash.MakeSeed()}
+	vals := make([]any, len(srcs))
+	for i, s := range srcs {
+		src := newSource(s)
+		if src.bad != "" && src.one != nil {
+			src.one.Error = "not read: " + src.bad
+		}
+		c.srcs = append(c.srcs, src)
+		vals[i] = src.value()
+	}
+	c.pub.Store(&vals)
+	return c
+}
+
+// Root returns the absolute folder the sources are relative to.
+func (c *Cache) Root() string { return c.root }
+
+func (s *source) value() any {
+	if s.file != "" {
+		return s.one
+	}
+	return s.recs
+}
+
+// Scan globs every source and (re)reads the files whose size, mtime or inode
+// changed (the first Scan reads them all). It returns the names of the
+// sources whose records changed; the first Scan returns every source.
+func (c *Cache) Scan() []string {
+	return c.update(&op{full: true})
+}
+
+// Refresh re-examines just these paths, absolute or relative to the root
+// with "/": a file is re-read (or dropped when gone), a folder is walked for
+// files that appeared, changed or vanished under it. It returns the names of
+// the sources whose records changed. Which sources a path belongs to is
+// decided by matching it against each source's pattern, not by scanning the
+// records.
+func (c *Cache) Refresh(paths []string) []string {
+	o := &op{}
+	for _, p := range paths {
+		if rel, ok := c.rel(p); ok {
+			o.forced = append(o.forced, rel)
+		}
+	}
+	return c.update(o)
+}
+
+// Snapshot returns the value of every source by name: []*manifest.Record
+// sorted by Path for a glob source, *manifest.Record for a file source
+// (Exists false when the file is missing). Records and slices are never
+// modified once returned, so a snapshot may be held while the cache moves on.
+func (c *Cache) Snapshot() map[string]any {
+	vals := *c.pub.Load()
+	m := make(map[string]any, len(c.srcs))
+	for i, s := range c.srcs {
+		m[s.name] = vals[i]
+	}
+	return m
+}
+
+// Reads counts the files read since NewCache.
+func (c *Cache) Reads() int64 { return c.reads.Load() }
+
+// rel turns an absolute path, or one relative to the root with "/", into a
+// clean root-relative path; ok is false for paths outside the root.
+func (c *Cache) rel(p string) (string, bool) {
+	if filepath.IsAbs(p) {
+		r, err := filepath.Rel(c.root, p)
+		if err != nil {
+			return "", false
+		}
+		p = filepath.ToSlash(r)
+	}
+	p = path.Clean(strings.ReplaceAll(p, "\\", "/"))
+	if p == ".." || strings.HasPrefix(p, "../") || path.IsAbs(p) {
+		return "", false
+	}
+	return p, true
+}
+
+// update runs one op under the lock, applies its changes to the records and
+// publishes them; it returns the names of the sources that changed.
+func (c *Cache) update(o *op) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o.c = c
+	o.cs = make([]map[string]entry, len(c.srcs))
+	o.covered = make([]bool, len(c.srcs))
+	o.run()
+
+	first := o.full && o.only == nil && !c.scanned
+	if o.full && o.only == nil {
+		c.scanned = true
+	}
+	var changed []int
+	for i, s := range c.srcs {
+		if !o.covers(i) || s.bad != "" {
+			continue
+		}
+		if s.apply(o.cs[i], o.covered[i]) || first {
+			changed = append(changed, i)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	vals := slices.Clone(*c.pub.Load())
+	names := make([]string, 0, len(changed))
+	for _, i := range changed {
+		vals[i] = c.srcs[i].value()
+		names = append(names, c.srcs[i].name)
+	}
+	c.pub.Store(&vals)
+	return names
+}
+
+// lookup finds the current record of a path by binary search.
+func (s *source) lookup(rel string) (*manifest.Record, meta) {
+	if s.file != "" {
+		if rel == s.file {
+			return s.one, s.meta1
+		}
+		return nil, meta{}
+	}
+	i, ok := slices.BinarySearchFunc(s.recs, rel, func(r *manifest.Record, p string) int {
+		return strings.Compare(r.Path, p)
+	})
+	if !ok {
+		return nil, meta{}
+	}
+	return s.recs[i], s.metas[i]
+}
+
+// under returns the index range of the records below folder dir.
+func (s *source) under(dir string) (lo, hi int) {
+	cmp := func(r *manifest.Record, p string) int { return strings.Compare(r.Path, p) }
+	lo, _ = slices.BinarySearchFunc(s.recs, dir+"/", cmp)
+	// "0" follows "/" in byte order: every path below dir sorts before dir+"0".
+	hi, _ = slices.BinarySearchFunc(s.recs, dir+"0", cmp)
+	return lo, hi
+}
+
+// apply merges a change set into the records; full means the set holds every
+// record that exists now. It reports whether anything changed.
+func (s *source) apply(cs map[string]entry, full bool) bool {
+	if s.file != "" {
+		e, ok := cs[s.file]
+		if !ok {
+			if !full || (!s.one.Exists && s.one.Error == "") {
+				return false
+			}
+			e = entry{rec: missingRecord(s.file)}
+		}
+		if e.rec == nil {
+			if !s.one.Exists && s.one.Error == "" {
+				return false
+			}
+			e.rec = missingRecord(s.file)
+		}
+		if e.rec == s.one {
+			return false
+		}
+		s.one, s.meta1 = e.rec, e.meta
+		return true
+	}
+	if full {
+		recs := make([]*manifest.Record, 0, len(cs))
+		for _, e := range cs {
+			if e.rec != nil {
+				recs = append(recs, e.rec)
+			}
+		}
+		slices.SortFunc(recs, func(a, b *manifest.Record) int { return strings.Compare(a.Path, b.Path) })
+		if slices.Equal(recs, s.recs) {
+			return false
+		}
+		metas := make([]meta, len(recs))
+		for i, r := range recs {
+			metas[i] = cs[r.Path].meta
+		}
+		s.recs, s.metas = recs, metas
+		return true
+	}
+	keys := make([]string, 0, len(cs))
+	for k, e := range cs {
+		if old, _ := s.lookup(k); e.rec != old {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	slices.Sort(keys)
+	recs := make([]*manifest.Record, 0, len(s.recs)+len(keys))
+	metas := make([]meta, 0, len(s.recs)+len(keys))
+	i := 0
+	for _, k := range keys {
+		j, _ := slices.BinarySearchFunc(s.recs[i:], k, func(r *manifest.Record, p string) int {
+			return strings.Compare(r.Path, p)
+		})
+		j += i
+		recs = append(recs, s.recs[i:j]...)
+		metas = append(metas, s.metas[i:j]...)
+		i = j
+		if i < len(s.recs) && s.recs[i].Path == k {
+			i++ // replaced or removed
+		}
+		if e := cs[k]; e.rec != nil {
+			recs = append(recs, e.rec)
+			metas = append(metas, e.meta)
+		}
+	}
+	recs = append(recs, s.recs[i:]...)
+	metas = append(metas, s.metas[i:]...)
+	s.recs, s.metas = recs, metas
+	return true
+}

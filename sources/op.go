@@ -1,0 +1,573 @@
+package sources
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/syft-widget/syft-widget/manifest"
+)
+
+// op is one pass over the filesystem: paths to re-examine, and optionally a
+// walk of every source. It collects a change set per source; Cache.update
+// applies them.
+type op struct {
+	forced   []string              // root-relative paths to re-examine and re-read
+	full     bool                  // walk every covered source from the root
+	only     []bool                // sources this op covers, by index; nil: all
+	onDir    func(rel string)      // called before a folder's entries are listed
+	deferErr func(rel string) bool // keep the old record when a fresh read fails to parse
+	retry    []string              // out: paths whose parse error was deferred
+
+	c       *Cache
+	root    *os.Root
+	cs      []map[string]entry // per source: path -> new record (nil: removed)
+	covered []bool             // per source: cs holds every record (a full walk)
+	dirs    map[string]dirMemo // folders opened for forced paths
+	buf     []byte
+	retried map[string]bool
+}
+
+type entry struct {
+	rec  *manifest.Record
+	meta meta
+	read bool // produced by a read in this op
+}
+
+type dirMemo struct {
+	r   *os.Root
+	err error
+}
+
+var (
+	errNotDir     = errors.New("not a folder")
+	errNotRegular = errors.New("not a regular file")
+)
+
+func (o *op) covers(i int) bool { return o.only == nil || o.only[i] }
+
+func (o *op) set(i int, rel string, e entry) {
+	if o.cs[i] == nil {
+		o.cs[i] = make(map[string]entry)
+	}
+	o.cs[i][rel] = e
+}
+
+func (o *op) has(i int, rel string) (entry, bool) {
+	e, ok := o.cs[i][rel]
+	return e, ok
+}
+
+func (o *op) run() {
+	root, err := os.OpenRoot(o.c.root)
+	if err != nil {
+		// No root (yet): every source is empty.
+		for i := range o.c.srcs {
+			o.covered[i] = o.covers(i)
+		}
+		return
+	}
+	o.root = root
+	defer func() {
+		for _, d := range o.dirs {
+			if d.r != nil {
+				d.r.Close()
+			}
+		}
+		root.Close()
+	}()
+
+	type dirItem struct {
+		rel, name string
+		parent    *os.Root
+	}
+	var walks []dirItem
+	for _, rel := range o.forced {
+		if rel == "." {
+			o.full = true
+			continue
+		}
+		if !o.relevant(rel) {
+			continue
+		}
+		dir, name := splitRel(rel)
+		parent, err := o.dirRoot(dir)
+		var fi fs.FileInfo
+		if err == nil {
+			fi, err = parent.Lstat(name)
+		}
+		if err != nil {
+			o.gone(rel)
+			continue
+		}
+		o.visit(rel, parent, name, fi.Mode().Type(), fi, true, nil)
+		if fi.IsDir() {
+			walks = append(walks, dirItem{rel, name, parent})
+		}
+	}
+	// Folders after files, so a file both named and below a walked folder
+	// is read once, by its forced re-read.
+	for _, d := range walks {
+		var srcs []int
+		for i, s := range o.c.srcs {
+			if o.covers(i) && s.mayContain(d.rel) {
+				srcs = append(srcs, i)
+			}
+		}
+		if len(srcs) == 0 {
+			continue
+		}
+		sub, err := d.parent.OpenRoot(d.name)
+		if err != nil {
+			o.gone(d.rel)
+			continue
+		}
+		o.walk(d.rel, sub, srcs)
+		sub.Close()
+		o.dropUnseen(d.rel, srcs)
+	}
+	if o.full {
+		var srcs []int
+		for i := range o.c.srcs {
+			if o.covers(i) {
+				srcs = append(srcs, i)
+				o.covered[i] = true
+			}
+		}
+		o.walk(".", root, srcs)
+	}
+}
+
+// relevant reports whether some covered source cares about rel.
+func (o *op) relevant(rel string) bool {
+	for i, s := range o.c.srcs {
+		if o.covers(i) && s.related(rel) {
+			return true
+		}
+	}
+	return false
+}
+
+func splitRel(rel string) (dir, name string) {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i], rel[i+1:]
+	}
+	return ".", rel
+}
+
+// dirRoot opens a folder for forced paths, refusing symlinked folders on the
+// way, as the walk does; opened folders are kept for the rest of the op.
+func (o *op) dirRoot(dir string) (*os.Root, error) {
+	if dir == "." {
+		return o.root, nil
+	}
+	if d, ok := o.dirs[dir]; ok {
+		return d.r, d.err
+	}
+	if len(o.dirs) > 256 {
+		for _, d := range o.dirs {
+			if d.r != nil {
+				d.r.Close()
+			}
+		}
+		o.dirs = nil
+	}
+	if o.dirs == nil {
+		o.dirs = make(map[string]dirMemo)
+	}
+	parentDir, name := splitRel(dir)
+	parent, err := o.dirRoot(parentDir)
+	var r *os.Root
+	if err == nil {
+		var fi fs.FileInfo
+		fi, err = parent.Lstat(name)
+		if err == nil && !fi.IsDir() {
+			err = errNotDir
+		}
+		if err == nil {
+			r, err = parent.OpenRoot(name)
+		}
+	}
+	o.dirs[dir] = dirMemo{r, err}
+	return r, err
+}
+
+// walk lists a folder (opened as r) and its subfolders for the sources srcs,
+// visiting the files they match. Symlinked folders are not followed.
+func (o *op) walk(dir string, r *os.Root, srcs []int) {
+	if o.onDir != nil {
+		o.onDir(dir)
+	}
+	f, err := r.Open(".")
+	if err != nil {
+		return
+	}
+	ents, _ := f.ReadDir(-1) // what could be listed is still worth having
+	f.Close()
+	for _, e := range ents {
+		name := e.Name()
+		child := name
+		if dir != "." {
+			child = dir + "/" + name
+		}
+		t := e.Type()
+		if t.IsDir() {
+			var sub []int
+			for _, i := range srcs {
+				if o.c.srcs[i].mayContain(child) {
+					sub = append(sub, i)
+				}
+			}
+			if len(sub) == 0 {
+				continue
+			}
+			cr, err := r.OpenRoot(name)
+			if err != nil {
+				continue
+			}
+			o.walk(child, cr, sub)
+			cr.Close()
+			continue
+		}
+		o.visit(child, r, name, t, nil, false, srcs)
+	}
+}
+
+// gone records that rel no longer exists: its records and those below it go.
+func (o *op) gone(rel string) {
+	for i, s := range o.c.srcs {
+		if !o.covers(i) || s.bad != "" {
+			continue
+		}
+		if s.file != "" {
+			if s.file == rel || strings.HasPrefix(s.file, rel+"/") {
+				o.set(i, s.file, entry{})
+			}
+			continue
+		}
+		if old, _ := s.lookup(rel); old != nil {
+			o.set(i, rel, entry{})
+		}
+		lo, hi := s.under(rel)
+		for _, r := range s.recs[lo:hi] {
+			o.set(i, r.Path, entry{})
+		}
+	}
+}
+
+// dropUnseen removes the records below a walked folder that the walk did not
+// find.
+func (o *op) dropUnseen(dir string, srcs []int) {
+	for _, i := range srcs {
+		s := o.c.srcs[i]
+		if s.file != "" {
+			if strings.HasPrefix(s.file, dir+"/") {
+				if _, seen := o.has(i, s.file); !seen {
+					o.set(i, s.file, entry{})
+				}
+			}
+			continue
+		}
+		lo, hi := s.under(dir)
+		for _, r := range s.recs[lo:hi] {
+			if _, seen := o.has(i, r.Path); !seen {
+				o.set(i, r.Path, entry{})
+			}
+		}
+	}
+}
+
+// visit examines the path rel, named name in the folder parent, of type t
+// (fi is its Lstat when known), for the sources in cands (nil: all covered).
+// forced re-reads it even when its size and mtime did not change.
+func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi fs.FileInfo, forced bool, cands []int) {
+	var wantBuf [8]int
+	want := wantBuf[:0]
+	for i, s := range o.c.srcs {
+		if cands != nil && !slicesContains(cands, i) {
+			continue
+		}
+		if !o.covers(i) || !s.matches(rel) {
+			continue
+		}
+		if e, ok := o.has(i, rel); ok && (!forced || e.read) {
+			continue
+		}
+		want = append(want, i)
+	}
+	if len(want) == 0 {
+		return
+	}
+
+	opener, openName := parent, name
+	switch {
+	case t&fs.ModeSymlink != 0:
+		// Followed through the root, which refuses to leave it.
+		st, err := o.root.Stat(filepath.FromSlash(rel))
+		if errors.Is(err, fs.ErrNotExist) {
+			o.absent(rel, want, "")
+			return
+		}
+		if err != nil {
+			o.failed(rel, want, symlinkError(err), nil)
+			return
+		}
+		if !st.Mode().IsRegular() {
+			o.absent(rel, want, kindError(st.Mode()))
+			return
+		}
+		fi, opener, openName = st, o.root, filepath.FromSlash(rel)
+	case t.IsRegular():
+		if fi == nil {
+			st, err := parent.Lstat(name)
+			if err != nil {
+				o.absent(rel, want, "")
+				return
+			}
+			if !st.Mode().IsRegular() {
+				o.visit(rel, parent, name, st.Mode().Type(), st, forced, want)
+				return
+			}
+			fi = st
+		}
+	default:
+		o.absent(rel, want, kindError(t))
+		return
+	}
+
+	// Which sources need the content; the rest keep their record.
+	var pendBuf [8]int
+	pending := pendBuf[:0]
+	limit := int64(-1)
+	for _, i := range want {
+		s := o.c.srcs[i]
+		old, om := s.lookup(rel)
+		if !forced && old != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
+			old.Mtime.Equal(fi.ModTime()) && om.ino == inode(fi) {
+			o.set(i, rel, entry{rec: old, meta: om})
+			continue
+		}
+		if s.format != "none" && fi.Size() <= s.max {
+			limit = max(limit, s.max)
+		}
+		pending = append(pending, i)
+	}
+	if len(pending) == 0 {
+		return
+	}
+	var b []byte
+	st := fi
+	var rerr error
+	read := limit >= 0
+	if read {
+		var got fs.FileInfo
+		b, got, rerr = o.read(opener, openName, limit)
+		if got != nil {
+			st = got
+		}
+	}
+	for _, i := range pending {
+		s := o.c.srcs[i]
+		old, om := s.lookup(rel)
+		rec := baseRecord(rel)
+		rec.Exists = true
+		rec.Size = st.Size()
+		rec.Mtime = st.ModTime()
+		m := meta{ino: inode(st)}
+		switch {
+		case read && rerr != nil:
+			rec.Error = readError(rerr)
+			m.transient = true
+		case rec.Size > s.max || int64(len(b)) > s.max:
+			rec.Error = fmt.Sprintf("file is %s, over the %s limit of source %s; not read",
+				humanSize(max(rec.Size, int64(len(b))), true), humanSize(s.max, false), s.name)
+		case s.format == "none":
+		default:
+			rec.Size = int64(len(b))
+			m.sum = maphash.Bytes(o.c.seed, b)
+			data, err := decode(s.format, rec.Name, b)
+			if err != nil {
+				if o.deferErr != nil && o.deferErr(rel) {
+					// Maybe half-written: keep what was there and look again soon.
+					o.addRetry(rel)
+					if old != nil && old.Exists {
+						o.set(i, rel, entry{rec: old, meta: om, read: true})
+					} else {
+						o.set(i, rel, entry{read: true})
+					}
+					continue
+				}
+				rec.Error = err.Error()
+			} else {
+				rec.Data = data
+			}
+		}
+		if sameRecord(old, om, rec, m) {
+			rec = old
+		}
+		o.set(i, rel, entry{rec: rec, meta: m, read: true})
+	}
+}
+
+func slicesContains(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (o *op) addRetry(rel string) {
+	if o.retried == nil {
+		o.retried = make(map[string]bool)
+	}
+	if !o.retried[rel] {
+		o.retried[rel] = true
+		o.retry = append(o.retry, rel)
+	}
+}
+
+// absent handles a path that is not a readable regular file: glob sources
+// drop it; a file source gets a record saying what is there instead (why),
+// or a missing record.
+func (o *op) absent(rel string, want []int, why string) {
+	for _, i := range want {
+		s := o.c.srcs[i]
+		if s.file == "" {
+			if old, _ := s.lookup(rel); old != nil {
+				o.set(i, rel, entry{})
+			} else {
+				o.set(i, rel, entry{read: true})
+			}
+			continue
+		}
+		if why == "" {
+			o.set(i, rel, entry{read: true})
+			continue
+		}
+		o.failed(rel, []int{i}, why, nil)
+	}
+}
+
+// failed gives the sources a record of rel that says why it was not read.
+func (o *op) failed(rel string, want []int, why string, fi fs.FileInfo) {
+	for _, i := range want {
+		old, om := o.c.srcs[i].lookup(rel)
+		rec := baseRecord(rel)
+		rec.Exists = true
+		rec.Error = why
+		if fi != nil {
+			rec.Size, rec.Mtime = fi.Size(), fi.ModTime()
+		}
+		m := meta{transient: true}
+		if sameRecord(old, om, rec, m) {
+			rec = old
+		}
+		o.set(i, rel, entry{rec: rec, meta: m, read: true})
+	}
+}
+
+func kindError(t fs.FileMode) string {
+	switch {
+	case t.IsDir():
+		return "not read: it is a folder, not a file"
+	case t&fs.ModeNamedPipe != 0:
+		return "not read: it is a named pipe, not a regular file"
+	case t&fs.ModeSocket != 0:
+		return "not read: it is a socket, not a regular file"
+	case t&fs.ModeDevice != 0:
+		return "not read: it is a device, not a regular file"
+	}
+	return "not read: it is not a regular file"
+}
+
+func symlinkError(err error) string {
+	if strings.Contains(err.Error(), "escapes") {
+		return "not read: it is a symlink that leads outside the root"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return "not read: cannot follow the symlink: " + err.Error()
+}
+
+func readError(err error) string {
+	if errors.Is(err, errNotRegular) {
+		return "not read: it is not a regular file"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return "cannot read the file: " + err.Error()
+}
+
+// read returns the content of a regular file of at most limit bytes (more
+// means a file over the limit: the caller says so), and its Stat from the
+// open file, so size and mtime go with the content read.
+func (o *op) read(r *os.Root, name string, limit int64) ([]byte, fs.FileInfo, error) {
+	f, err := r.OpenFile(name, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, st, errNotRegular
+	}
+	if st.Size() > limit {
+		return nil, st, nil
+	}
+	o.c.reads.Add(1)
+	want := int(st.Size()) + 1 // one more byte tells EOF, or growth, in one go
+	if cap(o.buf) < want {
+		o.buf = make([]byte, 0, max(want, 4096))
+	}
+	b := o.buf[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			break
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, st, err
+		}
+	}
+	if cap(b) <= 1<<20 {
+		o.buf = b[:0] // keep small buffers for the next file
+	}
+	return b, st, nil
+}
+
+// decode parses b in the source's format; auto picks it by extension, and an
+// unknown extension is text when b is valid UTF-8 and nothing otherwise.
+func decode(format, name string, b []byte) (any, error) {
+	if format == "auto" {
+		format = FormatFor(name)
+		if format == "" {
+			if utf8.Valid(b) {
+				return text(b), nil
+			}
+			return nil, nil
+		}
+	}
+	return Parse(format, b)
+}

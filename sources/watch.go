@@ -1,0 +1,491 @@
+package sources
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/syft-widget/syft-widget/manifest"
+)
+
+// Watcher keeps a Cache current. Sources with `watch: auto` follow
+// filesystem events (fsnotify, one watch per folder that may hold their
+// files); sources with `watch: poll`, and every source once the system's
+// watch limit is reached, are re-globbed every interval and re-read where
+// size, mtime or inode changed.
+//
+// Events only mark paths dirty; batches are coalesced (a lone change is
+// handled at once, a burst in windows of a few milliseconds) and every dirty
+// path is looked at afresh (Lstat, re-read or drop), so the kind of event
+// does not matter and editors' save dances end in the right state. A file
+// that fails to parse right after a change is kept at its last good record
+// and read again shortly, a few times, before its error is shown. Lost
+// events (a queue overflow) cause a full rescan.
+type Watcher struct {
+	c        *Cache
+	interval time.Duration
+	onChange func([]string)
+	log      *slog.Logger
+	opt      watchOptions
+
+	fsw       *fsnotify.Watcher // nil when nothing uses events
+	done      chan struct{}
+	wake      chan struct{} // there are dirty paths
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+
+	mu     sync.Mutex // guards dirty and rescan, filled by the collector
+	dirty  map[string]fsnotify.Op
+	rescan bool
+
+	// Owned by the run goroutine (by Watch until it starts it).
+	polled   []bool          // sources polled by configuration
+	watched  map[string]bool // folders with a watch, absolute
+	limitErr error           // adding a watch hit the system's limit
+	polling  bool            // event sources fell back to polling
+	retries  map[string]*retryState
+}
+
+type retryState struct {
+	n   int
+	due time.Time
+}
+
+// watchOptions are the knobs tests turn.
+type watchOptions struct {
+	add    func(w *fsnotify.Watcher, dir string) error // adds a watch; tests inject ENOSPC
+	window time.Duration                               // coalescing window
+	lose   *atomic.Bool                                // drop events, as a full kernel queue does
+}
+
+const (
+	coalesceWindow = 10 * time.Millisecond
+	maxRetries     = 3
+)
+
+// retryDelays space the re-reads of a file that failed to parse.
+var retryDelays = []time.Duration{25 * time.Millisecond, 100 * time.Millisecond, 400 * time.Millisecond}
+
+// Watch starts keeping c current and returns once the watches are in place
+// (changes from then on are seen). interval is the polling period (the
+// manifest's update_interval). onChange receives the names of the sources
+// whose records changed; it is called from the watcher's own goroutine, one
+// call at a time, and must not call Close. log may be nil.
+func Watch(c *Cache, interval time.Duration, onChange func(changed []string), log *slog.Logger) (*Watcher, error) {
+	return watch(c, interval, onChange, log, watchOptions{})
+}
+
+func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.Logger, opt watchOptions) (*Watcher, error) {
+	if c == nil || onChange == nil {
+		return nil, errors.New("sources: Watch needs a cache and an onChange function")
+	}
+	if interval <= 0 {
+		interval = manifest.DefaultUpdateInterval
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.add == nil {
+		opt.add = func(w *fsnotify.Watcher, dir string) error { return w.Add(dir) }
+	}
+	if opt.window <= 0 {
+		opt.window = coalesceWindow
+	}
+	w := &Watcher{
+		c:        c,
+		interval: interval,
+		onChange: onChange,
+		log:      log,
+		opt:      opt,
+		done:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		dirty:    make(map[string]fsnotify.Op),
+		polled:   make([]bool, len(c.srcs)),
+		watched:  make(map[string]bool),
+		retries:  make(map[string]*retryState),
+	}
+	events := false
+	for i, s := range c.srcs {
+		w.polled[i] = s.poll
+		if s.poll {
+			log.Info("polling source "+s.name+" every "+interval.String()+" (watch: poll)", "root", c.root)
+		} else if s.bad == "" {
+			events = true
+		}
+	}
+	if events {
+		fsw, err := fsnotify.NewBufferedWatcher(4096)
+		if err != nil {
+			w.fallBack(err)
+		} else {
+			w.fsw = fsw
+		}
+	}
+
+	// Watch, then scan: the walk adds each folder's watch before listing it.
+	o := &op{full: true, onDir: w.addWatch, deferErr: w.shouldDefer}
+	initial := w.c.update(o)
+	w.afterUpdate(nil, o.retry)
+	w.watchRootParent()
+
+	if w.fsw != nil && !w.polling {
+		w.wg.Add(1)
+		go w.collect(w.fsw.Events, w.fsw.Errors)
+	}
+	w.wg.Add(1)
+	go w.run(initial)
+	return w, nil
+}
+
+// Close stops every goroutine the watcher started and waits for them.
+func (w *Watcher) Close() error {
+	w.closeOnce.Do(func() {
+		close(w.done)
+		if w.fsw != nil {
+			w.closeErr = w.fsw.Close()
+		}
+		w.wg.Wait()
+	})
+	return w.closeErr
+}
+
+// collect only records dirty paths, so the kernel queue is drained quickly.
+func (w *Watcher) collect(events <-chan fsnotify.Event, errs <-chan error) {
+	defer w.wg.Done()
+	for {
+		select {
+		case <-w.done:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if w.opt.lose != nil && w.opt.lose.Load() {
+				continue
+			}
+			w.mu.Lock()
+			w.dirty[ev.Name] |= ev.Op
+			w.mu.Unlock()
+			w.signal()
+		case err, ok := <-errs:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.mu.Lock()
+				w.rescan = true
+				w.mu.Unlock()
+				w.signal()
+				continue
+			}
+			w.log.Warn("sources: file watching reported an error", "root", w.c.root, "err", err)
+		}
+	}
+}
+
+func (w *Watcher) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Watcher) run(initial []string) {
+	defer w.wg.Done()
+	if len(initial) > 0 {
+		w.onChange(initial)
+	}
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	var ticker *time.Ticker
+	var tick <-chan time.Time
+	defer func() {
+		flush.Stop()
+		retry.Stop()
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}()
+	var last time.Time // end of the last batch
+	armed := false
+	for {
+		if ticker == nil && w.pollsAny() {
+			ticker = time.NewTicker(w.interval)
+			tick = ticker.C
+		}
+		w.armRetry(retry)
+		select {
+		case <-w.done:
+			return
+		case <-w.wake:
+			if armed {
+				continue
+			}
+			// Leading edge: a lone change goes at once; changes right after a
+			// batch wait for the window to gather the rest of the burst.
+			if wait := w.opt.window - time.Since(last); wait > 0 {
+				flush.Reset(wait)
+				armed = true
+				continue
+			}
+			w.flush()
+			last = time.Now()
+		case <-flush.C:
+			armed = false
+			w.flush()
+			last = time.Now()
+		case <-tick:
+			w.poll()
+		case <-retry.C:
+			w.retryDue()
+		}
+	}
+}
+
+func (w *Watcher) pollsAny() bool {
+	if w.polling {
+		return true
+	}
+	for _, p := range w.polled {
+		if p {
+			return true
+		}
+	}
+	return false
+}
+
+// evented returns the sources that follow events.
+func (w *Watcher) evented() []bool {
+	only := make([]bool, len(w.polled))
+	for i, p := range w.polled {
+		only[i] = !p && !w.polling
+	}
+	return only
+}
+
+// flush handles the dirty paths gathered so far.
+func (w *Watcher) flush() {
+	w.mu.Lock()
+	dirty, rescan := w.dirty, w.rescan
+	w.dirty, w.rescan = make(map[string]fsnotify.Op), false
+	w.mu.Unlock()
+	if (len(dirty) == 0 && !rescan) || w.polling {
+		return
+	}
+	var rels []string
+	for abs, op := range dirty {
+		if w.watched[abs] {
+			fi, err := os.Lstat(abs)
+			if err != nil || !fi.IsDir() {
+				// Renamed or removed: its watches, and those below, report
+				// stale paths from now on. They go before any new watch.
+				w.unwatch(abs)
+			} else if op&(fsnotify.Create|fsnotify.Rename|fsnotify.Remove) == 0 {
+				continue // a watched folder's own attributes changed
+			}
+		}
+		rel, ok := w.c.rel(abs)
+		if !ok || rel == "." {
+			if !ok && !within(w.c.root, abs) {
+				continue
+			}
+			rescan = true // the root itself, or a folder above it, changed
+			continue
+		}
+		rels = append(rels, rel)
+	}
+	if rescan {
+		w.unwatchStale()
+	}
+	w.update(&op{forced: rels, full: rescan, only: w.evented(), onDir: w.addWatch, deferErr: w.shouldDefer})
+	if rescan {
+		w.watchRootParent()
+	}
+}
+
+// within reports whether root lies at or below dir.
+func within(root, dir string) bool {
+	return root == dir || strings.HasPrefix(root, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// poll re-globs the polled sources and re-reads what changed.
+func (w *Watcher) poll() {
+	only := make([]bool, len(w.polled))
+	for i, p := range w.polled {
+		only[i] = p || w.polling
+	}
+	w.update(&op{full: true, only: only, deferErr: w.shouldDefer})
+}
+
+// retryDue re-reads the files whose parse failed and whose delay is over.
+func (w *Watcher) retryDue() {
+	now := time.Now()
+	var rels []string
+	for rel, r := range w.retries {
+		if !r.due.After(now) {
+			rels = append(rels, rel)
+		}
+	}
+	if len(rels) > 0 {
+		w.update(&op{forced: rels, onDir: w.addWatch, deferErr: w.shouldDefer})
+	}
+}
+
+func (w *Watcher) armRetry(t *time.Timer) {
+	var next time.Time
+	for _, r := range w.retries {
+		if next.IsZero() || r.due.Before(next) {
+			next = r.due
+		}
+	}
+	t.Stop()
+	if !next.IsZero() {
+		t.Reset(max(time.Until(next), 0))
+	}
+}
+
+func (w *Watcher) update(o *op) {
+	changed := w.c.update(o)
+	w.afterUpdate(o.forced, o.retry)
+	if len(changed) > 0 {
+		w.onChange(changed)
+	}
+}
+
+// afterUpdate schedules the retries of an op and falls back to polling when
+// the watch limit was hit during it.
+func (w *Watcher) afterUpdate(forced, retry []string) {
+	deferred := make(map[string]bool, len(retry))
+	for _, rel := range retry {
+		deferred[rel] = true
+	}
+	for _, rel := range forced {
+		if !deferred[rel] {
+			delete(w.retries, rel)
+		}
+	}
+	now := time.Now()
+	for _, rel := range retry {
+		r := w.retries[rel]
+		if r == nil {
+			r = &retryState{}
+			w.retries[rel] = r
+		}
+		r.due = now.Add(retryDelays[min(r.n, len(retryDelays)-1)])
+		r.n++
+	}
+	if w.limitErr != nil && !w.polling {
+		w.fallBack(w.limitErr)
+	}
+}
+
+// shouldDefer says whether a parse error of rel may still be a file caught
+// half-written.
+func (w *Watcher) shouldDefer(rel string) bool {
+	r := w.retries[rel]
+	return r == nil || r.n < maxRetries
+}
+
+// fallBack switches the event sources to polling and says why.
+func (w *Watcher) fallBack(err error) {
+	if w.polling {
+		return
+	}
+	w.polling = true
+	if w.fsw != nil {
+		w.fsw.Close() // the collector ends with its channels
+	}
+	why := err.Error()
+	hint := ""
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		why = "the system's limit of watched folders is reached"
+		hint = "; raise it with: sudo sysctl fs.inotify.max_user_watches=524288 (add it to /etc/sysctl.conf to keep it)"
+	case errors.Is(err, syscall.EMFILE):
+		why = "the system's limit of watchers or open files is reached"
+		hint = "; raise it with: sudo sysctl fs.inotify.max_user_instances=1024 and fs.inotify.max_user_watches=524288"
+	}
+	w.log.Warn(fmt.Sprintf("sources: cannot watch the files of %s (%s); polling every %s instead%s", w.c.root, why, w.interval, hint),
+		"root", w.c.root, "err", err)
+}
+
+// addWatch watches a folder the walk is about to list, if an event source
+// may have files under it.
+func (w *Watcher) addWatch(rel string) {
+	if w.fsw == nil || w.polling || w.limitErr != nil {
+		return
+	}
+	wanted := false
+	for i, s := range w.c.srcs {
+		if !w.polled[i] && s.mayContain(rel) {
+			wanted = true
+			break
+		}
+	}
+	if !wanted {
+		return
+	}
+	abs := filepath.Join(w.c.root, filepath.FromSlash(rel))
+	if err := w.opt.add(w.fsw, abs); err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EMFILE) {
+			w.limitErr = err
+		}
+		return // a folder that vanished meanwhile: its event follows
+	}
+	w.watched[abs] = true
+}
+
+// unwatch drops the watches at and below a folder that was renamed or removed.
+func (w *Watcher) unwatch(abs string) {
+	prefix := abs + string(filepath.Separator)
+	for p := range w.watched {
+		if p == abs || strings.HasPrefix(p, prefix) {
+			w.fsw.Remove(p) // already gone with its folder: nothing to do
+			delete(w.watched, p)
+		}
+	}
+}
+
+// unwatchStale drops the watches of folders that are no longer there, before
+// a rescan adds the current ones.
+func (w *Watcher) unwatchStale() {
+	for p := range w.watched {
+		if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+			w.unwatch(p)
+		}
+	}
+}
+
+// watchRootParent watches the nearest existing folder above a missing root,
+// so its creation is seen.
+func (w *Watcher) watchRootParent() {
+	if w.fsw == nil || w.polling {
+		return
+	}
+	if _, err := os.Stat(w.c.root); err == nil {
+		return
+	}
+	for dir := filepath.Dir(w.c.root); ; dir = filepath.Dir(dir) {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			if err := w.opt.add(w.fsw, dir); err == nil {
+				w.watched[dir] = true
+			}
+			return
+		}
+		if filepath.Dir(dir) == dir {
+			return
+		}
+	}
+}
