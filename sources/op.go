@@ -109,6 +109,8 @@ func (o *op) run() {
 		o.visit(rel, parent, name, fi.Mode().Type(), fi, true, nil)
 		if fi.IsDir() {
 			walks = append(walks, dirItem{rel, name, parent})
+		} else {
+			o.goneBelow(rel) // it may have been a folder
 		}
 	}
 	// Folders after files, so a file both named and below a walked folder
@@ -218,6 +220,7 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		}
 		t := e.Type()
 		if t.IsDir() {
+			o.visit(child, r, name, t, nil, false, srcs) // a file source may name it
 			var sub []int
 			for _, i := range srcs {
 				if o.c.srcs[i].mayContain(child) {
@@ -245,14 +248,24 @@ func (o *op) gone(rel string) {
 		if !o.covers(i) || s.bad != "" {
 			continue
 		}
+		if old, _ := s.lookup(rel); old != nil {
+			o.set(i, rel, entry{})
+		}
+	}
+	o.goneBelow(rel)
+}
+
+// goneBelow records that nothing exists below rel any more.
+func (o *op) goneBelow(rel string) {
+	for i, s := range o.c.srcs {
+		if !o.covers(i) || s.bad != "" {
+			continue
+		}
 		if s.file != "" {
-			if s.file == rel || strings.HasPrefix(s.file, rel+"/") {
+			if strings.HasPrefix(s.file, rel+"/") {
 				o.set(i, s.file, entry{})
 			}
 			continue
-		}
-		if old, _ := s.lookup(rel); old != nil {
-			o.set(i, rel, entry{})
 		}
 		lo, hi := s.under(rel)
 		for _, r := range s.recs[lo:hi] {
