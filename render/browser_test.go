@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,39 @@ func waitJS(t *testing.T, ctx context.Context, cond string) {
 	}
 }
 
+// watchConsole collects the page's console errors, warnings and uncaught
+// exceptions (a CSP violation shows there) until the test ends.
+func watchConsole(t *testing.T, ctx context.Context) func() []string {
+	cctx, cancel := context.WithCancel(ctx)
+	seq := chromedp.Console(cctx) // subscribes now
+	var mu sync.Mutex
+	var msgs []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range seq {
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case chromedp.ConsoleError, chromedp.ConsoleException, chromedp.ConsoleWarning:
+				mu.Lock()
+				msgs = append(msgs, string(m.Type)+": "+m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(msgs)
+	}
+}
+
 func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
@@ -87,6 +121,7 @@ func TestCheckpointShowsItsDataInASandboxedIframeWhenScriptsRun(t *testing.T) {
 	}))
 	t.Cleanup(ts.Close)
 
+	problems := watchConsole(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL)); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +157,9 @@ func TestCheckpointShowsItsDataInASandboxedIframeWhenScriptsRun(t *testing.T) {
 		chromedp.WithPollingInFrame(frames[0]), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Errorf("the manifest style does not apply in the checkpoint iframe: %v", err)
 	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console reports problems: %q", p)
+	}
 }
 
 // fakeServer plays the syft-widget server for one widget: the live page,
@@ -134,6 +172,7 @@ type fakeServer struct {
 	version uint64
 	html    string
 	subs    map[chan struct{}]bool
+	streams []string // path of every stream request, in order
 	done    chan struct{}
 }
 
@@ -194,10 +233,21 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(b)
 	case "/w/" + f.name + "/events", "/events":
+		f.mu.Lock()
+		f.streams = append(f.streams, r.URL.Path)
+		f.mu.Unlock()
 		f.stream(w, r)
+	case "/favicon.ico":
+		w.WriteHeader(http.StatusNoContent)
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+func (f *fakeServer) streamPaths() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.streams)
 }
 
 func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
@@ -237,18 +287,23 @@ func (f *fakeServer) serve(t *testing.T) *httptest.Server {
 	return ts
 }
 
-const morphTemplate = `<p id="keep" class="k">unchanged <b>text</b></p><p id="count">{count}</p>` +
+const morphTemplate = `<p id="keep" class="k" style="color: rgb(1, 2, 3)">unchanged <b>text</b></p><p id="count">{count}</p>` +
 	`<ul data-field="xs"><template data-each><li>{.}</li></template></ul><div id="tail">{tail}</div>`
 
 func TestLivePageMorphsUpdatesAndKeepsUnchangedNodes(t *testing.T) {
 	ctx := browser(t)
 	f := newFakeServer(t, "demo", morphTemplate, map[string]any{"count": 1, "xs": []any{"a", "b"}, "tail": map[string]any{"k": 1}})
 	ts := f.serve(t)
+	problems := watchConsole(t, ctx)
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/w/demo/?token=T")); err != nil {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, `document.getElementById('sw-status').textContent === 'live'`)
+	// Web Locks and BroadcastChannel exist here: the page leads the shared stream.
+	if paths := f.streamPaths(); !slices.Equal(paths, []string{"/events"}) {
+		t.Errorf("stream requests = %q, want one on the shared /events", paths)
+	}
 	evalJS[bool](t, ctx, `(() => {
 		document.getElementById('keep').__tag = 42;
 		document.querySelector('#keep b').firstChild.__tag = 43;
@@ -276,6 +331,45 @@ func TestLivePageMorphsUpdatesAndKeepsUnchangedNodes(t *testing.T) {
 	}
 	if v := evalJS[int](t, ctx, `document.querySelectorAll('ul li').length`); v != 3 {
 		t.Errorf("list has %d items, want 3", v)
+	}
+	if p := problems(); len(p) > 0 {
+		t.Errorf("console reports problems (a CSP violation?): %q", p)
+	}
+}
+
+func TestLivePagesOfOneServerShareOneStream(t *testing.T) {
+	ctx := browser(t)
+	f := newFakeServer(t, "demo", morphTemplate, map[string]any{"count": 1, "xs": []any{"a"}, "tail": "t"})
+	live := f.serve(t)
+	const pages = 4
+	frame := `<iframe sandbox="allow-scripts allow-same-origin" src="` + live.URL + `/w/demo/?token=T"></iframe>`
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>"+strings.Repeat(frame, pages)+"</body></html>")
+	}))
+	t.Cleanup(host.Close)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(host.URL)); err != nil {
+		t.Fatal(err)
+	}
+	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("iframe"), chromedp.AtLeast(pages)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitIn := func(cond string) {
+		t.Helper()
+		for i, fr := range frames {
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInFrame(fr),
+				chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+				t.Fatalf("page %d: waiting for %s: %v", i, cond, err)
+			}
+		}
+	}
+	waitIn(`document.getElementById('sw-status')?.textContent === 'live'`)
+	f.publish(map[string]any{"count": 7, "xs": []any{"a"}, "tail": "t"})
+	waitIn(`document.getElementById('count')?.textContent === '7'`)
+	if paths := f.streamPaths(); !slices.Equal(paths, []string{"/events"}) {
+		t.Errorf("%d pages opened stream requests %q, want one shared /events", pages, paths)
 	}
 }
 
@@ -311,5 +405,57 @@ func TestCheckpointTurnsLiveWhenTheLivePageIsReady(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById('count')?.textContent === '5'`,
 		chromedp.WithPollingInFrame(frames[0]), chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the live iframe never showed the update: %v", err)
+	}
+}
+
+func TestCheckpointStaysAndRetriesWhenTheServerNeverAnswers(t *testing.T) {
+	ctx := browser(t)
+	var mu sync.Mutex
+	loads := 0
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/w/demo/" {
+			mu.Lock()
+			loads++
+			mu.Unlock()
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(dead.Close)
+	var frag strings.Builder
+	if err := Checkpoint(&frag, CheckpointInput{Page: Page{Name: "demo", Height: "auto"}, Body: jobsBody(t), At: time.Now(),
+		ID: "cp", LiveURL: dead.URL + "/w/demo/?token=T"}); err != nil {
+		t.Fatal(err)
+	}
+	nb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!DOCTYPE html><html><body>"+frag.String()+"</body></html>")
+	}))
+	t.Cleanup(nb.Close)
+	if err := chromedp.Do(ctx, chromedp.Navigate(nb.URL)); err != nil {
+		t.Fatal(err)
+	}
+	// A second load of the live page means the bootstrap retried (after 1 s).
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := loads
+		mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bootstrap loaded the live page %d times, want a retry", n)
+		}
+		// Let the browser run a while before looking again.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(true), 50))`,
+			chromedp.EvalAwaitPromise)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The checkpoint is still what shows; the live attempt stays hidden.
+	if !evalJS[bool](t, ctx, `(() => { const fs = Array.from(document.querySelectorAll('iframe'));
+		const shown = fs.filter(f => f.style.visibility !== 'hidden');
+		return shown.length === 1 && shown[0].getAttribute('sandbox') === 'allow-scripts'; })()`) {
+		t.Errorf("the checkpoint is not the one visible iframe after the server failed to answer")
 	}
 }

@@ -28,9 +28,10 @@ const (
 // Template is a compiled, cleaned widget template. It is safe for
 // concurrent use.
 type Template struct {
-	tmpl  *template.Template
-	ph    []placeholder
-	stale []string // field names that data-field elements name, by index
+	tmpl    *template.Template
+	ph      []placeholder
+	stale   []string // field names that data-field elements name, by index
+	maxBody int      // defaultMaxBody; tests lower it
 }
 
 // placeholder is one {path} in the template.
@@ -83,7 +84,7 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 	}
 	removed = c.messages()
 
-	t = &Template{}
+	t = &Template{maxBody: defaultMaxBody}
 	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}}
 	for ch := cleaned.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, false)
@@ -108,13 +109,38 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 // included by the caller). stale holds fields whose evaluation failed this
 // time, with the message; their value in values is the last good one.
 // Every element whose data-field names a stale field gets the class
-// "sw-stale" and the message as its title.
+// "sw-stale" and the message as its title. A body larger than 64 MiB is an
+// error.
 func (t *Template) Body(values map[string]any, stale map[string]string) (string, error) {
-	var b strings.Builder
-	if err := t.tmpl.Execute(&b, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
+	w := &limitWriter{max: t.maxBody}
+	if err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
+		if w.over {
+			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", humanBytes(float64(t.maxBody)))
+		}
 		return "", fmt.Errorf("cannot render the template: %w", err)
 	}
-	return b.String(), nil
+	return w.b.String(), nil
+}
+
+// defaultMaxBody bounds a rendered body, so that nested lists cannot make
+// a render run away.
+const defaultMaxBody = 64 << 20
+
+// maxEachDepth bounds how deep data-each templates nest.
+const maxEachDepth = 8
+
+type limitWriter struct {
+	b    strings.Builder
+	max  int
+	over bool
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if w.b.Len()+len(p) > w.max {
+		w.over = true
+		return 0, io.ErrShortWrite
+	}
+	return w.b.Write(p)
 }
 
 func (t *Template) funcs() template.FuncMap {
@@ -237,6 +263,7 @@ type emitter struct {
 	known    func(path string, inEach bool) bool
 	b        strings.Builder
 	staleIdx map[string]int
+	depth    int // data-each nesting
 	err      error
 }
 
@@ -318,11 +345,17 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 		e.fail("data-each names %q, which is not a field of this widget", path)
 		return
 	}
+	if e.depth == maxEachDepth {
+		e.fail("data-each templates nest deeper than %d levels", maxEachDepth)
+		return
+	}
 	i := e.add("{"+path+"}", path, "")
 	fmt.Fprintf(&e.b, "%srange swEach . %d%s", leftDelim, i, rightDelim)
+	e.depth++
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, true)
 	}
+	e.depth--
 	e.b.WriteString(leftDelim + "end" + rightDelim)
 }
 
@@ -377,8 +410,8 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	for _, a := range n.Attr {
 		e.b.WriteString(" " + a.Key + `="`)
 		switch {
-		case strings.HasPrefix(a.Key, "data-"):
-			// data-* values are the template's own settings, never data.
+		case a.Key == "data-field" || a.Key == "data-each" || a.Key == "data-format":
+			// The template's own settings, never data.
 			e.b.WriteString(html.EscapeString(a.Val))
 		case a.Key == "src" && name == "img":
 			e.pieces(a.Val, "swSrc", "", inEach)

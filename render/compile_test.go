@@ -260,6 +260,11 @@ func TestCleanTemplateReportsNothing(t *testing.T) {
 	}
 }
 
+func TestOwnDataAttributesTakePlaceholdersButSettingsDoNot(t *testing.T) {
+	got := render(t, `<p data-field="x" data-state="{x}" data-format="bytes">{x}</p>`, map[string]any{"x": 2048})
+	wantContains(t, got, `<p data-field="x" data-state="2048" data-format="bytes">2 KiB</p>`)
+}
+
 func TestElementsKeepIdClassAndStyle(t *testing.T) {
 	got := render(t, `<section id="main" class="card {kind}" style="width: {w}%">x</section>`, map[string]any{"kind": "big", "w": 40})
 	wantContains(t, got, `<section id="main" class="card big" style="width: 40%">x</section>`)
@@ -289,4 +294,27 @@ func TestFormatsApplyToTheElementHoldingThePlaceholder(t *testing.T) {
 		`<svg class="sw-bar"`, `<rect width="50" height="10" fill="currentColor">`,
 		`<svg class="sw-bars"`,
 		`<i>1536</i>`) // the format belongs to <b>, not to <i>
+}
+
+func TestDeeplyNestedDataEachIsRefused(t *testing.T) {
+	src := strings.Repeat(`<div><template data-each="xs">`, maxEachDepth+1) + "{.}" + strings.Repeat(`</template></div>`, maxEachDepth+1)
+	if _, _, err := Compile(src, []string{"xs"}); err == nil || !strings.Contains(err.Error(), "nest deeper") {
+		t.Errorf("want an error about nesting, got %v", err)
+	}
+}
+
+func TestARunawayRenderStopsWithAnError(t *testing.T) {
+	src := strings.Repeat(`<div><template data-each="xs">`, maxEachDepth) + "{.}" + strings.Repeat(`</template></div>`, maxEachDepth)
+	tm, _, err := Compile(src, []string{"xs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.maxBody = 1 << 20
+	xs := make([]any, 20) // 20^8 items if nothing stopped it
+	for i := range xs {
+		xs[i] = strings.Repeat("x", 100)
+	}
+	if _, err := tm.Body(map[string]any{"xs": xs}, nil); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("want an error about the size, got %v", err)
+	}
 }

@@ -100,9 +100,9 @@
   };
 
   // Polling of this page's own data, while a stream delivers nothing.
-  let polling = false, pollTimer = 0, etag = null;
-  const pollOnce = async () => {
-    if (!polling) return;
+  let polling = false, pollTimer = 0, pollGen = 0, etag = null;
+  const pollOnce = async (gen) => {
+    if (!polling || gen !== pollGen) return; // a stop (and restart) since
     try {
       const headers = etag ? { 'If-None-Match': etag } : {};
       const r = await fetch('data' + query({ html: '1' }), { headers, cache: 'no-store' });
@@ -122,12 +122,12 @@
     } catch (e) {
       setStatus('down');
     }
-    if (polling) pollTimer = setTimeout(pollOnce, interval);
+    if (polling && gen === pollGen) pollTimer = setTimeout(pollOnce, interval, gen);
   };
   const startPolling = () => {
     if (polling) return;
     polling = true;
-    pollOnce();
+    pollOnce(++pollGen);
   };
   const stopPolling = () => {
     polling = false;
@@ -226,6 +226,7 @@
         ch.postMessage({ k: 'payload', b, p });
         accept(b, p, false);
       }, (n) => {
+        last.delete(n);
         ch.postMessage({ k: 'removed', name: n });
         removedHere(n);
       }, (s) => {
@@ -246,6 +247,9 @@
 
   // Parent window: height for height:auto, theme hints in.
   const root = document.documentElement;
+  // The embedder sizes the iframe to the content: a scrollbar would only
+  // flicker (and, taking width, change the height it answers to).
+  if (window.parent !== window && cfg.height === 'auto') root.classList.add('sw-auto');
   let lastH = -1;
   const height = () => {
     const h = Math.ceil(root.getBoundingClientRect().height);

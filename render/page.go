@@ -109,8 +109,8 @@ type CheckpointInput struct {
 	ID      string    // id of the static layer; "" picks a random one
 }
 
-// CheckpointLayout is how the checkpoint line writes its time (in UTC).
-const CheckpointLayout = "2006-01-02 15:04:05 UTC"
+// checkpointLayout is how the checkpoint line writes its time (in UTC).
+const checkpointLayout = "2006-01-02 15:04:05 UTC"
 
 // Checkpoint writes the fragment `render --checkpoint` prints: a static
 // layer (the body with no script, <style>, <template>, iframe or data-*
@@ -127,7 +127,7 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 	if id == "" {
 		id = "sw-cp-" + strings.ToLower(rand.Text()[:12])
 	}
-	when := "checkpoint · " + c.At.UTC().Format(CheckpointLayout)
+	when := "checkpoint · " + c.At.UTC().Format(checkpointLayout)
 	var b strings.Builder
 	b.WriteString(`<div id="` + html.EscapeString(id) + `" class="syft-widget-checkpoint">`)
 	b.WriteString(static)
@@ -158,7 +158,11 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 // the body and a tiny script that reports its height and follows the theme.
 func checkpointDoc(p Page, body, when string) string {
 	name, _ := json.Marshal(p.Name)
-	return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
+	class := ""
+	if cssLength(p.Height, "auto") == "auto" {
+		class = ` class="sw-auto"`
+	}
+	return "<!DOCTYPE html><html lang=\"en\"" + class + "><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
 		"<title>" + html.EscapeString(pageTitle(p)) + "</title><style>" + styleText(p.Style) + "</style></head>" +
 		"<body data-name=\"" + html.EscapeString(p.Name) + "\"><main id=\"sw-body\">" + body + "</main>" +
 		"<div id=\"sw-status\">" + html.EscapeString(when) + "</div><script>(function(){var n=" + string(name) +

@@ -2,6 +2,9 @@
 // that `syft-widget schema` prints the same file editors validate against.
 package schema
 
+// The manifest reference, docs/manifest.md, is generated from this schema.
+//go:generate go run ./gen
+
 import _ "embed"
 
 // JSON is schema/manifest.schema.json.

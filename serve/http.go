@@ -156,7 +156,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 		// The polling fallback of the live page: data plus the page update.
 		var full map[string]any
 		json.Unmarshal(st.Data(), &full)
-		full["name"], full["html"] = st.Name, st.HTML
+		full["name"], full["html"], full["boot"] = st.Name, st.HTML, s.boot
 		b, _ := json.Marshal(full)
 		writeJSONBytes(w, r, b, etagOf(st, s.boot+"-h"))
 		return

@@ -51,9 +51,6 @@ func NewCache(root string, srcs []*manifest.Source) *Cache {
 	return c
 }
 
-// Root returns the absolute folder the sources are relative to.
-func (c *Cache) Root() string { return c.root }
-
 func (s *source) value() any {
 	if s.file != "" {
 		return s.one
@@ -228,6 +225,29 @@ func (s *source) apply(cs map[string]entry, full bool) bool {
 	}
 	if len(keys) == 0 {
 		return false
+	}
+	// The common case: files changed in place. The published slice is
+	// copied; metas are private and updated where they are.
+	replaceOnly := true
+	idx := make([]int, len(keys))
+	for k, key := range keys {
+		i, found := slices.BinarySearchFunc(s.recs, key, func(r *manifest.Record, p string) int {
+			return strings.Compare(r.Path, p)
+		})
+		if !found || cs[key].rec == nil {
+			replaceOnly = false
+			break
+		}
+		idx[k] = i
+	}
+	if replaceOnly {
+		recs := slices.Clone(s.recs)
+		for k, key := range keys {
+			recs[idx[k]] = cs[key].rec
+			s.metas[idx[k]] = cs[key].meta
+		}
+		s.recs = recs
+		return true
 	}
 	slices.Sort(keys)
 	recs := make([]*manifest.Record, 0, len(s.recs)+len(keys))

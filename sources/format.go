@@ -15,9 +15,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Formats lists the formats Parse understands; "auto" is resolved per file
+// formats lists the formats Parse understands; "auto" is resolved per file
 // by FormatFor.
-var Formats = []string{"json", "yaml", "csv", "tsv", "ndjson", "text", "lines", "none"}
+var formats = []string{"json", "yaml", "csv", "tsv", "ndjson", "text", "lines", "none"}
 
 // FormatFor returns the format that `format: auto` gives a file name, by its
 // extension (case-insensitive): .json; .yaml/.yml; .csv; .tsv/.tab;
@@ -44,7 +44,8 @@ func FormatFor(name string) string {
 	return ""
 }
 
-// Parse decodes content in one of Formats. Data shapes:
+// Parse decodes content in a format: json, yaml, csv, tsv, ndjson, text,
+// lines or none. A UTF-8 byte order mark at the start is ignored. Data shapes:
 //   - json, yaml: the value; objects are map[string]any, numbers are int when
 //     whole and within int's range, else float64 (so 3 stays 3); YAML
 //     timestamps are time.Time, YAML map keys become strings, NaN and
@@ -64,7 +65,7 @@ func FormatFor(name string) string {
 func Parse(format string, b []byte) (any, error) {
 	switch format {
 	case "json":
-		return parseJSON(b)
+		return parseJSON(bytes.TrimPrefix(b, bom))
 	case "yaml":
 		return parseYAML(b)
 	case "csv":
@@ -72,7 +73,7 @@ func Parse(format string, b []byte) (any, error) {
 	case "tsv":
 		return parseCSV(b, '\t')
 	case "ndjson":
-		return parseNDJSON(b)
+		return parseNDJSON(bytes.TrimPrefix(b, bom))
 	case "text":
 		return text(b), nil
 	case "lines":
@@ -80,7 +81,7 @@ func Parse(format string, b []byte) (any, error) {
 	case "none":
 		return nil, nil
 	}
-	return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	return nil, fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(formats, ", "))
 }
 
 var bom = []byte("\xef\xbb\xbf")
@@ -88,7 +89,7 @@ var bom = []byte("\xef\xbb\xbf")
 func text(b []byte) string {
 	b = bytes.TrimPrefix(b, bom)
 	if !utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+		return fixUTF8(b)
 	}
 	return string(b)
 }
@@ -142,6 +143,11 @@ func parseNDJSON(b []byte) (any, error) {
 }
 
 // parseCSV reads a header row and then records; see Parse for the shapes.
+//
+// One pass: a column is stored converted (numbers, bools) for as long as
+// every cell fits, keeping the raw cells aside; the first cell that does not
+// fit turns the column back into strings. Repeated values of a column share
+// one boxed value, which saves most allocations in categorical columns.
 func parseCSV(b []byte, comma rune) (any, error) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, bom)))
 	r.Comma = comma
@@ -156,12 +162,12 @@ func parseCSV(b []byte, comma rune) (any, error) {
 	if err != nil {
 		return nil, csvError(err)
 	}
-	keys := headerKeys(head)
-	var cols []column
-	for i := range keys {
-		cols = append(cols, column{key: keys[i], num: true, integer: true, boolean: true})
+	var cols []*column
+	for _, k := range headerKeys(head) {
+		cols = append(cols, &column{key: k})
 	}
-	rows := []any{}
+	// Sized from the line count, so the big slices do not grow by copying.
+	rows := make([]any, 0, bytes.Count(b, []byte{'\n'}))
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -171,37 +177,125 @@ func parseCSV(b []byte, comma rune) (any, error) {
 			return nil, csvError(err)
 		}
 		for len(rec) > len(cols) {
-			n := len(cols) + 1
-			cols = append(cols, column{key: "column_" + strconv.Itoa(n), num: true, integer: true, boolean: true})
+			cols = append(cols, &column{key: "column_" + strconv.Itoa(len(cols)+1), start: len(rows)})
 		}
 		row := make(map[string]any, len(cols))
-		for i := range cols {
-			c := &cols[i]
-			if i >= len(rec) || rec[i] == "" {
-				row[c.key] = nil
-				continue
+		for i, c := range cols {
+			cell := ""
+			if i < len(rec) {
+				cell = rec[i]
 			}
-			c.observe(rec[i])
-			row[c.key] = rec[i]
+			row[c.key] = c.add(cell, rows)
 		}
 		rows = append(rows, row)
 	}
-	// Second pass: convert the columns that turned out numeric or boolean.
-	for i := range cols {
-		c := &cols[i]
-		if !c.seen || !(c.num || c.boolean) {
-			continue
+	return rows, nil
+}
+
+type colKind uint8
+
+const (
+	colUnknown colKind = iota // only empty cells so far
+	colNumber
+	colBool
+	colString
+)
+
+// column is what the cells of one column look like so far.
+type column struct {
+	key   string
+	kind  colKind
+	start int      // row where the column began (columns beyond the header)
+	raw   []string // the cells stored converted, by row from start
+	cache map[string]any
+}
+
+// add returns the value to store for the next cell of the column.
+func (c *column) add(cell string, rows []any) any {
+	if cell == "" {
+		if c.kind == colNumber || c.kind == colBool {
+			c.raw = append(c.raw, "")
 		}
-		for _, r := range rows {
-			row := r.(map[string]any)
-			s, ok := row[c.key].(string)
-			if !ok {
-				continue
-			}
-			row[c.key] = c.convert(s)
+		return nil
+	}
+	if c.kind == colUnknown {
+		switch {
+		case isNumber(cell):
+			c.kind = colNumber
+		case isBool(cell):
+			c.kind = colBool
+		default:
+			c.kind = colString
+		}
+		// Earlier rows of the column were empty.
+		c.raw = make([]string, len(rows)-c.start, cap(rows)-c.start+1)
+	}
+	switch c.kind {
+	case colNumber:
+		if isNumber(cell) {
+			c.raw = append(c.raw, cell)
+			return c.value(cell, numberOf)
+		}
+		c.demote(rows)
+	case colBool:
+		if isBool(cell) {
+			c.raw = append(c.raw, cell)
+			v, _ := csvBool(cell)
+			return v
+		}
+		c.demote(rows)
+	}
+	return c.value(cell, stringOf)
+}
+
+// demote turns a column stored as numbers or bools back into strings.
+func (c *column) demote(rows []any) {
+	c.kind = colString
+	c.cache = nil
+	for k, s := range c.raw {
+		if s != "" {
+			rows[c.start+k].(map[string]any)[c.key] = c.value(s, stringOf)
 		}
 	}
-	return rows, nil
+	c.raw = nil
+}
+
+const maxCachedValues = 256
+
+// value converts a cell, sharing the result among equal cells while the
+// column has few distinct values.
+func (c *column) value(cell string, conv func(string) any) any {
+	if c.cache == nil {
+		c.cache = make(map[string]any)
+	}
+	if v, ok := c.cache[cell]; ok {
+		return v
+	}
+	v := conv(cell)
+	if len(c.cache) < maxCachedValues {
+		if s, ok := v.(string); ok {
+			// Keep the value, not the whole line it was cut from.
+			v = strings.Clone(s)
+			c.cache[v.(string)] = v
+		} else {
+			c.cache[strings.Clone(cell)] = v
+		}
+	}
+	return v
+}
+
+func stringOf(s string) any { return s }
+
+func numberOf(s string) any {
+	t := strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(t, 10, strconv.IntSize); err == nil {
+		return int(n)
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil && math.IsInf(f, 0) {
+		return nil
+	}
+	return wholeToInt(f)
 }
 
 func csvError(err error) error {
@@ -233,41 +327,9 @@ func headerKeys(head []string) []string {
 	return keys
 }
 
-// column tracks what the non-empty cells of one column look like.
-type column struct {
-	key                    string
-	seen                   bool // some non-empty cell
-	num, integer, boolean bool // every non-empty cell so far is a number / an integer / a bool
-}
-
-func (c *column) observe(s string) {
-	c.seen = true
-	if c.num {
-		isNum, isInt := looksNumeric(s)
-		c.num = isNum
-		c.integer = c.integer && isInt
-	}
-	if c.boolean {
-		_, c.boolean = csvBool(s)
-	}
-}
-
-func (c *column) convert(s string) any {
-	if c.num {
-		t := strings.TrimSpace(s)
-		if c.integer {
-			if n, err := strconv.ParseInt(t, 10, strconv.IntSize); err == nil {
-				return int(n)
-			}
-		}
-		f, err := strconv.ParseFloat(t, 64)
-		if err != nil && math.IsInf(f, 0) {
-			return nil
-		}
-		return wholeToInt(f)
-	}
-	b, _ := csvBool(s)
-	return b
+func isBool(s string) bool {
+	_, ok := csvBool(s)
+	return ok
 }
 
 func csvBool(s string) (value, ok bool) {
@@ -278,6 +340,11 @@ func csvBool(s string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+func isNumber(s string) bool {
+	ok, _ := looksNumeric(s)
+	return ok
 }
 
 // looksNumeric reports whether s (spaces trimmed) is a plain decimal number:
@@ -332,7 +399,8 @@ func looksNumeric(s string) (isNum, isInt bool) {
 // anything is expanded: a "billion laughs" file is refused instead of
 // eating the memory.
 
-// yamlMaxNodes bounds the size of a document with its aliases expanded.
+// yamlMaxNodes bounds the size of a document with its aliases expanded; a
+// smaller bound follows from the document's own size.
 const yamlMaxNodes = 1_000_000
 
 func parseYAML(b []byte) (any, error) {
@@ -348,8 +416,11 @@ func parseYAML(b []byte) (any, error) {
 			return nil, yamlError(err)
 		}
 		c := yamlConv{sizes: map[*yaml.Node]int{}}
-		if size := c.size(&n, 0); size > yamlMaxNodes {
-			return nil, fmt.Errorf("invalid YAML: the document expands to more than %d values through aliases", yamlMaxNodes)
+		size := c.size(&n, 0)
+		// Anchors reuse a few values; a document that multiplies itself
+		// through them is an attack, not data.
+		if limit := min(yamlMaxNodes, 10_000+20*len(c.sizes)); size > limit {
+			return nil, fmt.Errorf("invalid YAML: aliases expand the document to more than %d values", limit)
 		}
 		v, err := c.value(&n)
 		if err != nil {

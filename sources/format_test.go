@@ -82,15 +82,21 @@ func asFloats(v any) any {
 	return v
 }
 
+func TestJSONIgnoresAByteOrderMark(t *testing.T) {
+	if v := mustParse(t, "json", "\xef\xbb\xbf{\"a\":1}"); !reflect.DeepEqual(v, map[string]any{"a": 1}) {
+		t.Fatalf("got %#v", v)
+	}
+}
+
 func TestJSONErrorsNameLineAndColumn(t *testing.T) {
 	cases := map[string]string{
 		"{\n  \"a\": 1,\n  \"b\": x\n}": "line 3, column 8",
-		"{\"name\": \"job\", ":           "line 1, column 17: unexpected end of input",
-		"[1, 2,]":                      "line 1, column 7",
+		"{\"name\": \"job\", ":          "line 1, column 17: unexpected end of input",
+		"[1, 2,]":                       "line 1, column 7",
 		"{\"a\": 01}":                   "line 1, column 8",
 		"\"tab\there\"":                 "control character",
 		"{\"é\": 1 2}":                  "line 1, column 9", // columns count characters
-		"[1] [2]":                      "after the value",
+		"[1] [2]":                       "after the value",
 	}
 	for in, want := range cases {
 		if got := parseErr(t, "json", in); !strings.Contains(got, want) {

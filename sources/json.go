@@ -223,7 +223,7 @@ func (p *jsonParser) str(key bool) (any, error) {
 			s := p.b[start:p.i]
 			p.i++
 			if !utf8.Valid(s) {
-				return strings.ToValidUTF8(string(s), "\uFFFD"), nil
+				return fixUTF8(s), nil
 			}
 			if key {
 				return intern(s), nil
@@ -250,7 +250,7 @@ func (p *jsonParser) strSlow(start int, key bool) (any, error) {
 			p.i++
 			s := sb.String()
 			if !utf8.ValidString(s) {
-				s = strings.ToValidUTF8(s, "\uFFFD")
+				s = fixUTF8([]byte(s))
 			}
 			if key {
 				return intern([]byte(s)), nil
@@ -426,6 +426,22 @@ func wholeToInt(f float64) any {
 		return int(f)
 	}
 	return f
+}
+
+// fixUTF8 replaces each invalid byte with U+FFFD, as encoding/json does.
+func fixUTF8(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n == 1 {
+			sb.WriteString("\uFFFD")
+		} else {
+			sb.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return sb.String()
 }
 
 // Interning of object keys and CSV headers: bounded, shared by every cache.

@@ -8,7 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -22,7 +25,7 @@ type op struct {
 	full     bool                  // walk every covered source from the root
 	only     []bool                // sources this op covers, by index; nil: all
 	onDir    func(rel string)      // called before a folder's entries are listed
-	deferErr func(rel string) bool // keep the old record when a fresh read fails to parse
+	deferErr func(rel string) bool // keep the old record when a fresh read fails to parse; called concurrently
 	retry    []string              // out: paths whose parse error was deferred
 
 	c       *Cache
@@ -83,12 +86,9 @@ func (o *op) run() {
 		root.Close()
 	}()
 
-	type dirItem struct {
-		rel, name string
-		parent    *os.Root
-	}
-	var walks []dirItem
+	var walks []string
 	for _, rel := range o.forced {
+		o.trimDirs()
 		if rel == "." {
 			o.full = true
 			continue
@@ -106,33 +106,33 @@ func (o *op) run() {
 			o.gone(rel)
 			continue
 		}
-		o.visit(rel, parent, name, fi.Mode().Type(), fi, true, nil)
+		o.visit(rel, parent, name, fi.Mode().Type(), fi, true, nil, nil)
 		if fi.IsDir() {
-			walks = append(walks, dirItem{rel, name, parent})
+			walks = append(walks, rel)
 		} else {
 			o.goneBelow(rel) // it may have been a folder
 		}
 	}
 	// Folders after files, so a file both named and below a walked folder
 	// is read once, by its forced re-read.
-	for _, d := range walks {
+	for _, rel := range walks {
+		o.trimDirs()
 		var srcs []int
 		for i, s := range o.c.srcs {
-			if o.covers(i) && s.mayContain(d.rel) {
+			if o.covers(i) && s.mayContain(rel) {
 				srcs = append(srcs, i)
 			}
 		}
 		if len(srcs) == 0 {
 			continue
 		}
-		sub, err := d.parent.OpenRoot(d.name)
+		sub, err := o.dirRoot(rel)
 		if err != nil {
-			o.gone(d.rel)
+			o.gone(rel)
 			continue
 		}
-		o.walk(d.rel, sub, srcs)
-		sub.Close()
-		o.dropUnseen(d.rel, srcs)
+		o.walk(rel, sub, srcs)
+		o.dropUnseen(rel, srcs)
 	}
 	if o.full {
 		var srcs []int
@@ -172,14 +172,6 @@ func (o *op) dirRoot(dir string) (*os.Root, error) {
 	if d, ok := o.dirs[dir]; ok {
 		return d.r, d.err
 	}
-	if len(o.dirs) > 256 {
-		for _, d := range o.dirs {
-			if d.r != nil {
-				d.r.Close()
-			}
-		}
-		o.dirs = nil
-	}
 	if o.dirs == nil {
 		o.dirs = make(map[string]dirMemo)
 	}
@@ -200,6 +192,20 @@ func (o *op) dirRoot(dir string) (*os.Root, error) {
 	return r, err
 }
 
+// trimDirs closes the folders kept open for forced paths when there are many;
+// called where none of them is in use.
+func (o *op) trimDirs() {
+	if len(o.dirs) <= 256 {
+		return
+	}
+	for _, d := range o.dirs {
+		if d.r != nil {
+			d.r.Close()
+		}
+	}
+	o.dirs = nil
+}
+
 // walk lists a folder (opened as r) and its subfolders for the sources srcs,
 // visiting the files they match. Symlinked folders are not followed.
 func (o *op) walk(dir string, r *os.Root, srcs []int) {
@@ -212,6 +218,8 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 	}
 	ents, _ := f.ReadDir(-1) // what could be listed is still worth having
 	f.Close()
+	var jobs []*readJob
+	var subdirs []string
 	for _, e := range ents {
 		name := e.Name()
 		child := name
@@ -220,25 +228,38 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		}
 		t := e.Type()
 		if t.IsDir() {
-			o.visit(child, r, name, t, nil, false, srcs) // a file source may name it
-			var sub []int
-			for _, i := range srcs {
-				if o.c.srcs[i].mayContain(child) {
-					sub = append(sub, i)
-				}
-			}
-			if len(sub) == 0 {
-				continue
-			}
-			cr, err := r.OpenRoot(name)
-			if err != nil {
-				continue
-			}
-			o.walk(child, cr, sub)
-			cr.Close()
+			o.visit(child, r, name, t, nil, false, srcs, nil) // a file source may name it
+			subdirs = append(subdirs, name)
 			continue
 		}
-		o.visit(child, r, name, t, nil, false, srcs)
+		// Entries listed through a Root come with their Lstat already.
+		fi, err := e.Info()
+		if err != nil {
+			fi = nil
+		}
+		o.visit(child, r, name, t, fi, false, srcs, &jobs)
+	}
+	o.runJobs(jobs)
+	for _, name := range subdirs {
+		child := name
+		if dir != "." {
+			child = dir + "/" + name
+		}
+		var sub []int
+		for _, i := range srcs {
+			if o.c.srcs[i].mayContain(child) {
+				sub = append(sub, i)
+			}
+		}
+		if len(sub) == 0 {
+			continue
+		}
+		cr, err := r.OpenRoot(name)
+		if err != nil {
+			continue
+		}
+		o.walk(child, cr, sub)
+		cr.Close()
 	}
 }
 
@@ -298,8 +319,9 @@ func (o *op) dropUnseen(dir string, srcs []int) {
 
 // visit examines the path rel, named name in the folder parent, of type t
 // (fi is its Lstat when known), for the sources in cands (nil: all covered).
-// forced re-reads it even when its size and mtime did not change.
-func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi fs.FileInfo, forced bool, cands []int) {
+// forced re-reads it even when its size and mtime did not change. When jobs
+// is not nil, a needed read is queued there instead of done at once.
+func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi fs.FileInfo, forced bool, cands []int, jobs *[]*readJob) {
 	var wantBuf [8]int
 	want := wantBuf[:0]
 	for i, s := range o.c.srcs {
@@ -344,7 +366,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 				return
 			}
 			if !st.Mode().IsRegular() {
-				o.visit(rel, parent, name, st.Mode().Type(), st, forced, want)
+				o.visit(rel, parent, name, st.Mode().Type(), st, forced, want, jobs)
 				return
 			}
 			fi = st
@@ -354,10 +376,8 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		return
 	}
 
-	// Which sources need the content; the rest keep their record.
-	var pendBuf [8]int
-	pending := pendBuf[:0]
-	limit := int64(-1)
+	// Sources whose record is current keep it; the others need a read.
+	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1}
 	for _, i := range want {
 		s := o.c.srcs[i]
 		old, om := s.lookup(rel)
@@ -367,28 +387,94 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 			continue
 		}
 		if s.format != "none" && fi.Size() <= s.max {
-			limit = max(limit, s.max)
+			j.limit = max(j.limit, s.max)
 		}
-		pending = append(pending, i)
+		j.srcs = append(j.srcs, i)
 	}
-	if len(pending) == 0 {
+	if len(j.srcs) == 0 {
 		return
 	}
+	if jobs != nil {
+		*jobs = append(*jobs, j)
+		return
+	}
+	o.exec(j, &o.buf)
+	o.commit(j)
+}
+
+// readJob is the read of one file for the sources that need it; exec fills
+// in the entries, commit records them.
+type readJob struct {
+	rel     string
+	opener  *os.Root
+	name    string
+	fi      fs.FileInfo
+	srcs    []int
+	limit   int64 // largest limit among sources that read it; -1: no read
+	out     []entry
+	retried bool
+}
+
+// runJobs executes the reads of one folder, in parallel when there are
+// enough of them: reading small files is mostly waiting on system calls.
+func (o *op) runJobs(jobs []*readJob) {
+	workers := min(runtime.GOMAXPROCS(0), 4, len(jobs)/8)
+	if workers <= 1 {
+		for _, j := range jobs {
+			o.exec(j, &o.buf)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var buf []byte
+				for {
+					k := int(next.Add(1)) - 1
+					if k >= len(jobs) {
+						return
+					}
+					o.exec(jobs[k], &buf)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	for _, j := range jobs {
+		o.commit(j)
+	}
+}
+
+func (o *op) commit(j *readJob) {
+	for k, i := range j.srcs {
+		o.set(i, j.rel, j.out[k])
+	}
+	if j.retried {
+		o.addRetry(j.rel)
+	}
+}
+
+// exec reads the file of a job and builds a record per source. It touches
+// nothing shared but the read counter, so jobs run in parallel.
+func (o *op) exec(j *readJob, buf *[]byte) {
 	var b []byte
-	st := fi
+	st := j.fi
 	var rerr error
-	read := limit >= 0
+	read := j.limit >= 0
 	if read {
 		var got fs.FileInfo
-		b, got, rerr = o.read(opener, openName, limit)
+		b, got, rerr = o.read(j.opener, j.name, j.limit, buf)
 		if got != nil {
 			st = got
 		}
 	}
-	for _, i := range pending {
+	j.out = make([]entry, len(j.srcs))
+	for k, i := range j.srcs {
 		s := o.c.srcs[i]
-		old, om := s.lookup(rel)
-		rec := baseRecord(rel)
+		old, om := s.lookup(j.rel)
+		rec := baseRecord(j.rel)
 		rec.Exists = true
 		rec.Size = st.Size()
 		rec.Mtime = st.ModTime()
@@ -406,13 +492,13 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 			m.sum = maphash.Bytes(o.c.seed, b)
 			data, err := decode(s.format, rec.Name, b)
 			if err != nil {
-				if o.deferErr != nil && o.deferErr(rel) {
+				if o.deferErr != nil && o.deferErr(j.rel) {
 					// Maybe half-written: keep what was there and look again soon.
-					o.addRetry(rel)
+					j.retried = true
 					if old != nil && old.Exists {
-						o.set(i, rel, entry{rec: old, meta: om, read: true})
+						j.out[k] = entry{rec: old, meta: om, read: true}
 					} else {
-						o.set(i, rel, entry{read: true})
+						j.out[k] = entry{read: true}
 					}
 					continue
 				}
@@ -424,7 +510,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		if sameRecord(old, om, rec, m) {
 			rec = old
 		}
-		o.set(i, rel, entry{rec: rec, meta: m, read: true})
+		j.out[k] = entry{rec: rec, meta: m, read: true}
 	}
 }
 
@@ -526,7 +612,7 @@ func readError(err error) string {
 // read returns the content of a regular file of at most limit bytes (more
 // means a file over the limit: the caller says so), and its Stat from the
 // open file, so size and mtime go with the content read.
-func (o *op) read(r *os.Root, name string, limit int64) ([]byte, fs.FileInfo, error) {
+func (o *op) read(r *os.Root, name string, limit int64, buf *[]byte) ([]byte, fs.FileInfo, error) {
 	f, err := r.OpenFile(name, os.O_RDONLY|openFlags, 0)
 	if err != nil {
 		return nil, nil, err
@@ -544,10 +630,10 @@ func (o *op) read(r *os.Root, name string, limit int64) ([]byte, fs.FileInfo, er
 	}
 	o.c.reads.Add(1)
 	want := int(st.Size()) + 1 // one more byte tells EOF, or growth, in one go
-	if cap(o.buf) < want {
-		o.buf = make([]byte, 0, max(want, 4096))
+	if cap(*buf) < want {
+		*buf = make([]byte, 0, max(want, 4096))
 	}
-	b := o.buf[:0]
+	b := (*buf)[:0]
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -565,7 +651,9 @@ func (o *op) read(r *os.Root, name string, limit int64) ([]byte, fs.FileInfo, er
 		}
 	}
 	if cap(b) <= 1<<20 {
-		o.buf = b[:0] // keep small buffers for the next file
+		*buf = b[:0] // keep small buffers for the next file
+	} else {
+		*buf = nil
 	}
 	return b, st, nil
 }

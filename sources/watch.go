@@ -24,7 +24,7 @@ import (
 // size, mtime or inode changed.
 //
 // Events only mark paths dirty; batches are coalesced (a lone change is
-// handled at once, a burst in windows of a few milliseconds) and every dirty
+// handled after a millisecond, a burst in windows of ten milliseconds) and every dirty
 // path is looked at afresh (Lstat, re-read or drop), so the kind of event
 // does not matter and editors' save dances end in the right state. A file
 // that fails to parse right after a change is kept at its last good record
@@ -66,10 +66,13 @@ type watchOptions struct {
 	add    func(w *fsnotify.Watcher, dir string) error // adds a watch; tests inject ENOSPC
 	window time.Duration                               // coalescing window
 	lose   *atomic.Bool                                // drop events, as a full kernel queue does
+	delays []time.Duration                             // between re-reads of a file that failed to parse
 }
 
 const (
+	settle         = time.Millisecond
 	coalesceWindow = 10 * time.Millisecond
+	burstSize      = 8 // paths in a batch that make the next one wait for the window
 	maxRetries     = 3
 )
 
@@ -100,6 +103,9 @@ func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.
 	}
 	if opt.window <= 0 {
 		opt.window = coalesceWindow
+	}
+	if opt.delays == nil {
+		opt.delays = retryDelays
 	}
 	w := &Watcher{
 		c:        c,
@@ -219,6 +225,7 @@ func (w *Watcher) run(initial []string) {
 		}
 	}()
 	var last time.Time // end of the last batch
+	lastSize := 0      // paths in the last batch
 	armed := false
 	for {
 		if ticker == nil && w.pollsAny() {
@@ -233,18 +240,19 @@ func (w *Watcher) run(initial []string) {
 			if armed {
 				continue
 			}
-			// Leading edge: a lone change goes at once; changes right after a
-			// batch wait for the window to gather the rest of the burst.
-			if wait := w.opt.window - time.Since(last); wait > 0 {
-				flush.Reset(wait)
-				armed = true
-				continue
+			// Leading edge: a change goes almost at once, after a
+			// millisecond that gathers the events of one save (truncate,
+			// write; temp, rename). After a batch of many paths, the next
+			// waits for the window, to gather the rest of the burst.
+			wait := settle
+			if lastSize >= burstSize {
+				wait = max(settle, w.opt.window-time.Since(last))
 			}
-			w.flush()
-			last = time.Now()
+			flush.Reset(wait)
+			armed = true
 		case <-flush.C:
 			armed = false
-			w.flush()
+			lastSize = w.flush()
 			last = time.Now()
 		case <-tick:
 			w.poll()
@@ -275,24 +283,27 @@ func (w *Watcher) evented() []bool {
 	return only
 }
 
-// flush handles the dirty paths gathered so far.
-func (w *Watcher) flush() {
+// flush handles the dirty paths gathered so far and returns how many.
+func (w *Watcher) flush() int {
 	w.mu.Lock()
 	dirty, rescan := w.dirty, w.rescan
 	w.dirty, w.rescan = make(map[string]fsnotify.Op), false
 	w.mu.Unlock()
 	if (len(dirty) == 0 && !rescan) || w.polling {
-		return
+		return len(dirty)
 	}
 	var rels []string
 	for abs, op := range dirty {
 		if w.watched[abs] {
-			fi, err := os.Lstat(abs)
-			if err != nil || !fi.IsDir() {
-				// Renamed or removed: its watches, and those below, report
-				// stale paths from now on. They go before any new watch.
+			// A watched folder renamed or removed: its watches, and those
+			// below, report stale paths from now on (even when a new folder
+			// took its name). They go before any new watch is added; the
+			// walk re-adds what is there.
+			if op&(fsnotify.Rename|fsnotify.Remove) != 0 {
 				w.unwatch(abs)
-			} else if op&(fsnotify.Create|fsnotify.Rename|fsnotify.Remove) == 0 {
+			} else if fi, err := os.Lstat(abs); err != nil || !fi.IsDir() {
+				w.unwatch(abs)
+			} else if op&fsnotify.Create == 0 {
 				continue // a watched folder's own attributes changed
 			}
 		}
@@ -313,6 +324,7 @@ func (w *Watcher) flush() {
 	if rescan {
 		w.watchRootParent()
 	}
+	return len(dirty)
 }
 
 // within reports whether root lies at or below dir.
@@ -383,7 +395,7 @@ func (w *Watcher) afterUpdate(forced, retry []string) {
 			r = &retryState{}
 			w.retries[rel] = r
 		}
-		r.due = now.Add(retryDelays[min(r.n, len(retryDelays)-1)])
+		r.due = now.Add(w.opt.delays[min(r.n, len(w.opt.delays)-1)])
 		r.n++
 	}
 	if w.limitErr != nil && !w.polling {

@@ -121,6 +121,23 @@ func TestWatchFollowsAFolderRenamedThenRemoved(t *testing.T) {
 	waitState(t, h.c, "jobs", want(map[string]any{"jobs/old/d.json": jsonData(4)}))
 }
 
+func TestWatchFolderRenamedAndItsNameReusedAtOnce(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "jobs/a/x/1.json", `{"n":1}`)
+	h := startWatch(t, root, time.Second, watchOptions{}, globSource("jobs", "jobs/**/*.json"))
+	waitState(t, h.c, "jobs", want(map[string]any{"jobs/a/x/1.json": jsonData(1)}))
+	if err := os.Rename(filepath.Join(root, "jobs/a"), filepath.Join(root, "jobs/b")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "jobs/a/x/2.json", `{"n":2}`)
+	write(t, root, "jobs/b/x/3.json", `{"n":3}`)
+	waitState(t, h.c, "jobs", want(map[string]any{"jobs/a/x/2.json": jsonData(2), "jobs/b/x/1.json": jsonData(1), "jobs/b/x/3.json": jsonData(3)}))
+	// Both trees are watched under their own names.
+	write(t, root, "jobs/b/x/1.json", `{"n":10}`)
+	write(t, root, "jobs/a/x/2.json", `{"n":20}`)
+	waitState(t, h.c, "jobs", want(map[string]any{"jobs/a/x/2.json": jsonData(20), "jobs/b/x/1.json": jsonData(10), "jobs/b/x/3.json": jsonData(3)}))
+}
+
 func TestWatchAtomicSave(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "cfg/app.json", `{"n":1}`)
@@ -176,16 +193,17 @@ func TestWatchTruncateAndWrite(t *testing.T) {
 
 func TestWatchHalfWrittenFileEndsInItsFinalState(t *testing.T) {
 	root := t.TempDir()
-	h := startWatch(t, root, time.Second, watchOptions{}, globSource("s", "*.json"))
+	// Long retry delays: within this test only events cause reads, so the
+	// half-written file cannot have spent its retries.
+	h := startWatch(t, root, time.Second, watchOptions{delays: []time.Duration{time.Hour}}, globSource("s", "*.json"))
 	p := filepath.Join(root, "job.json")
 	f, err := os.Create(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteString(`{"name": "train", `)
-	f.Sync()
-	// The watcher sees the half, and keeps it out of the snapshot while it
-	// waits for the rest; the completed file shows.
+	// The watcher reads the half and keeps it out of the snapshot while it
+	// waits for the rest.
 	eventually(t, "the half-written file to be read", func() bool { return h.c.Reads() > 0 })
 	if got := state(h.c.Snapshot()["s"]); got != "" {
 		t.Fatalf("a half-written file showed: %q", got)
@@ -193,11 +211,17 @@ func TestWatchHalfWrittenFileEndsInItsFinalState(t *testing.T) {
 	f.WriteString(`"n": 1}`)
 	f.Close()
 	waitState(t, h.c, "s", want(map[string]any{"job.json": map[string]any{"name": "train", "n": 1}}))
+}
 
-	// A file that stays broken shows its error once the retries are spent.
-	write(t, root, "broken.json", `{"n": `)
-	waitState(t, h.c, "s", "broken.json!invalid JSON at line 1, column 7: unexpected end of input\n"+
-		want(map[string]any{"job.json": map[string]any{"name": "train", "n": 1}}))
+func TestWatchShowsTheErrorOfAFileThatStaysBroken(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "job.json", `{"n": 1}`)
+	h := startWatch(t, root, time.Second, watchOptions{}, globSource("s", "*.json"))
+	waitState(t, h.c, "s", want(map[string]any{"job.json": jsonData(1)}))
+	write(t, root, "job.json", `{"n": `)
+	waitState(t, h.c, "s", "job.json!invalid JSON at line 1, column 7: unexpected end of input\n")
+	write(t, root, "job.json", `{"n": 2}`)
+	waitState(t, h.c, "s", want(map[string]any{"job.json": jsonData(2)}))
 }
 
 func TestWatchSeesTheBaseFolderCreatedAfterStart(t *testing.T) {
@@ -209,6 +233,21 @@ func TestWatchSeesTheBaseFolderCreatedAfterStart(t *testing.T) {
 	waitState(t, h.c, "runs", want(map[string]any{"runs/2024/a/b.json": jsonData(1)}))
 	write(t, root, "conf/x.yaml", "n: 2\n")
 	waitState(t, h.c, "cfg", want(map[string]any{"conf/x.yaml": jsonData(2)}))
+}
+
+func TestWatchSeesTheBaseFolderOfAGlobCreatedUnderAnExistingRoot(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "unrelated.txt", "x")
+	h := startWatch(t, root, time.Second, watchOptions{}, globSource("s", "data/deep/**/*.csv"))
+	if err := os.MkdirAll(filepath.Join(root, "data/deep/er"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "data/deep/er/m.csv", "n\n1\n")
+	write(t, root, "data/deep/top.csv", "n\n2\n")
+	write(t, root, "data/other.csv", "n\n3\n")
+	waitState(t, h.c, "s", want(map[string]any{
+		"data/deep/er/m.csv": []any{map[string]any{"n": 1}}, "data/deep/top.csv": []any{map[string]any{"n": 2}},
+	}))
 }
 
 func TestWatchRescansAfterLostEvents(t *testing.T) {
