@@ -77,8 +77,8 @@ func TestHelpers(t *testing.T) {
 func TestAgo(t *testing.T) {
 	now := time.Now()
 	for d, want := range map[time.Duration]string{
-		0: "just now", 42 * time.Second: "42s ago", 5 * time.Minute: "5 min ago",
-		3 * time.Hour: "3 h ago", 72 * time.Hour: "3 days ago", -5 * time.Minute: "in 5 min",
+		0: "just now", 9 * time.Second: "just now", 42 * time.Second: "42 s ago", 5 * time.Minute: "5 min ago",
+		3 * time.Hour: "3 h ago", 24 * time.Hour: "1 day ago", 72 * time.Hour: "3 days ago", -5 * time.Minute: "in 5 min",
 	} {
 		if got := Ago(now.Add(-d), now); got != want {
 			t.Errorf("Ago(-%s) = %q, want %q", d, got, want)

@@ -49,7 +49,7 @@ func compileEnv(m *Manifest) map[string]any {
 
 var helpers = []expr.Option{
 	expr.Function("ago", func(args ...any) (any, error) {
-		t, ok := asTime(args[0])
+		t, ok := AsTime(args[0])
 		if !ok {
 			return nil, fmt.Errorf("ago needs a time, got %T", args[0])
 		}
@@ -71,29 +71,44 @@ var helpers = []expr.Option{
 	}, new(func(string) string)),
 }
 
-func asTime(v any) (time.Time, bool) {
+// AsTime reads a time: a time.Time, an RFC 3339 string (or "2006-01-02
+// 15:04:05", "2006-01-02"), or unix seconds; numbers above 1e11, which as
+// seconds would lie beyond the year 5000, are milliseconds, as JavaScript
+// writes them.
+func AsTime(v any) (time.Time, bool) {
+	var n float64
 	switch t := v.(type) {
 	case time.Time:
-		return t, true
+		return t, !t.IsZero()
 	case string:
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02"} {
-			if p, err := time.Parse(layout, t); err == nil {
+			if p, err := time.Parse(layout, strings.TrimSpace(t)); err == nil {
 				return p, true
 			}
 		}
+		return time.Time{}, false
 	case int:
-		return time.Unix(int64(t), 0), true
+		n = float64(t)
 	case int64:
-		return time.Unix(t, 0), true
+		n = float64(t)
 	case float64:
-		return time.Unix(0, int64(t*1e9)), true
+		n = t
+	default:
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return time.Time{}, false
+	}
+	if math.Abs(n) > 1e11 {
+		n /= 1000
+	}
+	sec, frac := math.Modf(n)
+	return time.Unix(int64(sec), int64(frac*1e9)), true
 }
 
-// Ago says how long before now t was, the way people say it: "just now",
-// "42s ago", "5 min ago", "3 h ago", "2 days ago"; times ahead of now read
-// "in 5 min".
+// Ago says how long before now t was, the way people say it: "just now"
+// (under 10 s), "42 s ago", "5 min ago", "3 h ago", "2 days ago", and the
+// date past 30 days; times ahead of now read "in 5 min".
 func Ago(t, now time.Time) string {
 	d := now.Sub(t)
 	future := d < 0
@@ -102,16 +117,22 @@ func Ago(t, now time.Time) string {
 	}
 	var s string
 	switch {
-	case d < time.Second:
+	case d < 10*time.Second:
 		return "just now"
 	case d < time.Minute:
-		s = fmt.Sprintf("%ds", int(d/time.Second))
+		s = fmt.Sprintf("%d s", int(d/time.Second))
 	case d < time.Hour:
 		s = fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
+	case d < 24*time.Hour:
 		s = fmt.Sprintf("%d h", int(d/time.Hour))
+	case d < 30*24*time.Hour:
+		n := int(d / (24 * time.Hour))
+		s = fmt.Sprintf("%d days", n)
+		if n == 1 {
+			s = "1 day"
+		}
 	default:
-		s = fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+		return t.Local().Format("2006-01-02")
 	}
 	if future {
 		return "in " + s

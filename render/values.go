@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // TimeLayout is how a time value reads in the page: local time, to the second.
@@ -396,7 +398,7 @@ func textValue(v any, format string, now time.Time) any {
 	case "ago":
 		if t, ok := asTime(v); ok {
 			return template.HTML(`<span class="sw-ago" title="` + html.EscapeString(t.Local().Format(TimeLayout)) +
-				`">` + html.EscapeString(ago(t, now)) + `</span>`)
+				`">` + html.EscapeString(manifest.Ago(t, now)) + `</span>`)
 		}
 	case "sparkline":
 		if ns, ok := numbers(v); ok {
@@ -451,59 +453,15 @@ func numbers(v any) ([]float64, bool) {
 	return out, len(out) > 0
 }
 
-// asTime reads a time.Time, an RFC 3339 string, or unix seconds (numbers
-// above 1e11, which as seconds would lie beyond the year 5000, are read as
-// milliseconds, as JavaScript writes them).
+// asTime reads a time the way expressions' ago() does (manifest.AsTime).
 func asTime(v any) (time.Time, bool) {
-	switch x := norm(v).(type) {
-	case time.Time:
-		return x, !x.IsZero()
-	case string:
-		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(x))
-		return t, err == nil
-	}
-	n, ok := number(v)
-	if !ok || math.IsInf(n, 0) {
-		return time.Time{}, false
-	}
-	if math.Abs(n) > 1e11 {
-		n /= 1000
-	}
-	sec, frac := math.Modf(n)
-	return time.Unix(int64(sec), int64(frac*1e9)), true
-}
-
-// ago says how long ago t was: "just now", "42 s ago", "5 min ago",
-// "3 h ago", "2 days ago"; a date past 30 days; "in 5 min" for the future.
-func ago(t, now time.Time) string {
-	d := now.Sub(t)
-	future := d < 0
-	if future {
-		d = -d
-	}
-	var s string
-	switch {
-	case d < 10*time.Second:
-		return "just now"
-	case d < time.Minute:
-		s = fmt.Sprintf("%d s", int(d/time.Second))
-	case d < time.Hour:
-		s = fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 24*time.Hour:
-		s = fmt.Sprintf("%d h", int(d/time.Hour))
-	case d < 30*24*time.Hour:
-		n := int(d / (24 * time.Hour))
-		s = fmt.Sprintf("%d days", n)
-		if n == 1 {
-			s = "1 day"
+	v = norm(v)
+	if n, ok := number(v); ok {
+		if _, isString := v.(string); !isString {
+			v = n
 		}
-	default:
-		return t.Local().Format("2006-01-02")
 	}
-	if future {
-		return "in " + s
-	}
-	return s + " ago"
+	return manifest.AsTime(v)
 }
 
 // humanBytes writes a size in binary units: 512 B, 1.5 KiB, 1 MiB.

@@ -427,7 +427,7 @@ func Check(path string) (m *manifest.Manifest, notes []string, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	_, removed, err := compileTemplate(m)
+	_, removed, err := compileTemplate(m, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -437,7 +437,8 @@ func Check(path string) (m *manifest.Manifest, notes []string, err error) {
 	return m, notes, nil
 }
 
-func compileTemplate(m *manifest.Manifest) (*render.Template, []string, error) {
+// compileTemplate compiles m's template; errors name the manifest as file.
+func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []string, error) {
 	var names []string
 	for _, ep := range m.Endpoints {
 		for _, f := range ep.Fields {
@@ -446,7 +447,7 @@ func compileTemplate(m *manifest.Manifest) (*render.Template, []string, error) {
 	}
 	t, removed, err := render.Compile(m.Template, names)
 	if err != nil {
-		return nil, nil, manifest.ErrorList{{File: m.File, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
+		return nil, nil, manifest.ErrorList{{File: file, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
 	}
 	return t, removed, nil
 }

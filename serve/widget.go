@@ -98,15 +98,19 @@ func LoadWidget(path string, log *slog.Logger) (*Widget, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewWidget(m, log)
+	return newWidget(m, path, log)
 }
 
 // NewWidget compiles m's template, reads its sources and evaluates it.
 func NewWidget(m *manifest.Manifest, log *slog.Logger) (*Widget, error) {
+	return newWidget(m, m.File, log)
+}
+
+func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t, removed, err := compileTemplate(m)
+	t, removed, err := compileTemplate(m, file)
 	if err != nil {
 		return nil, err
 	}
