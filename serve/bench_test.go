@@ -293,3 +293,30 @@ func BenchmarkManifestToWidget(b *testing.B) {
 	runtime.GC()
 	b.ReportMetric(rssMiB(), "rss-MiB@100widgets")
 }
+
+// BenchmarkRSS100k reports the memory of a widget tracking 100,000 small
+// JSON files, watched: the process's RSS and the Go heap in use.
+func BenchmarkRSS100k(b *testing.B) {
+	dir := b.TempDir()
+	manyFiles(b, dir, 100_000)
+	path := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(path, []byte(benchManifest), 0o644)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, err := LoadWidget(path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Start(nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(rssMiB(), "rss-MiB")
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		w.Close()
+		b.StartTimer()
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -72,8 +73,19 @@ var serveCommand = &command{
 
 type closer interface{ Close() error }
 
+// serverGC tunes the collector for a long-running server, unless GOGC is
+// set: its heap is mostly the records of the files it tracks, so a lower
+// target keeps RSS near that (100,000 files: about 110 MiB instead of 140)
+// for a little more CPU during rescans.
+func serverGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+}
+
 // foreground serves until SIGINT or SIGTERM.
 func foreground(addr string, hosts []string, verbose bool, confine string, start func(*serve.Server) (closer, error), open bool) error {
+	serverGC()
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug

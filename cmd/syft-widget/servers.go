@@ -211,6 +211,7 @@ var daemonCommand = &command{
 				}
 				exp = d
 			}
+			serverGC()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return serve.RunDaemon(ctx, serve.DaemonConfig{Name: *name, Home: *home, Expiration: exp, AllowHosts: hosts})
