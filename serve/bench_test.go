@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -318,5 +319,78 @@ func BenchmarkRSS100k(b *testing.B) {
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 		w.Close()
 		b.StartTimer()
+	}
+}
+
+// BenchmarkCheckpoint is the whole of `render --checkpoint --no-server`
+// (load the manifest, read and parse every file, evaluate, render the
+// fragment) next to only reading the same files: over 10,000 small JSON
+// files, and over one 50 MiB CSV.
+func BenchmarkCheckpoint(b *testing.B) {
+	jsonDir := b.TempDir()
+	manyFiles(b, jsonDir, 10_000)
+	os.WriteFile(filepath.Join(jsonDir, "w.yaml"), []byte(`name: w
+sources:
+  files: "d/**/*.json"
+endpoints:
+  /api:
+    total: len(files)
+    big: count(files, .data.v > 5000)
+    last: last(files).data.name
+template: |
+  <p>{total} files, {big} big, the last is {last}</p>
+`), 0o644)
+	csvDir := b.TempDir()
+	f, err := os.Create(filepath.Join(csvDir, "rows.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("step,loss,accuracy,host,note\n")
+	for i := 0; ; i++ {
+		fmt.Fprintf(w, "%d,%.6f,%.4f,host-%d,run %d ok\n", i, 1/float64(i+1), float64(i%1000)/1000, i%7, i)
+		if st, _ := f.Stat(); st.Size() >= 50<<20 {
+			break
+		}
+	}
+	w.Flush()
+	f.Close()
+	os.WriteFile(filepath.Join(csvDir, "w.yaml"), []byte(`name: w
+sources:
+  rows:
+    file: rows.csv
+    max_file_size: 64MiB
+endpoints:
+  /api:
+    steps: len(rows.data)
+    loss: last(rows.data).loss
+template: |
+  <p>{steps} steps, loss {loss}</p>
+`), 0o644)
+	for _, c := range []struct{ name, dir, glob string }{{"json10k", jsonDir, "d/*/*.json"}, {"csv50MiB", csvDir, "rows.csv"}} {
+		b.Run(c.name+"/render", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				wd, err := LoadWidget(filepath.Join(c.dir, "w.yaml"), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(wd.State().Errors) > 0 {
+					b.Fatal(wd.State().Errors)
+				}
+				if err := wd.Checkpoint(io.Discard, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/read-only", func(b *testing.B) {
+			files, _ := filepath.Glob(filepath.Join(c.dir, c.glob))
+			for i := 0; i < b.N; i++ {
+				for _, f := range files {
+					if _, err := os.ReadFile(f); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
