@@ -475,3 +475,46 @@ func TestShutdownEndsOpenStreams(t *testing.T) {
 		t.Fatal("Serve did not return with a stream open")
 	}
 }
+
+func TestABurstOf10000FilesIn100NewFoldersEndsInTheTruth(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	ts.write(t, "burst.yaml", `name: burst
+sources:
+  files: "in/**/*.json"
+endpoints:
+  /api:
+    total: len(files)
+    sum: sum(map(files, .data.v))
+    broken: count(files, .error != "")
+`)
+	if err := ts.Load(filepath.Join(ts.dir, "burst.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	ch := openEvents(t, ts.url("w/burst/events"))
+	next(t, ch)
+	want := 0
+	for d := range 100 {
+		dir := filepath.Join(ts.dir, "in", fmt.Sprintf("d%02d", d), "deeper")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f := range 100 {
+			v := d*100 + f
+			want += v
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.json", f)), []byte(fmt.Sprintf(`{"v": %d}`, v)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	truth := fmt.Sprintf(`{"broken":0,"sum":%d,"total":10000}`, want)
+	eventually(t, "the endpoint to equal the ground truth "+truth, func() bool {
+		_, body := get(t, ts.url("w/burst/api"))
+		return body == truth
+	})
+	// The listening client was told: its latest event shows the final state.
+	for {
+		if p := decode(t, next(t, ch)); p.Version == ts.Widget("burst").State().Version {
+			break
+		}
+	}
+}
