@@ -208,3 +208,54 @@ func TestFiftyManifestsAddedAtOnceAllAppear(t *testing.T) {
 	}
 	f.waitNames(t, want...)
 }
+
+func TestRunReloadsItsManifestsAsTheyChange(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	path := ts.write(t, "a.yaml", widgetYAML("a", ""))
+	other := ts.write(t, "b.yaml", widgetYAML("b", ""))
+	mw, err := WatchFiles(ts.Server, []string{path, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mw.Close()
+	if ts.Widget("a") == nil || ts.Widget("b") == nil {
+		t.Fatal("not loaded at start")
+	}
+	// An editor's atomic save: write a temp file, rename it over.
+	tmp := ts.write(t, ".a.yaml.tmp", widgetYAML("a", "title: Saved\n"))
+	os.Rename(tmp, path)
+	eventually(t, "the atomic save", func() bool { return ts.Widget("a").M.Title == "Saved" })
+
+	ts.write(t, "a.yaml", widgetYAML("a", "height: tall\n"))
+	eventually(t, "the broken edit's error", func() bool { return strings.Contains(strings.Join(ts.Widgets()[0].Errors, ""), "a.yaml:2:9") })
+	if ts.Widget("a").M.Title != "Saved" {
+		t.Error("the last good version is gone")
+	}
+	ts.write(t, "a.yaml", widgetYAML("a", "title: Fixed\n"))
+	eventually(t, "the repair", func() bool { return ts.Widget("a").M.Title == "Fixed" })
+	if ts.Widget("b") == nil {
+		t.Error("the other widget was disturbed")
+	}
+}
+
+func TestPublicBaseFollowsFlagsAndEnvironment(t *testing.T) {
+	t.Setenv(EnvPublicURL, "")
+	t.Setenv("JUPYTERHUB_SERVICE_PREFIX", "")
+	if got := PublicBase("", 8123); got != "http://127.0.0.1:8123/" {
+		t.Errorf("default: %s", got)
+	}
+	if got := PublicBase("https://hub.example.org/proxy/{port}", 8123); got != "https://hub.example.org/proxy/8123/" {
+		t.Errorf("flag: %s", got)
+	}
+	t.Setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
+	if got := PublicBase("", 8123); got != "/user/ada/proxy/8123/" {
+		t.Errorf("JupyterHub: %s", got)
+	}
+	t.Setenv(EnvPublicURL, "https://box.example.org:{port}/")
+	if got := PublicBase("", 8123); got != "https://box.example.org:8123/" {
+		t.Errorf("env: %s", got)
+	}
+	if h := publicHost(PublicBase("", 1)); h != "box.example.org" {
+		t.Errorf("the public host joining the allow-list: %q", h)
+	}
+}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syft-widget/syft-widget/serve"
 )
@@ -280,4 +282,42 @@ func running(pid int) bool {
 	}
 	s := string(b)
 	return !strings.HasPrefix(s[strings.LastIndexByte(s, ')')+1:], " Z")
+}
+
+func TestRunStopsCleanlyOnInterrupt(t *testing.T) {
+	_, m := widgetDir(t, "w", "fg", "")
+	cmd := exec.Command(binary, "run", m)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var url string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if name, u, ok := strings.Cut(sc.Text(), ": "); ok && name == "w" {
+			url = u
+			break
+		}
+	}
+	if url == "" {
+		t.Fatal("run printed no URL for the widget")
+	}
+	events, err := http.Get(strings.Replace(url, "/?token=", "/events?token=", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Body.Close()
+	bufio.NewReader(events.Body).ReadString('\n') // a page is connected
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run exited with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("run did not stop on interrupt with a page connected")
+	}
 }
