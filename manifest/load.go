@@ -121,21 +121,11 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 	l.mapping(root, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
-			if s, ok := l.str(v); ok {
-				if !nameRE.MatchString(s) {
-					l.errorf(v, "name %q must match ^[a-z0-9][a-z0-9_-]{0,63}$", s)
-				}
-				m.Name = s
-			}
+			m.Name = l.name(v, key)
 		case "title":
 			m.Title, _ = l.str(v)
 		case "server":
-			if s, ok := l.str(v); ok {
-				if !nameRE.MatchString(s) {
-					l.errorf(v, "server %q must match ^[a-z0-9][a-z0-9_-]{0,63}$", s)
-				}
-				m.Server = s
-			}
+			m.Server = l.name(v, key)
 		case "root":
 			m.RootPos = posOf(v)
 			if s, ok := l.str(v); ok {
@@ -292,6 +282,15 @@ func kindName(v *yaml.Node) string {
 		return "list"
 	}
 	return "value"
+}
+
+// name reads a widget or server name.
+func (l *loader) name(v *yaml.Node, key string) string {
+	s, ok := l.str(v)
+	if ok && !nameRE.MatchString(s) {
+		l.errorf(v, "%s %q must match ^[a-z0-9][a-z0-9_-]{0,63}$", key, s)
+	}
+	return s
 }
 
 // length accepts a CSS length; a bare number means pixels.

@@ -2,17 +2,17 @@ package serve
 
 import "sync"
 
-// Hub fans widget updates out to subscribers. A subscriber is never sent a
+// hub fans widget updates out to subscribers. A subscriber is never sent a
 // backlog: it is told which widgets changed and reads their latest state when
 // it is ready, so one slow client cannot hold the others back, and a client
 // that falls behind skips straight to the newest version.
-type Hub struct {
+type hub struct {
 	mu   sync.Mutex
-	subs map[*Subscription]struct{}
+	subs map[*subscription]struct{}
 }
 
-// Subscription is one listener of a Hub.
-type Subscription struct {
+// subscription is one listener of a hub.
+type subscription struct {
 	only    string // a widget name, or "" for every widget
 	mu      sync.Mutex
 	pending []string
@@ -21,11 +21,11 @@ type Subscription struct {
 
 // Subscribe starts listening to one widget's updates, or every widget's when
 // name is "".
-func (h *Hub) Subscribe(name string) *Subscription {
-	s := &Subscription{only: name, ready: make(chan struct{}, 1)}
+func (h *hub) Subscribe(name string) *subscription {
+	s := &subscription{only: name, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	if h.subs == nil {
-		h.subs = map[*Subscription]struct{}{}
+		h.subs = map[*subscription]struct{}{}
 	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -33,21 +33,21 @@ func (h *Hub) Subscribe(name string) *Subscription {
 }
 
 // Unsubscribe stops s.
-func (h *Hub) Unsubscribe(s *Subscription) {
+func (h *hub) Unsubscribe(s *subscription) {
 	h.mu.Lock()
 	delete(h.subs, s)
 	h.mu.Unlock()
 }
 
 // Len is the number of subscriptions.
-func (h *Hub) Len() int {
+func (h *hub) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
 }
 
 // Publish tells every interested subscriber that the widget changed.
-func (h *Hub) Publish(name string) {
+func (h *hub) Publish(name string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -57,7 +57,7 @@ func (h *Hub) Publish(name string) {
 	}
 }
 
-func (s *Subscription) mark(name string) {
+func (s *subscription) mark(name string) {
 	s.mu.Lock()
 	for _, p := range s.pending {
 		if p == name {
@@ -74,10 +74,10 @@ func (s *Subscription) mark(name string) {
 }
 
 // Ready has a value when some widget changed since the last Take.
-func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+func (s *subscription) Ready() <-chan struct{} { return s.ready }
 
 // Take returns the names of the widgets that changed since the last Take.
-func (s *Subscription) Take() []string {
+func (s *subscription) Take() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.pending

@@ -36,10 +36,10 @@ type ManifestWatcher struct {
 	done    chan struct{}
 }
 
-// IsManifestName reports whether a file name in a watched folder is a
+// isManifestName reports whether a file name in a watched folder is a
 // manifest: *.yaml or *.yml, and not an editor's or sync tool's temporary
 // file.
-func IsManifestName(name string) bool {
+func isManifestName(name string) bool {
 	lower := strings.ToLower(name)
 	if !strings.HasSuffix(lower, ".yaml") && !strings.HasSuffix(lower, ".yml") {
 		return false
@@ -95,7 +95,7 @@ func WatchFolder(srv *Server, dir string) (*ManifestWatcher, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if IsManifestName(e.Name()) && !e.IsDir() {
+		if isManifestName(e.Name()) && !e.IsDir() {
 			srv.Load(filepath.Join(abs, e.Name()))
 		}
 	}
@@ -121,7 +121,7 @@ func (mw *ManifestWatcher) start(dirs map[string]bool) error {
 
 func (mw *ManifestWatcher) wanted(path string) bool {
 	if mw.dir != "" {
-		return filepath.Dir(path) == mw.dir && IsManifestName(filepath.Base(path))
+		return filepath.Dir(path) == mw.dir && isManifestName(filepath.Base(path))
 	}
 	return mw.files[path]
 }

@@ -47,7 +47,7 @@ type Server struct {
 	hosts  map[string]bool
 	jail   string // ConfineTo, resolved
 	log    *slog.Logger
-	hub    Hub
+	hub    hub
 
 	mu                sync.Mutex
 	entries           map[string]*entry // manifest file (absolute) -> entry
@@ -156,7 +156,7 @@ func (s *Server) Load(path string) error {
 		loadErr = s.confined(m)
 	}
 	if loadErr == nil {
-		w, loadErr = NewWidget(m, s.log)
+		w, loadErr = newWidget(m, abs, s.log)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

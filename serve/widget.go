@@ -101,11 +101,8 @@ func LoadWidget(path string, log *slog.Logger) (*Widget, error) {
 	return newWidget(m, path, log)
 }
 
-// NewWidget compiles m's template, reads its sources and evaluates it.
-func NewWidget(m *manifest.Manifest, log *slog.Logger) (*Widget, error) {
-	return newWidget(m, m.File, log)
-}
-
+// newWidget compiles m's template, reads its sources and evaluates it;
+// errors name the manifest as file.
 func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

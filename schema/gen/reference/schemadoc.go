@@ -252,10 +252,8 @@ var context = map[string][]string{
 	"template":  {"sources", "endpoints"},
 }
 
-func (g *generator) topLevelKeys() error {
-	props := get(g.sch.root, "properties")
-	g.line("## Top-level keys")
-	g.line("")
+// keyTable lists the keys of props: type, default and first sentence.
+func (g *generator) keyTable(props *yaml.Node) {
 	g.line("| key | type | default | |")
 	g.line("| --- | --- | --- | --- |")
 	for i := 0; i+1 < len(props.Content); i += 2 {
@@ -264,6 +262,13 @@ func (g *generator) topLevelKeys() error {
 		g.line(fmt.Sprintf("| [`%s`](#%s) | %s | %s | %s |", key, key, cell(g.sch.typeText(n)), cell(def), cell(firstSentence(desc))))
 	}
 	g.line("")
+}
+
+func (g *generator) topLevelKeys() error {
+	props := get(g.sch.root, "properties")
+	g.line("## Top-level keys")
+	g.line("")
+	g.keyTable(props)
 	for i := 0; i+1 < len(props.Content); i += 2 {
 		key, n := props.Content[i].Value, props.Content[i+1]
 		desc, def := describe(n)
@@ -300,14 +305,7 @@ func (g *generator) sourceKeys() error {
 		" A source written as a bare string is a glob: `jobs: \"jobs/**/*.json\"` is " +
 		"`jobs: {glob: \"jobs/**/*.json\"}`. Each source is named by its key under `sources`, an " +
 		"[identifier](#" + anchor("identifier") + "), and expressions use it by that name.")
-	g.line("| key | type | default | |")
-	g.line("| --- | --- | --- | --- |")
-	for i := 0; i+1 < len(props.Content); i += 2 {
-		key, n := props.Content[i].Value, props.Content[i+1]
-		desc, def := describe(n)
-		g.line(fmt.Sprintf("| [`%s`](#%s) | %s | %s | %s |", key, key, cell(g.sch.typeText(n)), cell(def), cell(firstSentence(desc))))
-	}
-	g.line("")
+	g.keyTable(props)
 	for i := 0; i+1 < len(props.Content); i += 2 {
 		key, n := props.Content[i].Value, props.Content[i+1]
 		desc, def := describe(n)
