@@ -799,3 +799,31 @@ func BenchmarkLivePageFileChangeToDOM(b *testing.B) {
 	b.ReportMetric(lat[len(lat)/2], "ms-p50")
 	b.ReportMetric(lat[len(lat)*99/100], "ms-p99")
 }
+
+// TestLivePageWorksBehindAPathPrefix: jupyter-server-proxy serves the
+// server under /proxy/PORT/; every URL the page uses is relative.
+func TestLivePageWorksBehindAPathPrefix(t *testing.T) {
+	p := newTab(t)
+	ts := jobsServer(t)
+	upstream, err := url.Parse(ts.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = "/proxy/8123"
+	pass := httputil.NewSingleHostReverseProxy(upstream)
+	pass.FlushInterval = -1 // stream events as they come, as jupyter-server-proxy does for SSE
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, ok := strings.CutPrefix(r.URL.Path, prefix)
+		if !ok {
+			http.NotFound(w, r) // a request that ignored the prefix
+			return
+		}
+		r.URL.Path = rest
+		pass.ServeHTTP(w, r)
+	}))
+	defer func() { proxy.CloseClientConnections(); proxy.Close() }()
+	p.navigate(proxy.URL + prefix + "/w/jobs/?token=" + ts.Token())
+	p.wait("the page to be live behind the prefix", statusIs("live"))
+	ts.write(t, "jobs/b/2.json", `{"name": "beta"}`)
+	p.wait("the change to arrive through the proxy", bodyHas("beta"))
+}
