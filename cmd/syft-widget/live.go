@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -34,7 +35,7 @@ var runCommand = &command{
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
-			return foreground(*addr, hosts, *verbose, "", func(srv *serve.Server) (closer, error) {
+			return foreground("run", *addr, hosts, *verbose, "", func(srv *serve.Server) (closer, error) {
 				mw, err := serve.WatchFiles(srv, args)
 				if err != nil {
 					fmt.Fprintln(stderr, err)
@@ -64,11 +65,18 @@ var serveCommand = &command{
 			if *outside {
 				confine = ""
 			}
-			return foreground(*addr, hosts, *verbose, confine, func(srv *serve.Server) (closer, error) {
+			return foreground(filepath.Base(absOr(args[0])), *addr, hosts, *verbose, confine, func(srv *serve.Server) (closer, error) {
 				return serve.WatchFolder(srv, args[0])
 			}, false)
 		}
 	},
+}
+
+func absOr(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 type closer interface{ Close() error }
@@ -84,7 +92,7 @@ func serverGC() {
 }
 
 // foreground serves until SIGINT or SIGTERM.
-func foreground(addr string, hosts []string, verbose bool, confine string, start func(*serve.Server) (closer, error), open bool) error {
+func foreground(name, addr string, hosts []string, verbose bool, confine string, start func(*serve.Server) (closer, error), open bool) error {
 	serverGC()
 	level := slog.LevelInfo
 	if verbose {
@@ -95,7 +103,7 @@ func foreground(addr string, hosts []string, verbose bool, confine string, start
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
-	srv := serve.NewServer(serve.Config{Name: "foreground", AllowHosts: hosts, Log: log, ConfineTo: confine})
+	srv := serve.NewServer(serve.Config{Name: name, AllowHosts: hosts, Log: log, ConfineTo: confine})
 	watcher, err := start(srv)
 	if err != nil {
 		ln.Close()
