@@ -184,6 +184,9 @@ func (s *Server) endpoint(w http.ResponseWriter, r *http.Request) {
 // early that the connection is gone.
 const heartbeat = 15 * time.Second
 
+// streamWriteTimeout bounds one write to an event stream.
+const streamWriteTimeout = 10 * time.Second
+
 // events streams updates: of one widget (/w/{name}/events) or of every
 // widget (/events). Each connection starts with the current state, which is
 // the full snapshot a reconnecting page catches up from.
@@ -236,6 +239,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if buf.Len() == 0 {
 			return nil
 		}
+		// A client that stops reading is dropped instead of holding a
+		// goroutine and its buffers forever.
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		_, err := w.Write(buf.Bytes())
 		buf.Reset()
 		if err == nil {
@@ -258,6 +264,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-beat.C:
+			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 			if _, err := w.Write([]byte(": beat " + strconv.FormatInt(time.Now().Unix(), 10) + "\n\n")); err != nil {
 				return
 			}

@@ -384,6 +384,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err = hs.Shutdown(sctx)
 		cancel()
+		if err != nil {
+			// A client that stopped reading keeps its handler in Write:
+			// close the connections under it.
+			hs.Close()
+			err = nil
+		}
 		<-errc
 	}
 	s.Close()

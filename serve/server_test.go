@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -515,6 +516,34 @@ endpoints:
 	for {
 		if p := decode(t, next(t, ch)); p.Version == ts.Widget("burst").State().Version {
 			break
+		}
+	}
+}
+
+// TestASlowClientDoesNotHoldTheOthersBack: a client that never reads its
+// stream fills its socket; another client still gets every update.
+func TestASlowClientDoesNotHoldTheOthersBack(t *testing.T) {
+	ts := startTestServer(t, Config{})
+	big := strings.Repeat("0123456789abcdef", 1<<15) // 512 KiB per event
+	ts.write(t, "big.txt", "0 "+big)
+	ts.write(t, "big.yaml", "name: big\nsources:\n  f:\n    file: big.txt\nendpoints:\n  /x:\n    text: f.data\n")
+	if err := ts.Load(filepath.Join(ts.dir, "big.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	stuck, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(ts.base, "http://"), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	fmt.Fprintf(stuck, "GET /w/big/events?token=%s HTTP/1.1\r\nHost: localhost\r\n\r\n", ts.Token())
+	ch := openEvents(t, ts.url("w/big/events"))
+	next(t, ch)
+	for i := 1; i <= 30; i++ { // 15 MiB for the stuck client: far more than its socket holds
+		ts.write(t, "big.txt", fmt.Sprintf("%d %s", i, big))
+		for {
+			if p := decode(t, next(t, ch)); strings.Contains(p.HTML, fmt.Sprintf(">%d 0123", i)) {
+				break
+			}
 		}
 	}
 }
