@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -117,4 +116,3 @@ func waitState(t testing.TB, c *Cache, name, expect string) {
 	}
 }
 
-func deepEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
