@@ -3,6 +3,8 @@ package manifest
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,79 @@ func TestMemoryBudgetStopsRunawayExpressions(t *testing.T) {
 	_, errs := m.Endpoints[0].Eval(m.Env(nil))
 	if !strings.Contains(errs["x"], "memory budget") {
 		t.Errorf("errs = %v", errs)
+	}
+}
+
+func TestARunawayLoopIsStoppedAtTheDeadline(t *testing.T) {
+	defer func(d time.Duration) { evalTimeout = d }(evalTimeout)
+	evalTimeout = 50 * time.Millisecond
+	p := write(t, "w.yaml", `sources:
+  files: "*.json"
+endpoints:
+  /a:
+    slow: sum(files, sum(files, sum(files, .size)))
+    fast: len(files)
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := make([]*Record, 2000) // 8e9 steps unbounded
+	for i := range files {
+		files[i] = &Record{}
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files}))
+	if !strings.Contains(errs["slow"], "evaluation took longer than 50ms") {
+		t.Errorf("errs = %v", errs)
+	}
+	if fields["fast"] != 2000 {
+		t.Errorf("the other field: %v", fields["fast"])
+	}
+}
+
+func TestBudgetTicksDoNotChangeResults(t *testing.T) {
+	p := write(t, "w.yaml", `sources:
+  files: "*.json"
+endpoints:
+  /a:
+    names: 'sortBy(map(filter(files, .size > 1), ({n: .name})), .n)'
+    all: all(files, .size >= 0)
+    sum: sum(map(files, .size))
+    grouped: len(groupBy(files, .ext))
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := []*Record{{Name: "b", Size: 2, Ext: ".x"}, {Name: "a", Size: 3, Ext: ".y"}, {Name: "c", Size: 1, Ext: ".x"}}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files}))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	got, _ := json.Marshal(fields)
+	if string(got) != `{"all":true,"grouped":2,"names":[{"n":"a"},{"n":"b"}],"sum":6}` {
+		t.Errorf("fields = %s", got)
+	}
+}
+
+// BenchmarkCountOver100kRecords is a predicate over 100,000 records: the
+// cost of the time budget's tick shows here.
+func BenchmarkCountOver100kRecords(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "w.yaml")
+	os.WriteFile(p, []byte("sources:\n  files: \"*.json\"\nendpoints:\n  /a:\n    n: count(files, .size > 10)\n"), 0o644)
+	m, err := Load(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	files := make([]*Record, 100_000)
+	for i := range files {
+		files[i] = &Record{Size: int64(i % 20)}
+	}
+	env := m.Env(map[string]any{"files": files})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if v, err := m.Endpoints[0].Fields[0].Eval(env); err != nil || v != 45_000 {
+			b.Fatal(v, err)
+		}
 	}
 }

@@ -28,6 +28,65 @@ const (
 	MemoryBudget = 20_000_000
 )
 
+// evalTimeout bounds one field's evaluation. expr's VM cannot be
+// interrupted, so the time is checked from inside. Only loops make an
+// expression's work outgrow its size and its data, and one loop over the data
+// is bounded by the data; a runaway needs loops inside loops. So every step
+// of a predicate (the body of map, filter, count, ...) that itself holds a
+// predicate checks the time, and ends the evaluation with an error once it is
+// up; the innermost loops, where the steps are many and cheap, pay nothing.
+var evalTimeout = 5 * time.Second
+
+// budgetName is the environment entry that holds the running field's budget.
+const budgetName = "__budget"
+
+type budget struct{ deadline time.Time }
+
+func tick(args ...any) (any, error) {
+	b, _ := args[0].(*budget)
+	if b == nil {
+		return true, nil
+	}
+	if time.Now().After(b.deadline) {
+		return nil, fmt.Errorf("evaluation took longer than %s and was stopped", evalTimeout)
+	}
+	return true, nil
+}
+
+// budgetPatch makes the body B of every predicate that holds a predicate
+// into `__tick(__budget); B`.
+type budgetPatch struct{}
+
+func (budgetPatch) Visit(node *ast.Node) {
+	p, ok := (*node).(*ast.PredicateNode)
+	if !ok || !holdsPredicate(p.Node) {
+		return
+	}
+	if seq, ok := p.Node.(*ast.SequenceNode); ok && len(seq.Nodes) == 2 {
+		if c, ok := seq.Nodes[0].(*ast.CallNode); ok {
+			if id, ok := c.Callee.(*ast.IdentifierNode); ok && id.Value == "__tick" {
+				return // patched already
+			}
+		}
+	}
+	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__tick"}, Arguments: []ast.Node{&ast.IdentifierNode{Value: budgetName}}}
+	p.Node = &ast.SequenceNode{Nodes: []ast.Node{call, p.Node}}
+}
+
+func holdsPredicate(n ast.Node) bool {
+	var found predicateFinder
+	ast.Walk(&n, &found)
+	return bool(found)
+}
+
+type predicateFinder bool
+
+func (f *predicateFinder) Visit(n *ast.Node) {
+	if _, ok := (*n).(*ast.PredicateNode); ok {
+		*f = true
+	}
+}
+
 func isBuiltin(name string) bool {
 	_, ok := builtin.Index[name]
 	return ok || name == "now" || name == "date" || name == "duration"
@@ -36,7 +95,7 @@ func isBuiltin(name string) bool {
 // compileEnv is the type environment expressions are checked against: each
 // source as a list of records or one record, and the title.
 func compileEnv(m *Manifest) map[string]any {
-	env := map[string]any{"title": ""}
+	env := map[string]any{"title": "", budgetName: (*budget)(nil)}
 	for _, s := range m.Sources {
 		if s.IsFile() {
 			env[s.Name] = &Record{}
@@ -48,6 +107,7 @@ func compileEnv(m *Manifest) map[string]any {
 }
 
 var helpers = []expr.Option{
+	expr.Function("__tick", tick, new(func(*budget) bool)),
 	expr.Function("ago", func(args ...any) (any, error) {
 		t, ok := AsTime(args[0])
 		if !ok {
@@ -149,7 +209,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	if strings.TrimSpace(f.Expr) == "" {
 		return errors.New("expression is empty")
 	}
-	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
+	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes), expr.Patch(budgetPatch{})}, helpers...)
 	prog, err := expr.Compile(f.Expr, opts...)
 	if err != nil {
 		return err
@@ -175,7 +235,7 @@ type usage struct {
 func (u *usage) Visit(n *ast.Node) {
 	switch n := (*n).(type) {
 	case *ast.IdentifierNode:
-		if _, ok := u.env[n.Value]; ok && n.Value != "title" {
+		if _, ok := u.env[n.Value]; ok && n.Value != "title" && n.Value != budgetName {
 			u.uses[n.Value] = true
 		}
 	case *ast.CallNode:
@@ -228,6 +288,8 @@ func (m *Manifest) Env(snapshot map[string]any) map[string]any {
 }
 
 // Eval runs the field in env and returns its value as plain data (see Plain).
+// It sets the field's time budget in env, so one env serves one Eval at a
+// time.
 func (f *Field) Eval(env map[string]any) (v any, err error) {
 	defer func() {
 		// expr recovers its own panics; this guards our helpers and conversions.
@@ -235,6 +297,7 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 			v, err = nil, fmt.Errorf("%v", r)
 		}
 	}()
+	env[budgetName] = &budget{deadline: time.Now().Add(evalTimeout)}
 	machine := vm.VM{MemoryBudget: MemoryBudget}
 	out, err := machine.Run(f.Program, env)
 	if err != nil {
