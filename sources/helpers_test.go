@@ -115,4 +115,3 @@ func waitState(t testing.TB, c *Cache, name, expect string) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
-
