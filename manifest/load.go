@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,11 +33,17 @@ var (
 
 // Load reads and validates the manifest at path.
 func Load(path string) (*Manifest, error) {
-	abs, err := filepath.Abs(path)
+	data, err := Read(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
-	f, err := os.Open(abs)
+	return Parse(path, data)
+}
+
+// Read returns the bytes of the manifest file at path, refusing what cannot
+// be a manifest (not a regular file, over MaxFileSize).
+func Read(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -51,11 +58,7 @@ func Load(path string) (*Manifest, error) {
 	if st.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%s: manifest is %d bytes, over the limit of %d", path, st.Size(), MaxFileSize)
 	}
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		return nil, err
-	}
-	return parse(path, abs, data)
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 }
 
 // Parse validates manifest data as if it were the file at path; relative

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -55,7 +56,16 @@ func (s *Server) adminLoad(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, map[string]any{"ok": false, "error": err.Error()})
 		return
 	}
-	writeJSON(w, r, map[string]any{"ok": true})
+	resp := map[string]any{"ok": true}
+	if req.LiveURL != "" {
+		var b bytes.Buffer
+		if wd := s.widgetOf(req.File); wd == nil || wd.Checkpoint(&b, req.LiveURL) != nil {
+			http.Error(w, "the widget cannot be rendered", http.StatusInternalServerError)
+			return
+		}
+		resp["fragment"] = b.String()
+	}
+	writeJSON(w, r, resp)
 }
 
 func (s *Server) adminUnload(w http.ResponseWriter, r *http.Request) {

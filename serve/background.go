@@ -213,10 +213,11 @@ func publicHost(base string) string {
 }
 
 // EnsureHosted makes sure the background server named by m.Server runs and
-// hosts m (loaded afresh, so an edited manifest is never served stale), and
-// returns the live page's URL for the browser. Concurrent calls start one
+// hosts m (reloaded if its file changed since, so it is never served stale),
+// and returns the widget's checkpoint fragment, rendered by the server from
+// its live state and pointing at its live page. Concurrent calls start one
 // server.
-func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (string, error) {
+func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment string, err error) {
 	r, err := ensureServer(home, m, publicURL)
 	if err != nil {
 		return "", err
@@ -224,16 +225,24 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (string, 
 	_, port, _ := net.SplitHostPort(r.Addr)
 	p, _ := strconv.Atoi(port)
 	base := PublicBase(publicURL, p)
-	req := loadRequest{File: m.File, AllowHost: publicHost(base)}
-	if _, err := Admin(r, http.MethodPost, "load", req); err != nil {
+	req := loadRequest{File: m.File, AllowHost: publicHost(base), LiveURL: URL(base, m.Name, r.Token)}
+	b, err := Admin(r, http.MethodPost, "load", req)
+	if err != nil {
 		return "", err
 	}
-	return URL(base, m.Name, r.Token), nil
+	var resp struct {
+		Fragment string `json:"fragment"`
+	}
+	if err := json.Unmarshal(b, &resp); err != nil || resp.Fragment == "" {
+		return "", fmt.Errorf("server %s sent no fragment: %s", r.Name, b)
+	}
+	return resp.Fragment, nil
 }
 
 type loadRequest struct {
 	File      string `json:"file"`
 	AllowHost string `json:"allow_host,omitempty"`
+	LiveURL   string `json:"live_url,omitempty"` // when set, answer with the checkpoint fragment
 }
 
 // ensureServer returns the record of a live server named m.Server, starting

@@ -7,6 +7,7 @@ package serve
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -67,8 +68,9 @@ type Server struct {
 // entry is one manifest file and what it gave.
 type entry struct {
 	file   string
-	widget *Widget // last good; nil if it never loaded
-	err    error   // the current load error, if any
+	widget *Widget  // last good; nil if it never loaded
+	err    error    // the current load error, if any
+	digest [32]byte // of the file that gave widget
 }
 
 // NewServer returns a server with no widgets.
@@ -150,8 +152,20 @@ func (s *Server) Load(path string) error {
 		return err
 	}
 	s.touch()
+	data, err := manifest.Read(abs)
+	if err != nil {
+		return s.failed(abs, err)
+	}
+	digest := sha256.Sum256(data)
+	s.mu.Lock()
+	if e := s.entries[abs]; e != nil && e.widget != nil && e.err == nil && e.digest == digest {
+		// Unchanged and live already: its watcher keeps it current.
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
 	var w *Widget
-	m, loadErr := manifest.Load(abs)
+	m, loadErr := manifest.Parse(abs, data)
 	if loadErr == nil && s.jail != "" {
 		loadErr = s.confined(m)
 	}
@@ -177,12 +191,7 @@ func (s *Server) Load(path string) error {
 		}
 	}
 	if loadErr != nil {
-		e.err = loadErr
-		if e.widget != nil {
-			e.widget.SetProblems(manifest.Errors(loadErr))
-		}
-		s.log.Warn("manifest not loaded", "file", abs, "error", loadErr)
-		return loadErr
+		return s.failedLocked(e, loadErr)
 	}
 	var prev *State
 	if e.widget != nil {
@@ -198,13 +207,35 @@ func (s *Server) Load(path string) error {
 	if prev != nil && prev.Name != name {
 		s.hub.Publish(prev.Name) // its pages learn it is gone
 	}
-	e.widget, e.err = w, nil
+	e.widget, e.err, e.digest = w, nil, digest
 	s.hub.Publish(name)
 	s.log.Info("widget loaded", "widget", name, "file", abs)
 	if s.onLoad != nil {
 		s.onLoad()
 	}
 	return nil
+}
+
+// failed records that the file at abs did not load.
+func (s *Server) failed(abs string, err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[abs]
+	if e == nil {
+		e = &entry{file: abs}
+		s.entries[abs] = e
+	}
+	return s.failedLocked(e, err)
+}
+
+// failedLocked keeps e's last good widget, which shows the errors.
+func (s *Server) failedLocked(e *entry, err error) error {
+	e.err = err
+	if e.widget != nil {
+		e.widget.SetProblems(manifest.Errors(err))
+	}
+	s.log.Warn("manifest not loaded", "file", e.file, "error", err)
+	return err
 }
 
 // confined refuses a manifest whose root is outside the served folder.
@@ -291,6 +322,17 @@ func (s *Server) Widget(name string) *Widget {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.byNameLocked(name); e != nil {
+		return e.widget
+	}
+	return nil
+}
+
+// widgetOf returns the widget of the manifest file at path.
+func (s *Server) widgetOf(path string) *Widget {
+	abs, _ := filepath.Abs(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.entries[abs]; e != nil {
 		return e.widget
 	}
 	return nil

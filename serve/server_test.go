@@ -547,3 +547,22 @@ func TestASlowClientDoesNotHoldTheOthersBack(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadingAnUnchangedManifestKeepsTheLiveWidget(t *testing.T) {
+	ts := jobsServer(t)
+	path := filepath.Join(ts.dir, "jobs.yaml")
+	w := ts.Widget("jobs")
+	if err := ts.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	if ts.Widget("jobs") != w {
+		t.Error("an unchanged manifest was reloaded (its sources read again)")
+	}
+	ts.write(t, "jobs.yaml", jobsManifest+"style: \"p { color: red }\"\n")
+	if err := ts.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	if ts.Widget("jobs") == w || ts.Widget("jobs").M.Style == "" {
+		t.Error("a changed manifest was not reloaded")
+	}
+}

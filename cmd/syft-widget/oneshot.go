@@ -120,25 +120,31 @@ var renderCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs exactly one manifest")
 			}
-			w, err := serve.LoadWidget(args[0], nil)
-			if err != nil {
-				return err
-			}
-			liveURL := ""
-			if !*noServer {
-				liveURL, err = serve.EnsureHosted(serve.Home(), w.M, *publicURL)
+			var b bytes.Buffer
+			if *noServer {
+				w, err := serve.LoadWidget(args[0], nil)
 				if err != nil {
 					return err
 				}
-			}
-			var b bytes.Buffer
-			if err := w.Checkpoint(&b, liveURL); err != nil {
-				return err
+				if err := w.Checkpoint(&b, ""); err != nil {
+					return err
+				}
+			} else {
+				// The server reads the data and renders: a warm render reads nothing.
+				m, err := manifest.Load(args[0])
+				if err != nil {
+					return err
+				}
+				fragment, err := serve.EnsureHosted(serve.Home(), m, *publicURL)
+				if err != nil {
+					return err
+				}
+				b.WriteString(fragment)
 			}
 			if *outFile != "" {
 				return os.WriteFile(*outFile, b.Bytes(), 0o644)
 			}
-			_, err = stdout.Write(b.Bytes())
+			_, err := stdout.Write(b.Bytes())
 			return err
 		}
 	},
