@@ -321,3 +321,51 @@ func TestRunStopsCleanlyOnInterrupt(t *testing.T) {
 		t.Fatal("run did not stop on interrupt with a page connected")
 	}
 }
+
+func TestLogsShowsTheTailAndFollows(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "servers"), 0o700)
+	log := filepath.Join(home, "servers", "x.log")
+	var lines []string
+	for i := 1; i <= 30; i++ {
+		lines = append(lines, fmt.Sprintf("line %d", i))
+	}
+	os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	if r := run(t, home, "logs", "x", "-n", "3"); r.stdout != "line 28\nline 29\nline 30\n" {
+		t.Errorf("logs -n 3: %q", r.stdout)
+	}
+	if r := run(t, home, "logs", "nope"); r.code != 1 || !strings.Contains(r.stderr, "no log") {
+		t.Errorf("logs of an unknown server: %+v", r)
+	}
+	cmd := exec.Command(binary, "logs", "x", "-n", "1", "-f")
+	cmd.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "line 30" {
+		t.Fatalf("first line %q", sc.Text())
+	}
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("appended later\n")
+	f.Close()
+	if !sc.Scan() || sc.Text() != "appended later" {
+		t.Errorf("followed line %q", sc.Text())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("logs -f on interrupt: %v", err)
+	}
+}
+
+func TestServersPrintsATableOnATerminal(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, m := widgetDir(t, "tbl", "bg10", "")
+	renderLive(t, home, m)
+	r := run(t, home, "servers")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "NAME") || !strings.Contains(r.stdout, "bg10") || !strings.Contains(r.stdout, "tbl") || !strings.Contains(r.stdout, "in 24h") {
+		t.Errorf("servers: %+v", r)
+	}
+}
