@@ -22,9 +22,9 @@ import (
 // fields and their rendering. A Widget is evaluated once when loaded; Start
 // keeps it current as files change and time passes.
 type Widget struct {
-	M       *manifest.Manifest
-	T       *render.Template
-	Removed []string // what the template cleaner took out
+	M *manifest.Manifest
+
+	tmpl *render.Template
 
 	cache *sources.Cache
 	log   *slog.Logger
@@ -107,11 +107,11 @@ func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, er
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t, removed, err := compileTemplate(m, file)
+	t, _, err := compileTemplate(m, file)
 	if err != nil {
 		return nil, err
 	}
-	w := &Widget{M: m, T: t, Removed: removed, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
 	w.cache.Scan()
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
@@ -167,7 +167,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 	}
 	values := maps.Clone(s.Good)
 	values["title"] = w.M.Title
-	body, err := w.T.Body(values, s.Errors)
+	body, err := w.tmpl.Body(values, s.Errors)
 	if err != nil {
 		body = "<p>" + html.EscapeString(err.Error()) + "</p>"
 	}
