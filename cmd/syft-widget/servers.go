@@ -48,8 +48,8 @@ var serversCommand = &command{
 				row := serverRow{Name: r.Name, PID: r.PID, URL: r.BaseURL() + "?token=" + r.Token, Log: r.Log, Widgets: []string{}}
 				var st serve.Status
 				if b, err := serve.Admin(r, http.MethodGet, "status", nil); err == nil && json.Unmarshal(b, &st) == nil {
-					row.Uptime = time.Since(st.Started).Round(time.Second).String()
-					row.Idle = st.Idle.Round(time.Second).String()
+					row.Uptime = short(time.Since(st.Started))
+					row.Idle = short(st.Idle)
 					for _, w := range st.Widgets {
 						if w.Name != "" {
 							row.Widgets = append(row.Widgets, w.Name)
@@ -87,7 +87,20 @@ func expiresIn(st serve.Status) string {
 	if st.Streams > 0 || left < 0 {
 		left = st.Expiration
 	}
-	return "in " + left.Round(time.Second).String()
+	return "in " + short(left)
+}
+
+// short writes a duration to the second, without trailing zero units:
+// 24h, 1h30m, 42s.
+func short(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 var stopCommand = &command{
