@@ -297,7 +297,7 @@ iframe{border:0;width:100%;height:160px;display:block}.empty{color:#888}
 {{range .Widgets}}<section class="card" id="card-{{.Name}}">
 <h2><span>{{if .Name}}<a href="w/{{.Name}}/?token={{$.Token}}">{{.Title}}</a>{{else}}{{.File}}{{end}}</span>{{if .Name}}<small>{{.Name}}</small>{{end}}</h2>
 {{range .Errors}}<div class="errors">{{.}}</div>{{end}}
-{{if .Name}}<iframe title="{{.Title}}" data-widget="{{.Name}}" src="w/{{.Name}}/?token={{$.Token}}&amp;embed=1"></iframe>{{end}}
+{{if .Name}}<iframe title="{{.Title}}" data-widget="{{.Name}}" src="w/{{.Name}}/?token={{$.Token}}"></iframe>{{end}}
 </section>
 {{end}}</div>
 <script nonce="{{.Nonce}}">
