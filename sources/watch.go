@@ -23,6 +23,11 @@ import (
 // watch limit is reached, are re-globbed every interval and re-read where
 // size, mtime or inode changed.
 //
+// All the Watchers of a process share one fsnotify watcher (one inotify
+// instance, of which a user gets only 128 by default), opened with the
+// first and closed with the last; a folder watched by several Watchers
+// holds one kernel watch, dropped when the last of them lets it go.
+//
 // Events only mark paths dirty; batches are coalesced (a lone change is
 // handled after a millisecond, a burst in windows of ten milliseconds) and every dirty
 // path is looked at afresh (Lstat, re-read or drop), so the kind of event
@@ -37,14 +42,14 @@ type Watcher struct {
 	log      *slog.Logger
 	opt      watchOptions
 
-	fsw       *fsnotify.Watcher // nil when nothing uses events
+	sub       *subscriber // to the shared notifier; nil when nothing uses events
 	done      chan struct{}
 	wake      chan struct{} // there are dirty paths
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 
-	mu     sync.Mutex // guards dirty and rescan, filled by the collector
+	mu     sync.Mutex // guards dirty and rescan, filled by the notifier's router
 	dirty  map[string]fsnotify.Op
 	rescan bool
 
@@ -63,10 +68,10 @@ type retryState struct {
 
 // watchOptions are the knobs tests turn.
 type watchOptions struct {
-	add    func(w *fsnotify.Watcher, dir string) error // adds a watch; tests inject ENOSPC
-	window time.Duration                               // coalescing window
-	lose   *atomic.Bool                                // drop events, as a full kernel queue does
-	delays []time.Duration                             // between re-reads of a file that failed to parse
+	add    func(s *subscriber, dir string) error // adds a watch; tests inject ENOSPC
+	window time.Duration                         // coalescing window
+	lose   *atomic.Bool                          // drop events, as a full kernel queue does
+	delays []time.Duration                       // between re-reads of a file that failed to parse
 }
 
 const (
@@ -99,7 +104,7 @@ func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.
 		log = slog.New(slog.DiscardHandler)
 	}
 	if opt.add == nil {
-		opt.add = func(w *fsnotify.Watcher, dir string) error { return w.Add(dir) }
+		opt.add = func(s *subscriber, dir string) error { return s.add(dir) }
 	}
 	if opt.window <= 0 {
 		opt.window = coalesceWindow
@@ -130,11 +135,11 @@ func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.
 		}
 	}
 	if events {
-		fsw, err := fsnotify.NewBufferedWatcher(4096)
+		sub, err := subscribe(w.event, w.fail)
 		if err != nil {
 			w.fallBack(err)
 		} else {
-			w.fsw = fsw
+			w.sub = sub
 		}
 	}
 
@@ -144,10 +149,6 @@ func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.
 	w.afterUpdate(nil, o.retry)
 	w.watchRootParent()
 
-	if w.fsw != nil && !w.polling {
-		w.wg.Add(1)
-		go w.collect(w.fsw.Events, w.fsw.Errors)
-	}
 	w.wg.Add(1)
 	go w.run(initial)
 	return w, nil
@@ -157,46 +158,37 @@ func watch(c *Cache, interval time.Duration, onChange func([]string), log *slog.
 func (w *Watcher) Close() error {
 	w.closeOnce.Do(func() {
 		close(w.done)
-		if w.fsw != nil {
-			w.closeErr = w.fsw.Close()
-		}
 		w.wg.Wait()
+		if w.sub != nil {
+			w.closeErr = w.sub.close()
+		}
 	})
 	return w.closeErr
 }
 
-// collect only records dirty paths, so the kernel queue is drained quickly.
-func (w *Watcher) collect(events <-chan fsnotify.Event, errs <-chan error) {
-	defer w.wg.Done()
-	for {
-		select {
-		case <-w.done:
-			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			if w.opt.lose != nil && w.opt.lose.Load() {
-				continue
-			}
-			w.mu.Lock()
-			w.dirty[ev.Name] |= ev.Op
-			w.mu.Unlock()
-			w.signal()
-		case err, ok := <-errs:
-			if !ok {
-				return
-			}
-			if errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.mu.Lock()
-				w.rescan = true
-				w.mu.Unlock()
-				w.signal()
-				continue
-			}
-			w.log.Warn("sources: file watching reported an error", "root", w.c.root, "err", err)
-		}
+// event records a dirty path. The notifier's router calls it, so it only
+// takes a short lock: the kernel queue, shared by every Watcher, is drained
+// quickly.
+func (w *Watcher) event(ev fsnotify.Event) {
+	if w.opt.lose != nil && w.opt.lose.Load() {
+		return
 	}
+	w.mu.Lock()
+	w.dirty[ev.Name] |= ev.Op
+	w.mu.Unlock()
+	w.signal()
+}
+
+// fail handles an error of the notifier: lost events mean a rescan.
+func (w *Watcher) fail(err error) {
+	if errors.Is(err, fsnotify.ErrEventOverflow) {
+		w.mu.Lock()
+		w.rescan = true
+		w.mu.Unlock()
+		w.signal()
+		return
+	}
+	w.log.Warn("sources: file watching reported an error", "root", w.c.root, "err", err)
 }
 
 func (w *Watcher) signal() {
@@ -416,8 +408,8 @@ func (w *Watcher) fallBack(err error) {
 		return
 	}
 	w.polling = true
-	if w.fsw != nil {
-		w.fsw.Close() // the collector ends with its channels
+	if w.sub != nil {
+		w.sub.close() // its folders' watches go; the notifier with the last user
 	}
 	why := err.Error()
 	hint := ""
@@ -436,7 +428,7 @@ func (w *Watcher) fallBack(err error) {
 // addWatch watches a folder the walk is about to list, if an event source
 // may have files under it.
 func (w *Watcher) addWatch(rel string) {
-	if w.fsw == nil || w.polling || w.limitErr != nil {
+	if w.sub == nil || w.polling || w.limitErr != nil {
 		return
 	}
 	wanted := false
@@ -450,7 +442,7 @@ func (w *Watcher) addWatch(rel string) {
 		return
 	}
 	abs := filepath.Join(w.c.root, filepath.FromSlash(rel))
-	if err := w.opt.add(w.fsw, abs); err != nil {
+	if err := w.opt.add(w.sub, abs); err != nil {
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EMFILE) {
 			w.limitErr = err
 		}
@@ -464,7 +456,7 @@ func (w *Watcher) unwatch(abs string) {
 	prefix := abs + string(filepath.Separator)
 	for p := range w.watched {
 		if p == abs || strings.HasPrefix(p, prefix) {
-			w.fsw.Remove(p) // already gone with its folder: nothing to do
+			w.sub.remove(p)
 			delete(w.watched, p)
 		}
 	}
@@ -483,7 +475,7 @@ func (w *Watcher) unwatchStale() {
 // watchRootParent watches the nearest existing folder above a missing root,
 // so its creation is seen.
 func (w *Watcher) watchRootParent() {
-	if w.fsw == nil || w.polling {
+	if w.sub == nil || w.polling {
 		return
 	}
 	if _, err := os.Stat(w.c.root); err == nil {
@@ -491,7 +483,7 @@ func (w *Watcher) watchRootParent() {
 	}
 	for dir := filepath.Dir(w.c.root); ; dir = filepath.Dir(dir) {
 		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			if err := w.opt.add(w.fsw, dir); err == nil {
+			if err := w.opt.add(w.sub, dir); err == nil {
 				w.watched[dir] = true
 			}
 			return

@@ -262,7 +262,7 @@ func TestWatchRescansAfterLostEvents(t *testing.T) {
 	os.Remove(filepath.Join(root, "d/gone.json"))
 	write(t, root, "d/changed.json", `{"n":22}`)
 	write(t, root, "new/deep/x.json", `{"n":3}`)
-	h.w.fsw.Errors <- fsnotify.ErrEventOverflow
+	h.w.sub.n.fsw.Errors <- fsnotify.ErrEventOverflow // as the router gets it
 	// Events are still dropped: only the rescan can bring the final state.
 	waitState(t, h.c, "s", want(map[string]any{"d/changed.json": jsonData(22), "new/deep/x.json": jsonData(3)}))
 	lose.Store(false)
@@ -277,7 +277,7 @@ func TestWatchPollMode(t *testing.T) {
 	src := globSource("s", "p/**/*.json")
 	src.Watch = "poll"
 	h := startWatch(t, root, 50*time.Millisecond, watchOptions{}, src)
-	if h.w.fsw != nil {
+	if h.w.sub != nil {
 		t.Fatalf("a watcher of polled sources only should not use fsnotify")
 	}
 	waitState(t, h.c, "s", want(map[string]any{"p/a.json": jsonData(1)}))
@@ -296,11 +296,11 @@ func TestWatchFallsBackToPollingAtTheWatchLimit(t *testing.T) {
 	write(t, root, "a/x.json", `{"n":1}`)
 	write(t, root, "b/y.json", `{"n":2}`)
 	var added atomic.Int32
-	limited := func(w *fsnotify.Watcher, dir string) error {
+	limited := func(s *subscriber, dir string) error {
 		if added.Add(1) > 2 {
 			return fmt.Errorf("add watch %s: %w", dir, syscall.ENOSPC)
 		}
-		return w.Add(dir)
+		return s.add(dir)
 	}
 	h := startWatch(t, root, 50*time.Millisecond, watchOptions{add: limited}, globSource("s", "**/*.json"))
 	waitState(t, h.c, "s", want(map[string]any{"a/x.json": jsonData(1), "b/y.json": jsonData(2)}))
