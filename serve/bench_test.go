@@ -98,6 +98,15 @@ func stream(b *testing.B, url string) (<-chan string, func()) {
 	return ch, func() { cancel(); resp.Body.Close(); <-done }
 }
 
+// change gives the first file of benchManifest its i-th new value and
+// returns how that value reads in an event's JSON-escaped HTML.
+func change(b *testing.B, first string, i int) (want string) {
+	if err := os.WriteFile(first, []byte(fmt.Sprintf(`{"v": %d}`, 1_000_000+i)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return fmt.Sprintf(`\u003e%d\u003c`, 1_000_000+i)
+}
+
 func percentile(d []time.Duration, p float64) float64 {
 	s := slices.Clone(d)
 	slices.Sort(s)
@@ -132,11 +141,8 @@ func BenchmarkChangeToEvent(b *testing.B) {
 			var lat []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				want := fmt.Sprintf(`\u003e%d\u003c`, 1_000_000+i)
 				start := time.Now()
-				if err := os.WriteFile(first, []byte(fmt.Sprintf(`{"v": %d}`, 1_000_000+i)), 0o644); err != nil {
-					b.Fatal(err)
-				}
+				want := change(b, first, i)
 				for ev := range events {
 					if strings.Contains(ev, want) {
 						break
@@ -170,7 +176,7 @@ func BenchmarkOneChangeAmong100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		os.WriteFile(first, []byte(fmt.Sprintf(`{"v": %d}`, i+1_000_000)), 0o644)
+		change(b, first, i)
 		b.StartTimer()
 		changed := w.cache.Refresh([]string{first})
 		w.update(w.affected(map[string]bool{changed[0]: true}))
@@ -224,9 +230,8 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		want := fmt.Sprintf(`\u003e%d\u003c`, 1_000_000+i)
 		start := time.Now()
-		os.WriteFile(first, []byte(fmt.Sprintf(`{"v": %d}`, 1_000_000+i)), 0o644)
+		want := change(b, first, i)
 		for _, ch := range all {
 			for ev := range ch {
 				if strings.Contains(ev, want) {

@@ -135,16 +135,23 @@ func TestANewBrokenManifestIsListedWithItsErrorsAndDisturbsNoOther(t *testing.T)
 func TestAHalfWrittenManifestIsRetriedBeforeItCounts(t *testing.T) {
 	f := serveFolder(t, true)
 	full := widgetYAML("a", "")
+	cut := strings.Index(full, "*.txt") // inside a quoted string: no YAML yet
 	path := filepath.Join(f.dir, "a.yaml")
-	fh, err := os.Create(path)
+	if err := os.WriteFile(path, []byte(full[:cut]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The writer finishes through a hard link in an unwatched folder, which
+	// makes no event in the served folder: only the retry can see it.
+	other := filepath.Join(t.TempDir(), "a.yaml")
+	if err := os.Link(path, other); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the watcher to try the half-written file", func() bool { return f.errorsOf("a.yaml") != "" })
+	fh, err := os.OpenFile(other, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fh.WriteString(full[:len(full)/2])
-	fh.Sync()
-	// The writer finishes once the watcher has tried the half file.
-	eventually(t, "the watcher to see the half-written file", func() bool { return len(f.Files()) == 1 })
-	fh.WriteString(full[len(full)/2:])
+	fh.WriteString(full[cut:])
 	fh.Close()
 	f.waitNames(t, "a")
 }
