@@ -131,6 +131,13 @@ func TestYAMLKeepsTimesAndStringKeys(t *testing.T) {
 	}
 }
 
+func TestYAMLDateKeysReadAsWritten(t *testing.T) {
+	v := mustParse(t, "yaml", "2024-05-01: 3\n2024-05-02T10:00:00Z: 4\n")
+	if want := map[string]any{"2024-05-01": 3, "2024-05-02T10:00:00Z": 4}; !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v, want %#v", v, want)
+	}
+}
+
 func TestYAMLMergeKeysFillMissingKeysOnly(t *testing.T) {
 	v := mustParse(t, "yaml", "base: &b {a: 1, b: 2}\nitem:\n  <<: *b\n  b: 3\n")
 	item := v.(map[string]any)["item"]
