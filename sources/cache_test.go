@@ -167,7 +167,7 @@ func TestHalfWrittenJSONGivesAnErrorThenTheData(t *testing.T) {
 	c := NewCache(root, []*manifest.Source{globSource("jobs", "*.json")})
 	c.Scan()
 	r := records(t, c, "jobs")[0]
-	if r.Data != nil || r.Error != "invalid JSON at line 1, column 23: unexpected end of input in a string" {
+	if r.Data != nil || r.Error != "invalid JSON at line 1, column 23: unexpected end of input" {
 		t.Fatalf("half-written record = %+v", r)
 	}
 	write(t, root, "job.json", `{"name": "train", "state": "done"}`)

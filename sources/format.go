@@ -125,15 +125,7 @@ func parseNDJSON(b []byte) (any, error) {
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
-		p := jsonParser{b: l, line0: line - 1}
-		p.space()
-		v, err := p.value()
-		if err == nil {
-			p.space()
-			if p.i < len(p.b) {
-				err = p.errorf("unexpected %s after the value", p.quoteAt())
-			}
-		}
+		v, err := decodeJSON(l, line-1)
 		if err != nil {
 			return nil, err
 		}

@@ -92,7 +92,7 @@ func TestJSONErrorsNameLineAndColumn(t *testing.T) {
 	cases := map[string]string{
 		"{\n  \"a\": 1,\n  \"b\": x\n}": "line 3, column 8",
 		"{\"name\": \"job\", ":          "line 1, column 17: unexpected end of input",
-		"[1, 2,]":                       "line 1, column 7",
+		"[1, 2,]":                       "line 1, column 6",
 		"{\"a\": 01}":                   "line 1, column 8",
 		"\"tab\there\"":                 "control character",
 		"{\"é\": 1 2}":                  "line 1, column 9", // columns count characters
