@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -373,6 +374,30 @@ func ParseSize(s string) (int64, error) {
 	}
 	return int64(f * unit), nil
 }
+
+// FormatSize writes a byte count in binary units, to one decimal, as
+// people read it: 512 B, 1.5 KiB, 1 MiB; ParseSize reads it back.
+func FormatSize(n float64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	if n < 1024 {
+		return sign + strconv.FormatFloat(math.Round(n), 'f', -1, 64) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := -1
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return sign + strconv.FormatFloat(math.Round(n*10)/10, 'f', -1, 64) + " " + units[i]
+}
+
+// IsCSSLength reports whether s is a width or height a manifest accepts
+// as written: 0, or a number with one of the units px % em rem vh vw ch ex
+// pt (the schema's pattern).
+func IsCSSLength(s string) bool { return cssLengthRE.MatchString(s) }
 
 // reservedNames cannot name a source: they are in every expression's
 // environment, or are expr keywords and builtins a source would shadow.

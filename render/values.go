@@ -350,7 +350,7 @@ func textValue(v any, format string, now time.Time) any {
 			html.EscapeString(jsonText(v, true)) + `</code>`)
 	case "bytes":
 		if n, ok := number(v); ok {
-			return humanBytes(n)
+			return manifest.FormatSize(n)
 		}
 	case "percent":
 		if n, ok := number(v); ok {
@@ -423,24 +423,6 @@ func asTime(v any) (time.Time, bool) {
 		}
 	}
 	return manifest.AsTime(v)
-}
-
-// humanBytes writes a size in binary units: 512 B, 1.5 KiB, 1 MiB.
-func humanBytes(n float64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	if n < 1024 {
-		return sign + formatFloat(math.Round(n)) + " B"
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := -1
-	for n >= 1024 && i < len(units)-1 {
-		n /= 1024
-		i++
-	}
-	return sign + formatFloat(math.Round(n*10)/10) + " " + units[i]
 }
 
 // svgNum writes a coordinate with at most two decimals.

@@ -120,7 +120,7 @@ func TestFileOverTheSizeLimitIsListedButNotRead(t *testing.T) {
 	c.Scan()
 	recs := records(t, c, "data")
 	big := recs[0]
-	if big.Data != nil || big.Error != "file is 3.0 MiB, over the 1 MiB limit of source data; not read" || !big.Exists || big.Size != 3<<20+2 {
+	if big.Data != nil || big.Error != "file is 3 MiB, over the 1 MiB limit of source data; not read" || !big.Exists || big.Size != 3<<20+2 {
 		t.Fatalf("big record = %+v", big)
 	}
 	if c.Reads() != 1 {

@@ -485,7 +485,7 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 			m.transient = true
 		case rec.Size > s.max || int64(len(b)) > s.max:
 			rec.Error = fmt.Sprintf("file is %s, over the %s limit of source %s; not read",
-				humanSize(max(rec.Size, int64(len(b))), true), humanSize(s.max, false), s.name)
+				sizeOver(max(rec.Size, int64(len(b))), s.max), manifest.FormatSize(float64(s.max)), s.name)
 		case s.format == "none":
 		default:
 			rec.Size = int64(len(b))
