@@ -6,7 +6,6 @@ import (
 	"html"
 	"html/template"
 	"math"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,8 +22,9 @@ const TimeLayout = "2006-01-02 15:04:05"
 // are shown as compact JSON, so a self-referencing value cannot recurse forever.
 const maxDepth = 16
 
-// norm brings any value to one of the plain shapes the renderer knows: nil,
-// bool, string, int64, uint64, float64, time.Time, []any, map[string]any.
+// norm brings a value to one of the shapes the renderer knows: nil, bool,
+// string, int64, uint64, float64, time.Time, []any, map[string]any. Values
+// come from manifest.Plain already; anything else goes through it once.
 // Children of lists and maps are normalised when they are visited.
 func norm(v any) any {
 	switch x := v.(type) {
@@ -32,95 +32,13 @@ func norm(v any) any {
 		return v
 	case int:
 		return int64(x)
-	case int32:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
-	case []byte:
-		return string(x)
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
-		return *x
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return nil
-		}
-		return x.String()
 	}
-	return normReflect(reflect.ValueOf(v), 0)
-}
-
-func normReflect(rv reflect.Value, depth int) any {
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return nil
-		}
-		rv = rv.Elem()
+	switch p := manifest.Plain(v).(type) {
+	case int:
+		return int64(p)
+	default:
+		return p
 	}
-	switch rv.Kind() {
-	case reflect.Bool:
-		return rv.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u := rv.Uint()
-		if u <= math.MaxInt64 {
-			return int64(u)
-		}
-		return u
-	case reflect.Float32, reflect.Float64:
-		return rv.Float()
-	case reflect.String:
-		return rv.String()
-	case reflect.Slice, reflect.Array:
-		if rv.Kind() == reflect.Slice && rv.IsNil() {
-			return nil
-		}
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = rv.Index(i).Interface()
-		}
-		return out
-	case reflect.Map:
-		if rv.IsNil() {
-			return nil
-		}
-		out := make(map[string]any, rv.Len())
-		it := rv.MapRange()
-		for it.Next() {
-			out[fmt.Sprint(norm(it.Key().Interface()))] = it.Value().Interface()
-		}
-		return out
-	case reflect.Struct:
-		if t, ok := rv.Interface().(time.Time); ok {
-			return t
-		}
-		// A struct reads as its JSON form (field names as its json tags say).
-		if b, err := json.Marshal(rv.Interface()); err == nil {
-			dec := json.NewDecoder(strings.NewReader(string(b)))
-			dec.UseNumber()
-			var out any
-			if dec.Decode(&out) == nil {
-				return out
-			}
-		}
-	}
-	if !rv.IsValid() {
-		return nil
-	}
-	return fmt.Sprint(rv.Interface())
 }
 
 // scalarText is a scalar as people write it. Composite values read as
