@@ -184,53 +184,17 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			b.WriteString(html.EscapeString(jsonText(x, false)))
 			return
 		}
-		rows := make([]map[string]any, 0, len(x))
-		for _, e := range x {
-			m, ok := norm(e).(map[string]any)
-			if !ok {
-				rows = nil
-				break
-			}
-			rows = append(rows, m)
-		}
-		if rows == nil {
-			b.WriteString(`<ul class="sw-list">`)
-			for _, e := range x {
-				b.WriteString("<li>")
-				writeValueHTML(b, e, depth+1)
-				b.WriteString("</li>")
-			}
-			b.WriteString("</ul>")
+		if rows, ok := objects(x); ok {
+			writeTableHTML(b, rows, depth)
 			return
 		}
-		seen := map[string]bool{}
-		var keys []string
-		for _, r := range rows {
-			for k := range r {
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
+		b.WriteString(`<ul class="sw-list">`)
+		for _, e := range x {
+			b.WriteString("<li>")
+			writeValueHTML(b, e, depth+1)
+			b.WriteString("</li>")
 		}
-		slices.Sort(keys)
-		b.WriteString(`<table class="sw-table"><thead><tr>`)
-		for _, k := range keys {
-			b.WriteString("<th>")
-			b.WriteString(html.EscapeString(k))
-			b.WriteString("</th>")
-		}
-		b.WriteString("</tr></thead><tbody>")
-		for _, r := range rows {
-			b.WriteString("<tr>")
-			for _, k := range keys {
-				b.WriteString("<td>")
-				writeValueHTML(b, r[k], depth+1)
-				b.WriteString("</td>")
-			}
-			b.WriteString("</tr>")
-		}
-		b.WriteString("</tbody></table>")
+		b.WriteString("</ul>")
 	case map[string]any:
 		if len(x) == 0 {
 			return
@@ -251,6 +215,52 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 	default:
 		b.WriteString(html.EscapeString(scalarText(x)))
 	}
+}
+
+// objects returns the items of list as objects, if every one is.
+func objects(list []any) ([]map[string]any, bool) {
+	rows := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, ok := norm(e).(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		rows = append(rows, m)
+	}
+	return rows, true
+}
+
+// writeTableHTML draws a list of objects as a table whose columns are the
+// union of their keys, sorted.
+func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range rows {
+		for k := range r {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	b.WriteString(`<table class="sw-table"><thead><tr>`)
+	for _, k := range keys {
+		b.WriteString("<th>")
+		b.WriteString(html.EscapeString(k))
+		b.WriteString("</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for _, r := range rows {
+		b.WriteString("<tr>")
+		for _, k := range keys {
+			b.WriteString("<td>")
+			writeValueHTML(b, r[k], depth+1)
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
 }
 
 // Formats a data-format attribute may name.
