@@ -166,11 +166,12 @@ func (s *Server) Load(path string) error {
 	s.mu.Unlock()
 	var w *Widget
 	m, loadErr := manifest.Parse(abs, data)
+	var rel string // of the root in the served folder
 	if loadErr == nil && s.jail != "" {
-		loadErr = s.confined(m)
+		rel, loadErr = s.confined(m)
 	}
 	if loadErr == nil {
-		w, loadErr = newWidget(m, abs, s.log)
+		w, loadErr = newWidget(m, abs, s.log, s.jail, rel)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -238,13 +239,16 @@ func (s *Server) failedLocked(e *entry, err error) error {
 	return err
 }
 
-// confined refuses a manifest whose root is outside the served folder.
-func (s *Server) confined(m *manifest.Manifest) error {
+// confined refuses a manifest whose root is outside the served folder, and
+// says where the root lies in it. The widget opens its root through the
+// folder at every pass (sources.Cache.ConfineTo): a root that becomes a
+// symlink leading out later is refused then.
+func (s *Server) confined(m *manifest.Manifest) (string, error) {
 	rel, err := filepath.Rel(s.jail, realPath(m.Root))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
+		return "", manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
 	}
-	return nil
+	return rel, nil
 }
 
 // realPath resolves symlinks as far as the path exists.

@@ -98,12 +98,13 @@ func LoadWidget(path string, log *slog.Logger) (*Widget, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newWidget(m, path, log)
+	return newWidget(m, path, log, "", "")
 }
 
 // newWidget compiles m's template, reads its sources and evaluates it;
-// errors name the manifest as file.
-func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
+// errors name the manifest as file. With jail set, the root (at rel in it)
+// is opened through jail at every read (sources.Cache.ConfineTo).
+func newWidget(m *manifest.Manifest, file string, log *slog.Logger, jail, rel string) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -112,6 +113,9 @@ func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, er
 		return nil, err
 	}
 	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	if jail != "" {
+		w.cache.ConfineTo(jail, rel)
+	}
 	w.cache.Scan()
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil

@@ -17,7 +17,14 @@ import (
 // startRun runs `run` over the manifests and returns each widget's URL.
 func startRun(t *testing.T, manifests ...string) map[string]string {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"run"}, manifests...)...)
+	return startServing(t, len(manifests), append([]string{"run"}, manifests...)...)
+}
+
+// startServing runs the binary with args (run or serve) until it has printed
+// the URLs of widgets widgets, and returns them by name.
+func startServing(t *testing.T, widgets int, args ...string) map[string]string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -25,12 +32,12 @@ func startRun(t *testing.T, manifests ...string) map[string]string {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	urls := map[string]string{}
 	sc := bufio.NewScanner(stdout)
-	for len(urls) < len(manifests) && sc.Scan() {
+	for len(urls) < widgets && sc.Scan() {
 		if name, u, ok := strings.Cut(sc.Text(), ": "); ok && name != "index" && strings.HasPrefix(u, "http") {
 			urls[name] = u
 		}
 	}
-	if len(urls) < len(manifests) {
+	if len(urls) < widgets {
 		t.Fatalf("run printed %v", urls)
 	}
 	go io.Copy(io.Discard, stdout)
