@@ -439,6 +439,8 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 					size, err := ParseSize(s)
 					if err != nil {
 						l.errorf(vv, "max_file_size: %v", err)
+					} else if size > MaxFileSizeCeiling {
+						l.errorf(vv, "max_file_size: %s is over the ceiling of 1GiB (a file is read whole into memory)", s)
 					}
 					src.MaxFileSize = size
 				}

@@ -17,8 +17,11 @@ const (
 	MinUpdateInterval     = 50 * time.Millisecond
 	DefaultExpiration     = 24 * time.Hour
 	DefaultMaxFileSize    = 8 << 20
-	DefaultWidth          = "100%"
-	DefaultHeight         = "auto"
+	// MaxFileSizeCeiling bounds max_file_size: a file is read whole into
+	// memory, so one file may not take more than this.
+	MaxFileSizeCeiling = 1 << 30
+	DefaultWidth       = "100%"
+	DefaultHeight      = "auto"
 )
 
 // Manifest is a validated widget declaration.

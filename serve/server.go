@@ -434,14 +434,22 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// httpServer is the HTTP server of s: a client gets 10 s to send its
+// headers (slowloris) and a keep-alive connection left idle is closed after
+// a minute; streams (SSE) are not idle, they are responses in progress.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
 // Serve answers HTTP on ln until ctx is done, then shuts down gracefully:
 // streams end, requests in flight finish, widgets stop.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	hs := s.httpServer()
 	hs.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
