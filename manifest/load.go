@@ -175,6 +175,7 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 					l.errorf(v, "style must not contain </style")
 				}
 				m.Style = s
+				m.StylePos = l.scalarStart(v)
 			}
 		default:
 			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, sources, endpoints, template, style")

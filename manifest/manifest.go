@@ -40,6 +40,7 @@ type Manifest struct {
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)
 	TemplatePos    Pos           // where the template's text starts
+	StylePos       Pos           // where the style's text starts
 	Style          string        // CSS for the live page
 }
 
