@@ -80,8 +80,10 @@ func pageTitle(p Page) string {
 
 var styleEnd = regexp.MustCompile(`(?i)</style`)
 
-// styleText is the base CSS and the manifest's CSS, safe inside <style>.
+// styleText is the base CSS and the manifest's CSS, safe inside <style>
+// and loading nothing (CleanStyle).
 func styleText(style string) string {
+	style, _ = CleanStyle(style)
 	return baseCSS + "\n" + styleEnd.ReplaceAllString(style, `<\/style`)
 }
 
@@ -160,10 +162,15 @@ func checkpointDoc(p Page, body, when string) string {
 	if cssLength(p.Height, "auto") == "auto" {
 		class = ` class="sw-auto"`
 	}
-	return "<!DOCTYPE html><html lang=\"en\"" + class + "><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
-		"<title>" + html.EscapeString(pageTitle(p)) + "</title><style>" + styleText(p.Style) + "</style></head>" +
+	// The same CSP as the live page: the srcdoc document may not load
+	// anything from outside either.
+	nonce := strings.ToLower(rand.Text()[:16])
+	return "<!DOCTYPE html><html lang=\"en\"" + class + "><head><meta charset=\"utf-8\">" +
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"" + html.EscapeString(CSP(nonce)) + "\">" +
+		"<meta name=\"referrer\" content=\"no-referrer\">" +
+		"<title>" + html.EscapeString(pageTitle(p)) + "</title><style nonce=\"" + nonce + "\">" + styleText(p.Style) + "</style></head>" +
 		"<body data-name=\"" + html.EscapeString(p.Name) + "\"><main id=\"sw-body\">" + body + "</main>" +
-		"<div id=\"sw-status\">" + html.EscapeString(when) + "</div><script>(function(){var n=" + string(name) +
+		"<div id=\"sw-status\">" + html.EscapeString(when) + "</div><script nonce=\"" + nonce + "\">(function(){var n=" + string(name) +
 		",r=document.documentElement;function h(){parent.postMessage({type:\"syft-widget\",kind:\"height\",name:n," +
 		"height:Math.ceil(r.getBoundingClientRect().height)},\"*\")}if(window.ResizeObserver)new ResizeObserver(h).observe(r);h();" +
 		"addEventListener(\"message\",function(e){var d=e.data;if(e.source===parent&&d&&d.type===\"syft-widget-theme\")" +
