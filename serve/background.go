@@ -187,7 +187,9 @@ func Admin(r *Record, method, path string, body any) ([]byte, error) {
 // PublicBase is the address a browser uses for a server on port: the
 // public URL given (flag or $SYFT_WIDGET_PUBLIC_URL, with {port}), else
 // jupyter-server-proxy's {prefix}proxy/{port}/ under
-// $JUPYTERHUB_SERVICE_PREFIX, else the loopback address.
+// $JUPYTERHUB_SERVICE_PREFIX, else code-server's $VSCODE_PROXY_URI (with
+// {{port}}), else the loopback address (which Colab's bootstrap maps
+// through google.colab.kernel.proxyPort).
 func PublicBase(publicURL string, port int) string {
 	if publicURL == "" {
 		publicURL = os.Getenv(EnvPublicURL)
@@ -198,16 +200,29 @@ func PublicBase(publicURL string, port int) string {
 		}
 	}
 	if publicURL == "" {
+		publicURL = strings.ReplaceAll(os.Getenv("VSCODE_PROXY_URI"), "{{port}}", "{port}")
+	}
+	if publicURL == "" {
 		publicURL = "http://127.0.0.1:{port}/"
 	}
 	return ensureSlash(strings.ReplaceAll(publicURL, "{port}", strconv.Itoa(port)))
 }
 
-// publicHost is the host name of a public URL, to join the Host allow-list.
-func publicHost(base string) string {
+// InColab says whether this runs in a Google Colab runtime, which sets
+// $COLAB_RELEASE_TAG.
+func InColab() bool { return os.Getenv("COLAB_RELEASE_TAG") != "" }
+
+// allowHostFor is the Host a server reached at base must accept besides
+// loopback names: the public URL's host; AnyHost (with the token) when
+// base is a path behind a proxy that passes the browser's Host through
+// (jupyter-server-proxy) or when Colab's proxy fronts the port; else none.
+func allowHostFor(base string) string {
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
+	if err != nil {
 		return ""
+	}
+	if u.Host == "" || InColab() {
+		return AnyHost
 	}
 	return u.Hostname()
 }
@@ -225,7 +240,7 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment
 	_, port, _ := net.SplitHostPort(r.Addr)
 	p, _ := strconv.Atoi(port)
 	base := PublicBase(publicURL, p)
-	req := loadRequest{File: m.File, AllowHost: publicHost(base), LiveURL: URL(base, m.Name, r.Token)}
+	req := loadRequest{File: m.File, AllowHost: allowHostFor(base), LiveURL: URL(base, m.Name, r.Token)}
 	b, err := Admin(r, http.MethodPost, "load", req)
 	if err != nil {
 		return "", err
@@ -283,7 +298,7 @@ func startServer(home string, m *manifest.Manifest, publicURL string) (*Record, 
 	defer logf.Close()
 	boot, token := randomHex(6), NewToken()
 	args := []string{DaemonCommand, "--name", m.Server, "--home", home, "--expiration", expirationString(m.Expiration)}
-	if h := publicHost(PublicBase(publicURL, 1)); h != "" {
+	if h := allowHostFor(PublicBase(publicURL, 1)); h != "" {
 		args = append(args, "--allow-host", h)
 	}
 	cmd := exec.Command(exe, args...)
