@@ -92,6 +92,9 @@ func newTab(t testing.TB) *tab {
 			chromedp.DisableGPU,
 			chromedp.NoFirstRun,
 			chromedp.Flag("disable-background-networking", true),
+			// Names under .test reach this machine: pages on a plain-HTTP
+			// origin that is not loopback (a hub), without any network.
+			chromedp.Flag("host-resolver-rules", "MAP *.test 127.0.0.1"),
 			chromedp.UserDataDir(b.dir),
 		)
 		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -1,0 +1,344 @@
+package serve
+
+// Browser tests of the notebook front ends a widget lives in: a plain-HTTP
+// JupyterHub behind jupyter-server-proxy, a big widget that loads slowly,
+// the theme of classic Notebook and JupyterLab, Chromium's Local Network
+// Access delegation, and Colab's kernel proxy (stand-ins, see each test).
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// serverProxy stands in for jupyter-server-proxy in front of ts: it serves
+// {prefix}proxy/{port}/... from ts, passes the browser's Host through, and
+// streams a response only when the request's Accept is exactly
+// text/event-stream (as EventSource sends); anything else is buffered until
+// it ends. It counts the event streams open through it.
+type serverProxy struct {
+	pass          *httputil.ReverseProxy
+	prefix        string // e.g. /user/ada/proxy/8123/
+	streams, most atomic.Int64
+	pages         sync.Map // path -> *atomic.Int64: requests of live pages
+}
+
+func newServerProxy(t *testing.T, ts *testServer, prefix string) *serverProxy {
+	upstream, err := url.Parse(ts.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(upstream.Host)
+	sp := &serverProxy{prefix: prefix + "proxy/" + port + "/"}
+	sp.pass = httputil.NewSingleHostReverseProxy(upstream) // leaves req.Host as the browser sent it
+	sp.pass.FlushInterval = -1
+	return sp
+}
+
+func (sp *serverProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, sp.prefix)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	r.URL.Path = "/" + rest
+	if strings.HasSuffix(rest, "/") {
+		n, _ := sp.pages.LoadOrStore(r.URL.Path, new(atomic.Int64))
+		n.(*atomic.Int64).Add(1)
+	}
+	if r.Header.Get("Accept") == "text/event-stream" {
+		if strings.HasSuffix(rest, "events") {
+			n := sp.streams.Add(1)
+			defer sp.streams.Add(-1)
+			for m := sp.most.Load(); n > m && !sp.most.CompareAndSwap(m, n); m = sp.most.Load() {
+			}
+		}
+		sp.pass.ServeHTTP(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	sp.pass.ServeHTTP(rec, r)
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+func (sp *serverProxy) pageLoads(name string) int64 {
+	if n, ok := sp.pages.Load("/w/" + name + "/"); ok {
+		return n.(*atomic.Int64).Load()
+	}
+	return 0
+}
+
+// hubURL is the address of a server on this machine by a name that is not
+// loopback (Chromium maps *.test here), so its pages are plain HTTP and not
+// a secure context: no Web Locks, as on a hub without TLS.
+func hubURL(t *testing.T, srv *httptest.Server) string {
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	return "http://hub.test:" + port
+}
+
+// TestTwelveWidgetsStayLiveBehindAPlainHTTPHub: a JupyterHub user's
+// notebook on a plain-HTTP, non-loopback origin, whose widgets come through
+// jupyter-server-proxy ($JUPYTERHUB_SERVICE_PREFIX only: no --allow-host).
+// All twelve turn live and follow changes over at most two event streams,
+// and the notebook's own request to its server does not wait.
+func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
+	p := newTab(t)
+	ts := startTestServer(t, Config{Name: "hub", AllowHosts: []string{allowHostFor("/user/ada/proxy/1/")}})
+	var names []string
+	for i := range 12 {
+		name := fmt.Sprintf("h%02d", i)
+		names = append(names, name)
+		if err := ts.Load(ts.write(t, name+".yaml", countManifest(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp := newServerProxy(t, ts, "/user/ada/")
+	var cells strings.Builder
+	for _, name := range names {
+		var b bytes.Buffer
+		if err := ts.Widget(name).Checkpoint(&b, URL(sp.prefix, name, ts.Token())); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&cells, `<div class="cell" id="cell-%s">%s</div>`, name, b.String())
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/user/ada/proxy/", sp)
+	mux.HandleFunc("/user/ada/api/contents/x.ipynb", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"saved":true}`)
+	})
+	mux.HandleFunc("/user/ada/notebooks/x.ipynb", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+cells.String()+"</body></html>")
+	})
+	hub := httptest.NewServer(mux)
+	defer func() { hub.CloseClientConnections(); hub.Close() }()
+
+	p.navigate(hubURL(t, hub) + "/user/ada/notebooks/x.ipynb")
+	if p.str(`window.isSecureContext`) != "false" || p.str(`!!navigator.locks`) != "false" {
+		t.Fatalf("the hub page is a secure context; the test needs one without Web Locks")
+	}
+	for _, name := range names {
+		p.wait(name+" to turn live", liveShown("#cell-"+name))
+	}
+	for _, name := range names {
+		p.frame("#cell-"+name+" "+liveFrame).wait(name+" to be live", statusIs("live")+" && "+countIs(name, 0))
+	}
+	// The notebook saves: its request to its own server is answered.
+	p.str(`(window.saved = 'waiting', fetch('/user/ada/api/contents/x.ipynb').then(r => r.json()).then(j => window.saved = j.saved))`)
+	p.wait("the notebook's own request", `window.saved === true`)
+
+	for _, name := range names {
+		ts.write(t, "data/"+name+"/1.txt", "one")
+	}
+	for _, name := range names {
+		p.frame("#cell-"+name+" "+liveFrame).wait(name+"'s change", countIs(name, 1))
+	}
+	if most := sp.most.Load(); most > 2 {
+		t.Errorf("twelve widgets held up to %d event streams through the proxy; want at most 2", most)
+	}
+	for _, name := range names {
+		if n := sp.pageLoads(name); n != 1 {
+			t.Errorf("%s's live page was loaded %d times", name, n)
+		}
+	}
+}
+
+// TestSlowLivePageIsLoadedOnce: a big widget's live page takes seconds to
+// arrive (here a proxy sends half of it, then the rest after 2.5 s, longer
+// than the bootstrap's first wait); the bootstrap keeps the loading iframe
+// and does not load the page again.
+func TestSlowLivePageIsLoadedOnce(t *testing.T) {
+	p := newTab(t)
+	ts := jobsServer(t)
+	upstream, _ := url.Parse(ts.base)
+	pass := httputil.NewSingleHostReverseProxy(upstream)
+	pass.FlushInterval = -1
+	var loads atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/w/jobs/" {
+			pass.ServeHTTP(w, r)
+			return
+		}
+		loads.Add(1)
+		rec := httptest.NewRecorder()
+		pass.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		body := rec.Body.Bytes()
+		w.Write(body[:len(body)/2])
+		w.(http.Flusher).Flush()
+		select {
+		case <-time.After(2500 * time.Millisecond): // the slowness being simulated, not a wait for a condition
+		case <-r.Context().Done():
+			return
+		}
+		w.Write(body[len(body)/2:])
+	}))
+	defer func() { slow.CloseClientConnections(); slow.Close() }()
+	var b bytes.Buffer
+	if err := ts.Widget("jobs").Checkpoint(&b, URL(slow.URL+"/", "jobs", ts.Token())); err != nil {
+		t.Fatal(err)
+	}
+	p.navigate(notebook(t, `<div id="cell">`+b.String()+`</div>`))
+	p.wait("the slow live page to take the checkpoint's place", liveShown("#cell"))
+	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live")+" && "+bodyHas("alpha"))
+	if n := loads.Load(); n != 1 {
+		t.Errorf("the live page was requested %d times; a loading page must not be thrown away", n)
+	}
+}
+
+// themeOf is the theme a widget's document shows: its data-theme and the
+// colour of its text.
+const themeOf = `document.documentElement.dataset.theme + ' ' + getComputedStyle(document.body).color`
+
+// TestThemeFollowsWhatTheUserSees: in a dark OS, a classic-Notebook-like
+// page (white, no theme hint) gets light widgets, and a dark cell a dark
+// one; JupyterLab's hint wins over the colours.
+func TestThemeFollowsWhatTheUserSees(t *testing.T) {
+	p := newTab(t)
+	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
+		{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := jobsServer(t)
+	frag := checkpoint(t, ts, "jobs")
+	const light, dark = "light rgb(31, 35, 40)", "dark rgb(230, 237, 243)"
+
+	// Classic Notebook 6: a white page, no hint; a checkpoint that stays one
+	// and one that turns live, on white and in a dark cell.
+	var still bytes.Buffer
+	if err := ts.Widget("jobs").Checkpoint(&still, ""); err != nil {
+		t.Fatal(err)
+	}
+	p.navigate(notebook(t, `<style>body{background:#fff}</style><div id="white-still">`+still.String()+`</div><div id="white">`+frag+`</div>`+
+		`<div style="background:#1e1e1e;padding:4px"><div id="black-still">`+still.String()+`</div><div id="black">`+frag+`</div></div>`))
+	if p.str(`matchMedia('(prefers-color-scheme: dark)').matches`) != "true" {
+		t.Fatal("the OS is not dark for the page")
+	}
+	for cell, want := range map[string]string{"#white": light, "#black": dark} {
+		p.frame(cell+"-still "+checkpointFrame).wait(cell+" checkpoint's theme", themeOf+" === "+js(want))
+		p.wait(cell+" to turn live", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live page's theme", statusIs("live")+" && "+themeOf+" === "+js(want))
+	}
+
+	// JupyterLab says its theme on the body: it wins over a white page.
+	p.navigate(notebook(t, `<style>body{background:#fff}</style><script>document.body.dataset.jpThemeLight = 'false'</script><div id="lab">`+frag+`</div>`))
+	p.wait("the lab cell to turn live", liveShown("#lab"))
+	p.frame("#lab "+liveFrame).wait("the lab widget's theme", themeOf+" === "+js(dark))
+	// ... and it follows a switch.
+	p.str(`document.body.dataset.jpThemeLight = 'true'`)
+	p.frame("#lab "+liveFrame).wait("the lab widget's new theme", themeOf+" === "+js(light))
+}
+
+// TestLiveIframeDelegatesLocalNetworkAccessAndGoesLiveFromAnotherOrigin:
+// the live iframe carries the permission Chromium's Local Network Access
+// asks a public page to delegate, and a notebook on a non-loopback origin
+// (a hub's name) turns a loopback widget live. (The hub name maps to this
+// machine, so Chromium counts it as loopback too: the permission prompt
+// itself is not exercised here.)
+func TestLiveIframeDelegatesLocalNetworkAccessAndGoesLiveFromAnotherOrigin(t *testing.T) {
+	p := newTab(t)
+	ts := jobsServer(t)
+	frag := checkpoint(t, ts, "jobs")
+	nb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><body><div id=\"cell\">"+frag+"</div></body></html>")
+	}))
+	defer nb.Close()
+	p.navigate(hubURL(t, nb) + "/")
+	p.wait("the live iframe", `!!document.querySelector('#cell `+liveFrame+`')`)
+	allow := p.str(`document.querySelector('#cell ` + liveFrame + `').getAttribute('allow')`)
+	for _, want := range []string{"local-network-access", "loopback-network"} {
+		if !strings.Contains(allow, want) {
+			t.Errorf("the live iframe's allow is %q; it lacks %s", allow, want)
+		}
+	}
+	p.wait("the widget to turn live", liveShown("#cell"))
+	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live"))
+}
+
+// TestUnreachableLoopbackServerSaysHowToReachIt: a notebook on another
+// machine's page (here: a non-loopback name) whose live URL is loopback and
+// does not answer keeps the checkpoint and says in one line how to reach it.
+func TestUnreachableLoopbackServerSaysHowToReachIt(t *testing.T) {
+	p := newTab(t)
+	dir := t.TempDir()
+	writeFile(t, dir, "jobs/a/1.json", `{"name": "alpha"}`)
+	w, err := LoadWidget(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := Listen("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "http://" + ln.Addr().String() + "/"
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	var frag bytes.Buffer
+	if err := w.Checkpoint(&frag, URL(gone, "jobs", NewToken())); err != nil {
+		t.Fatal(err)
+	}
+	nb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><body><div id=\"cell\">"+frag.String()+"</div></body></html>")
+	}))
+	defer nb.Close()
+	p.navigate(hubURL(t, nb) + "/")
+	p.wait("the hint", `(document.querySelector('#cell .syft-widget-note') || {}).textContent`)
+	if note := p.str(`document.querySelector('#cell .syft-widget-note').textContent`); !strings.Contains(note, "forward port "+port) || !strings.Contains(note, "--public-url") {
+		t.Errorf("the hint says %q", note)
+	}
+	p.frame("#cell "+checkpointFrame).wait("the checkpoint to stay", bodyHas("alpha"))
+}
+
+// TestColabProxyPortGivesTheLiveAddress: a stand-in for Colab's
+// google.colab.kernel.proxyPort answers another loopback origin (a proxy
+// in front of the server); the bootstrap asks it for the server's port and
+// loads the live page, token and all, from there.
+func TestColabProxyPortGivesTheLiveAddress(t *testing.T) {
+	p := newTab(t)
+	ts := jobsServer(t)
+	upstream, _ := url.Parse(ts.base)
+	pass := httputil.NewSingleHostReverseProxy(upstream)
+	pass.FlushInterval = -1
+	var pages atomic.Int64
+	colab := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/w/jobs/" {
+			pages.Add(1)
+		}
+		pass.ServeHTTP(w, r)
+	}))
+	defer func() { colab.CloseClientConnections(); colab.Close() }()
+	_, cport, _ := net.SplitHostPort(strings.TrimPrefix(colab.URL, "http://"))
+	proxied := "http://localhost:" + cport + "/"
+	stand := `<script>window.google = {colab: {kernel: {proxyPort: (port) => { window.asked = port; return Promise.resolve(` + js(proxied) + `); }}}};</script>`
+	p.navigate(notebook(t, stand+`<div id="cell">`+checkpoint(t, ts, "jobs")+`</div>`))
+	p.wait("the widget to turn live", liveShown("#cell"))
+	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live")+" && "+bodyHas("alpha"))
+	if got, want := p.str(`window.asked`), upstream.Port(); got != want {
+		t.Errorf("proxyPort was asked for port %s, want %s", got, want)
+	}
+	src := p.str(`document.querySelector('#cell ` + liveFrame + `').src`)
+	if !strings.HasPrefix(src, proxied+"w/jobs/?token=") {
+		t.Errorf("the live iframe loads %s, want it under %s", src, proxied)
+	}
+	if pages.Load() != 1 {
+		t.Errorf("the proxy served the live page %d times", pages.Load())
+	}
+}
