@@ -210,7 +210,7 @@ const themeOf = `document.documentElement.dataset.theme + ' ' + getComputedStyle
 
 // TestThemeFollowsWhatTheUserSees: in a dark OS, a classic-Notebook-like
 // page (white, no theme hint) gets light widgets, and a dark cell a dark
-// one; JupyterLab's hint wins over the colours.
+// one; JupyterLab's and VS Code's hints win over the colours.
 func TestThemeFollowsWhatTheUserSees(t *testing.T) {
 	p := newTab(t)
 	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
@@ -245,6 +245,13 @@ func TestThemeFollowsWhatTheUserSees(t *testing.T) {
 	// ... and it follows a switch.
 	p.str(`document.body.dataset.jpThemeLight = 'true'`)
 	p.frame("#lab "+liveFrame).wait("the lab widget's new theme", themeOf+" === "+js(light))
+
+	// VS Code's notebook webview puts its theme's kind on the body's class.
+	p.navigate(notebook(t, `<style>body{background:#fff}</style><script>document.body.className = 'vscode-dark'</script><div id="code">`+frag+`</div>`))
+	p.wait("the VS Code cell to turn live", liveShown("#code"))
+	p.frame("#code "+liveFrame).wait("the VS Code widget's theme", themeOf+" === "+js(dark))
+	p.str(`document.body.className = 'vscode-light'`)
+	p.frame("#code "+liveFrame).wait("the VS Code widget's new theme", themeOf+" === "+js(light))
 }
 
 // TestLiveIframeDelegatesLocalNetworkAccessAndGoesLiveFromAnotherOrigin:
