@@ -145,16 +145,18 @@
   // stream keeps one EventSource on url open: jittered exponential backoff
   // after errors; when a connection delivers no event in a few seconds (a
   // buffering proxy) it reports 'polling' and tries the stream again later.
+  // It returns a function that ends it (a leader that steps down).
   const stream = (url, onPayload, onRemoved, report) => {
-    let attempt = 0;
+    let attempt = 0, stopped = false, current = null, retry = 0;
     const connect = () => {
-      const es = new EventSource(url);
+      if (stopped) return;
+      const es = current = new EventSource(url);
       let got = false;
       const watchdog = setTimeout(() => {
-        if (got) return;
+        if (got || stopped) return;
         es.close();
         report('polling');
-        setTimeout(connect, 30000);
+        retry = setTimeout(connect, 30000);
       }, 5000);
       const alive = () => {
         if (!got) report('live');
@@ -179,10 +181,15 @@
         clearTimeout(watchdog);
         report('down');
         const d = Math.min(30000, 500 * 2 ** attempt++);
-        setTimeout(connect, d / 2 + Math.random() * d / 2);
+        retry = setTimeout(connect, d / 2 + Math.random() * d / 2);
       };
     };
     connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      if (current) current.close();
+    };
   };
 
   const removedHere = (n) => {
@@ -197,14 +204,15 @@
   // elect calls lead in one page of those that share key, where Web Locks
   // are missing (they exist only in secure contexts: a plain-HTTP hub has
   // none). Pages talk over a BroadcastChannel: one that hears no leader
-  // claims the role; of two claims the lower id wins; the leader says so
-  // every second and "bye" when its page goes; a follower that stops
-  // hearing it elects again. Two leaders at once (a lost message) cost one
-  // extra stream, never a missing one.
+  // claims the role; of two claims, or two leaders, the lower id wins (the
+  // other steps down, calling what lead returned); the leader says so every
+  // second and "bye" when its page goes; a follower that stops hearing it
+  // elects again. A slow message costs an extra stream for a moment, never
+  // a missing one.
   const elect = (key, lead) => {
     const ch = new BroadcastChannel(key + ' leader');
     const me = Math.random().toString(36).slice(2) + '.' + Date.now().toString(36);
-    let role = 'follower', heard = 0, timer = 0;
+    let role = 'follower', heard = 0, timer = 0, beat = 0, stepDown = null;
     const say = (k) => ch.postMessage({ k, id: me });
     const claim = () => {
       role = 'claiming';
@@ -212,11 +220,10 @@
       timer = setTimeout(() => {
         if (role !== 'claiming') return;
         role = 'leader';
-        lead();
+        stepDown = lead();
         say('leader');
-        setInterval(() => say('leader'), 1000);
-        addEventListener('pagehide', () => say('bye'));
-      }, 100);
+        beat = setInterval(() => say('leader'), 1000);
+      }, 250);
     };
     // A leader is alive while it was heard within three of its beats.
     const alive = () => Date.now() - heard < 3000;
@@ -229,7 +236,14 @@
     ch.onmessage = (e) => {
       const m = e.data || {};
       if (role === 'leader') {
-        if (m.k === 'who' || m.k === 'claim') say('leader');
+        if (m.k === 'leader' && m.id < me) {
+          clearInterval(beat);
+          stepDown();
+          role = 'follower';
+          heard = Date.now();
+        } else if (m.k === 'who' || m.k === 'claim' || m.k === 'leader') {
+          say('leader');
+        }
         return;
       }
       if (m.k === 'leader' || (m.k === 'claim' && (role === 'follower' || m.id < me))) {
@@ -242,6 +256,7 @@
       }
     };
     setInterval(() => { if (role === 'follower' && !alive()) later(); }, 1000);
+    addEventListener('pagehide', () => { if (role === 'leader') say('bye'); });
     say('who');
     later();
   };
@@ -274,7 +289,7 @@
     };
     const lead = () => {
       leader = true;
-      stream('../../events' + query(), (b, p) => {
+      const stop = stream('../../events' + query(), (b, p) => {
         if (p && p.name !== undefined) last.set(p.name, [b, p]);
         ch.postMessage({ k: 'payload', b, p });
         accept(b, p, false);
@@ -287,11 +302,15 @@
         ch.postMessage({ k: 'state', state: s });
         onState(s);
       });
-      return new Promise(() => {}); // hold the lock while this page lives
+      return () => {
+        stop();
+        leader = false;
+      };
     };
     if (navigator.locks) {
       try {
-        navigator.locks.request(key, lead).catch(() => { if (!leader) ownStream(); });
+        // Hold the lock while this page lives.
+        navigator.locks.request(key, () => { lead(); return new Promise(() => {}); }).catch(() => { if (!leader) ownStream(); });
       } catch (e) {
         return false;
       }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/syft-widget/syft-widget/serve/widget"
 	nethtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"html"
@@ -50,7 +51,7 @@ func sanitized(t *testing.T, fragments []string) []notebooksanitizer.Result {
 func TestEveryExampleCheckpointReadsRightInEveryNotebookSanitizer(t *testing.T) {
 	var names, frags []string
 	for _, f := range exampleFiles(t) {
-		w, err := LoadWidget(f, nil)
+		w, err := widget.Load(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func TestEveryExampleCheckpointShowsItsDataInChromium(t *testing.T) {
 	var cells strings.Builder
 	var names []string
 	for i, f := range exampleFiles(t) {
-		w, err := LoadWidget(f, nil)
+		w, err := widget.Load(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
