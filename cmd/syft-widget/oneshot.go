@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/syft-widget/syft-widget/render/ipynb"
 	"os"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -142,6 +143,8 @@ var renderCommand = &command{
 				}
 				b.WriteString(fragment)
 			}
+			// The marker lets `refresh` find this output in a saved notebook.
+			b.WriteString(ipynb.Marker(args[0]) + "\n")
 			if *outFile != "" {
 				return os.WriteFile(*outFile, b.Bytes(), 0o644)
 			}
