@@ -7,6 +7,7 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -20,7 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/syft-widget/syft-widget/serve/widget"
 )
@@ -349,4 +352,55 @@ func TestColabProxyPortGivesTheLiveAddress(t *testing.T) {
 	if pages.Load() != 1 {
 		t.Errorf("the proxy served the live page %d times", pages.Load())
 	}
+}
+
+// TestLocalNetworkAccessFromAPublicNotebook: a Chromium of its own is told
+// that the notebook's origin is on the public internet
+// (--ip-address-space-overrides), so framing the loopback server is a
+// Local Network Access. Without the permission the widget stays a
+// checkpoint; once the user allows it (granted here through the DevTools
+// protocol), the same fragment turns live.
+func TestLocalNetworkAccessFromAPublicNotebook(t *testing.T) {
+	newTab(t) // skips, or fails in CI, without Chromium
+	ts := jobsServer(t)
+	counter := `<script>window.attempts = 0;
+new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
+  if (n.matches && n.matches(` + js(liveFrame) + `)) window.attempts++; })
+  .observe(document.documentElement, {childList: true, subtree: true});</script>`
+	page := "<!DOCTYPE html><html><body>" + counter + `<div id="cell">` + checkpoint(t, ts, "jobs") + "</div></body></html>"
+	nb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, page) }))
+	defer nb.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(nb.URL, "http://"))
+
+	dir := t.TempDir()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath), chromedp.Headless,
+		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("ip-address-space-overrides", "127.0.0.1:"+port+"=public"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("cannot start Chromium: %v", err)
+	}
+	p := &tab{t: t, ctx: ctx, attached: map[target.ID]context.Context{}}
+
+	p.navigate(nb.URL + "/")
+	p.wait("the bootstrap to try the server twice", `window.attempts >= 2`)
+	if p.str(liveShown("#cell")) == "true" {
+		t.Fatal("the widget turned live without the Local Network Access permission: the test does not exercise it")
+	}
+
+	for _, name := range []string{"local-network-access", "loopback-network"} {
+		if _, err := chromedp.Call(ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: nb.URL}); err != nil {
+			t.Fatalf("granting %s: %v", name, err)
+		}
+	}
+	p.navigate(nb.URL + "/")
+	p.wait("the widget to turn live", liveShown("#cell"))
+	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live")+" && "+bodyHas("alpha"))
 }
