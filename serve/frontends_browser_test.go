@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -403,4 +404,64 @@ new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
 	p.navigate(nb.URL + "/")
 	p.wait("the widget to turn live", liveShown("#cell"))
 	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live")+" && "+bodyHas("alpha"))
+}
+
+// BenchmarkNotebookDisplayToLiveBigWidget measures, in a notebook page, the
+// time from the page's navigation to the moment a 10,000-row widget's live
+// iframe takes the checkpoint's place, and how many times the live page was
+// loaded for it (1 is right: a loading page is never thrown away).
+func BenchmarkNotebookDisplayToLiveBigWidget(b *testing.B) {
+	p := newTab(b)
+	dir := b.TempDir()
+	var rows strings.Builder
+	rows.WriteString("[")
+	for i := range 10000 {
+		if i > 0 {
+			rows.WriteString(",")
+		}
+		fmt.Fprintf(&rows, `{"name":"job-%05d","state":"running","progress":%d}`, i, i%100)
+	}
+	rows.WriteString("]")
+	writeFile(b, dir, "rows.json", rows.String())
+	srv := NewServer(Config{Name: "bench"})
+	if err := srv.Load(writeFile(b, dir, "big.yaml", "name: big\nsources:\n  d:\n    file: rows.json\nendpoints:\n  /api:\n"+
+		"    rows: d.data\n    n: len(d.data)\ntemplate: |\n  <p>{n} rows</p>\n  <table data-field=\"rows\"><template data-each><tr><td>{name}</td><td>{state}</td><td>{progress}</td></tr></template></table>\n")); err != nil {
+		b.Fatal(err)
+	}
+	ln, err := Listen("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	serveOn(b, srv, ln)
+	var frag bytes.Buffer
+	if err := srv.Widget("big").Checkpoint(&frag, URL("http://"+ln.Addr().String()+"/", "big", srv.Token())); err != nil {
+		b.Fatal(err)
+	}
+	watch := `<script>window.attempts = 0; window.liveAt = 0;
+new MutationObserver(ms => { for (const m of ms) {
+  for (const n of m.addedNodes) if (n.matches && n.matches(` + js(liveFrame) + `)) window.attempts++;
+  if (m.type === 'attributes' && m.target.matches(` + js(liveFrame) + `) && m.target.style.visibility === 'visible' && !window.liveAt) window.liveAt = performance.now();
+} }).observe(document.documentElement, {childList: true, subtree: true, attributes: true, attributeFilter: ['style']});</script>`
+	nbURL := "" // one notebook server for every iteration
+	nbSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><body>"+watch+`<div id="cell">`+frag.String()+"</div></body></html>")
+	}))
+	b.Cleanup(nbSrv.Close)
+	nbURL = nbSrv.URL + "/"
+	var ms, loads []float64
+	b.ResetTimer()
+	for range b.N {
+		p.navigate(nbURL)
+		p.wait("the big widget to turn live", `window.liveAt > 0`)
+		b.StopTimer()
+		var at, n float64
+		fmt.Sscan(p.str(`window.liveAt`), &at)
+		fmt.Sscan(p.str(`window.attempts`), &n)
+		ms, loads = append(ms, at), append(loads, n)
+		b.StartTimer()
+	}
+	slices.Sort(ms)
+	b.ReportMetric(ms[len(ms)/2], "ms-to-live-p50")
+	b.ReportMetric(ms[len(ms)-1], "ms-to-live-max")
+	b.ReportMetric(slices.Max(loads), "loads-max")
 }
