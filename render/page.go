@@ -175,8 +175,8 @@ func checkpointDoc(p Page, body, when string) string {
 		"r.setAttribute(\"data-theme\",d.theme===\"dark\"?\"dark\":\"light\")})})();</script></body></html>"
 }
 
-// staticBody is the body as a notebook's sanitizer would keep it: no
-// data-* attributes and none of the elements sanitizers strip; charts
+// staticBody is the body as every notebook's sanitizer keeps it: no
+// data-* or style attributes and none of the elements sanitizers strip; charts
 // (inline SVG, which every notebook sanitizer removes) in their text form.
 func staticBody(body string) (string, error) {
 	root, err := parseBody(body)
@@ -203,7 +203,10 @@ func staticBody(body string) (string, error) {
 				default:
 					kept := ch.Attr[:0]
 					for _, a := range ch.Attr {
-						if !strings.HasPrefix(a.Key, "data-") {
+						// Classic Notebook's sanitizer turns any style
+						// attribute into "undefined:undefined"; the layer reads
+						// right with no CSS at all.
+						if !strings.HasPrefix(a.Key, "data-") && a.Key != "style" {
 							kept = append(kept, a)
 						}
 					}
