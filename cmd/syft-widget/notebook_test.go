@@ -112,7 +112,7 @@ func execute(t *testing.T, home, file string) *notebook {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=",
+		"SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=", "VSCODE_PROXY_URI=", "COLAB_RELEASE_TAG=",
 		"IPYTHONDIR="+t.TempDir(), "JUPYTER_RUNTIME_DIR="+t.TempDir(), "PYDEVD_DISABLE_FILE_VALIDATION=1")
 	// The kernel is nbconvert's child: on the deadline, end the whole group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
