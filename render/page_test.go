@@ -2,9 +2,7 @@ package render
 
 import (
 	"encoding/json"
-	"errors"
 	"github.com/syft-widget/syft-widget/render/notebooksanitizer"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -120,20 +118,6 @@ func TestEmbeddedScriptsCannotEndTheirScriptElement(t *testing.T) {
 	}
 }
 
-// sanitized runs fragments through JupyterLab's and classic Notebook's
-// real sanitizers. Without them the test is skipped, except in CI.
-func sanitized(t *testing.T, fragments ...string) []notebooksanitizer.Result {
-	t.Helper()
-	res, err := notebooksanitizer.Sanitize(fragments)
-	if errors.Is(err, notebooksanitizer.ErrMissing) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
 func textOf(n *nethtml.Node) string {
 	var b strings.Builder
 	var walk func(*nethtml.Node)
@@ -184,7 +168,7 @@ func TestCheckpointStaticLayerReadsRightAfterANotebookSanitizer(t *testing.T) {
 	}
 
 	// What each notebook shows of it, as untrusted output, holds every value.
-	res := sanitized(t, frag)[0]
+	res := notebooksanitizer.ForTest(t, frag)[0]
 	for front, out := range map[string]string{"JupyterLab": res.JupyterLab, "classic Notebook": res.Classic} {
 		shown := notebooksanitizer.VisibleText(out)
 		for _, want := range []string{"Distributed Jobs: 2 jobs, 1 running", "train</script><script>alert(1)</script> — running",

@@ -2,13 +2,11 @@ package serve
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"github.com/syft-widget/syft-widget/serve/widget"
 	nethtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"html"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -34,20 +32,6 @@ func exampleFiles(t *testing.T) []string {
 	return files
 }
 
-// sanitized runs fragments through JupyterLab's and classic Notebook's
-// real sanitizers. Without them the test is skipped, except in CI.
-func sanitized(t *testing.T, fragments []string) []notebooksanitizer.Result {
-	t.Helper()
-	res, err := notebooksanitizer.Sanitize(fragments)
-	if errors.Is(err, notebooksanitizer.ErrMissing) && os.Getenv("CI") != "true" {
-		t.Skipf("skipping: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
 func TestEveryExampleCheckpointReadsRightInEveryNotebookSanitizer(t *testing.T) {
 	var names, frags []string
 	for _, f := range exampleFiles(t) {
@@ -71,7 +55,7 @@ func TestEveryExampleCheckpointReadsRightInEveryNotebookSanitizer(t *testing.T) 
 		}
 		names, frags = append(names, w.M.Name), append(frags, b.String())
 	}
-	for i, res := range sanitized(t, frags) {
+	for i, res := range notebooksanitizer.ForTest(t, frags...) {
 		name := names[i]
 		for front, out := range map[string]string{"JupyterLab": res.JupyterLab, "classic Notebook": res.Classic} {
 			text := notebooksanitizer.VisibleText(out)
@@ -107,7 +91,7 @@ func TestHostileCheckpointShowsItsDataAsTextInEveryNotebookSanitizer(t *testing.
 	if err := ts.Widget("hostile").Checkpoint(&b, ""); err != nil {
 		t.Fatal(err)
 	}
-	res := sanitized(t, []string{b.String()})[0]
+	res := notebooksanitizer.ForTest(t, b.String())[0]
 	for front, out := range map[string]string{"JupyterLab": res.JupyterLab, "classic Notebook": res.Classic} {
 		shown := notebooksanitizer.VisibleText(out)
 		for _, want := range []string{text, item} {

@@ -42,15 +42,20 @@ type serverProxy struct {
 }
 
 func newServerProxy(t *testing.T, ts *testServer, prefix string) *serverProxy {
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(ts.base, "/"), "http://"))
+	return &serverProxy{prefix: prefix + "proxy/" + port + "/", pass: passThrough(t, ts)}
+}
+
+// passThrough is a reverse proxy to ts that streams as it receives and
+// leaves the request's Host as the browser sent it.
+func passThrough(t *testing.T, ts *testServer) *httputil.ReverseProxy {
 	upstream, err := url.Parse(ts.base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(upstream.Host)
-	sp := &serverProxy{prefix: prefix + "proxy/" + port + "/"}
-	sp.pass = httputil.NewSingleHostReverseProxy(upstream) // leaves req.Host as the browser sent it
-	sp.pass.FlushInterval = -1
-	return sp
+	pass := httputil.NewSingleHostReverseProxy(upstream)
+	pass.FlushInterval = -1
+	return pass
 }
 
 func (sp *serverProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -171,9 +176,7 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 func TestSlowLivePageIsLoadedOnce(t *testing.T) {
 	p := newTab(t)
 	ts := jobsServer(t)
-	upstream, _ := url.Parse(ts.base)
-	pass := httputil.NewSingleHostReverseProxy(upstream)
-	pass.FlushInterval = -1
+	pass := passThrough(t, ts)
 	var loads atomic.Int64
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/w/jobs/" {
@@ -290,25 +293,10 @@ func TestLiveIframeDelegatesLocalNetworkAccessAndGoesLiveFromAnotherOrigin(t *te
 // does not answer keeps the checkpoint and says in one line how to reach it.
 func TestUnreachableLoopbackServerSaysHowToReachIt(t *testing.T) {
 	p := newTab(t)
-	dir := t.TempDir()
-	writeFile(t, dir, "jobs/a/1.json", `{"name": "alpha"}`)
-	w, err := widget.Load(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := Listen("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := "http://" + ln.Addr().String() + "/"
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	var frag bytes.Buffer
-	if err := w.Checkpoint(&frag, URL(gone, "jobs", NewToken())); err != nil {
-		t.Fatal(err)
-	}
+	frag, gone := checkpointOfNoServer(t)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(gone, "/"), "http://"))
 	nb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "<!DOCTYPE html><html><body><div id=\"cell\">"+frag.String()+"</div></body></html>")
+		io.WriteString(w, "<!DOCTYPE html><html><body><div id=\"cell\">"+frag+"</div></body></html>")
 	}))
 	defer nb.Close()
 	p.navigate(hubURL(t, nb) + "/")
@@ -326,9 +314,7 @@ func TestUnreachableLoopbackServerSaysHowToReachIt(t *testing.T) {
 func TestColabProxyPortGivesTheLiveAddress(t *testing.T) {
 	p := newTab(t)
 	ts := jobsServer(t)
-	upstream, _ := url.Parse(ts.base)
-	pass := httputil.NewSingleHostReverseProxy(upstream)
-	pass.FlushInterval = -1
+	pass := passThrough(t, ts)
 	var pages atomic.Int64
 	colab := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/w/jobs/" {
@@ -343,7 +329,8 @@ func TestColabProxyPortGivesTheLiveAddress(t *testing.T) {
 	p.navigate(notebook(t, stand+`<div id="cell">`+checkpoint(t, ts, "jobs")+`</div>`))
 	p.wait("the widget to turn live", liveShown("#cell"))
 	p.frame("#cell "+liveFrame).wait("the live page to be live", statusIs("live")+" && "+bodyHas("alpha"))
-	if got, want := p.str(`window.asked`), upstream.Port(); got != want {
+	_, want, _ := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(ts.base, "/"), "http://"))
+	if got := p.str(`window.asked`); got != want {
 		t.Errorf("proxyPort was asked for port %s, want %s", got, want)
 	}
 	src := p.str(`document.querySelector('#cell ` + liveFrame + `').src`)
@@ -464,4 +451,27 @@ new MutationObserver(ms => { for (const m of ms) {
 	b.ReportMetric(ms[len(ms)/2], "ms-to-live-p50")
 	b.ReportMetric(ms[len(ms)-1], "ms-to-live-max")
 	b.ReportMetric(slices.Max(loads), "loads-max")
+}
+
+// checkpointOfNoServer is the jobs widget's fragment pointing at a loopback
+// address where nothing answers (gone).
+func checkpointOfNoServer(t *testing.T) (frag, gone string) {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, dir, "jobs/a/1.json", `{"name": "alpha"}`)
+	w, err := widget.Load(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := Listen("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone = "http://" + ln.Addr().String() + "/"
+	ln.Close() // nothing answers there
+	var b bytes.Buffer
+	if err := w.Checkpoint(&b, URL(gone, "jobs", NewToken())); err != nil {
+		t.Fatal(err)
+	}
+	return b.String(), gone
 }

@@ -82,6 +82,27 @@ func Sanitize(fragments []string) ([]Result, error) {
 var blocks = map[string]bool{"p": true, "div": true, "li": true, "td": true, "th": true, "tr": true, "br": true,
 	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "table": true, "ul": true, "ol": true, "dt": true, "dd": true}
 
+// T is the part of testing.TB that ForTest uses.
+type T interface {
+	Helper()
+	Skipf(format string, args ...any)
+	Fatal(args ...any)
+}
+
+// ForTest is Sanitize for a test: without the sanitizers the test is
+// skipped, except where $CI is "true", where it fails.
+func ForTest(t T, fragments ...string) []Result {
+	t.Helper()
+	res, err := Sanitize(fragments)
+	if errors.Is(err, ErrMissing) && os.Getenv("CI") != "true" {
+		t.Skipf("skipping: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // VisibleText is the text a reader sees of an HTML fragment with no CSS and
 // no script: text nodes, with runs of white space as one space, leaving out
 // what a browser does not show (script, style, template, the fallback
