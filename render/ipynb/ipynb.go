@@ -60,7 +60,8 @@ func Refresh(nb []byte, rerender Rerender) (out []byte, refreshed int, errs []er
 		cell, _ := c.(map[string]any)
 		outputs, _ := cell["outputs"].([]any)
 		for _, o := range outputs {
-			data, _ := o.(map[string]any)["data"].(map[string]any)
+			output, _ := o.(map[string]any)
+			data, _ := output["data"].(map[string]any)
 			html, ok := joinLines(data["text/html"])
 			if !ok {
 				continue
