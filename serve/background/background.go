@@ -196,8 +196,8 @@ func Admin(r *Record, method, path string, body any) ([]byte, error) {
 // public URL given (flag or $SYFT_WIDGET_PUBLIC_URL, with {port}), else
 // jupyter-server-proxy's {prefix}proxy/{port}/ under
 // $JUPYTERHUB_SERVICE_PREFIX, else code-server's $VSCODE_PROXY_URI (with
-// {{port}}), else the loopback address (which Colab's bootstrap maps
-// through google.colab.kernel.proxyPort).
+// {{port}}; absolute ones only), else the loopback address (which Colab's
+// bootstrap maps through google.colab.kernel.proxyPort).
 func PublicBase(publicURL string, port int) string {
 	if publicURL == "" {
 		publicURL = os.Getenv(EnvPublicURL)
@@ -207,8 +207,10 @@ func PublicBase(publicURL string, port int) string {
 			publicURL = strings.TrimSuffix(prefix, "/") + "/proxy/{port}/"
 		}
 	}
-	if publicURL == "" {
-		publicURL = strings.ReplaceAll(os.Getenv("VSCODE_PROXY_URI"), "{{port}}", "{port}")
+	// code-server's own URL for a port; a relative one ("./proxy/{{port}}")
+	// would resolve against the notebook output's webview, not code-server.
+	if v := os.Getenv("VSCODE_PROXY_URI"); publicURL == "" && (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")) {
+		publicURL = strings.ReplaceAll(v, "{{port}}", "{port}")
 	}
 	if publicURL == "" {
 		publicURL = "http://127.0.0.1:{port}/"

@@ -41,6 +41,10 @@ func TestPublicBaseBehindProxiesAcceptsTheProxiedHostWithTheToken(t *testing.T) 
 	if h := allowHostFor(PublicBase("", 1)); h != "code.example.org" {
 		t.Errorf("code-server's host joining the allow-list: %q", h)
 	}
+	t.Setenv("VSCODE_PROXY_URI", "./proxy/{{port}}")
+	if got := PublicBase("", 8123); got != "http://127.0.0.1:8123/" {
+		t.Errorf("a relative VSCODE_PROXY_URI gives %s; it cannot be resolved from a webview, want loopback", got)
+	}
 	t.Setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
 	if h := allowHostFor(PublicBase("", 1)); h != serve.AnyHost {
 		t.Errorf("behind jupyter-server-proxy the allow-list gets %q, want any Host with the token", h)
