@@ -230,6 +230,10 @@ func staticBody(body string) (string, error) {
 // sparkBlocks are the levels of a sparkline drawn as text.
 var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
 
+// maxBlocks bounds a chart drawn as text: longer lists are sampled, so it
+// stays about as wide as the SVG it stands for.
+const maxBlocks = 60
+
 // chartText is the text form of a chart that data-format drew as SVG: a
 // sparkline or a list of bars as block characters (the numbers in its
 // title), a single bar as a <meter> followed by its value. It reads the
@@ -262,8 +266,12 @@ func chartText(svg *nethtml.Node) *nethtml.Node {
 			}
 			ns = append(ns, n)
 		}
-		if len(ns) > maxPoints {
-			ns = sample(ns)
+		if len(ns) > maxBlocks {
+			picked := make([]float64, maxBlocks) // evenly, first and last included
+			for i := range picked {
+				picked[i] = ns[i*(len(ns)-1)/(maxBlocks-1)]
+			}
+			ns = picked
 		}
 		span := el("span", "class", class, "title", label, "role", "img", "aria-label", label)
 		span.AppendChild(text(blocks(ns, class == "sw-bars")))

@@ -236,3 +236,38 @@ func TestCSSLengthsPassOnlyPlainLengths(t *testing.T) {
 		}
 	}
 }
+
+func TestChartsInTheStaticLayerAreTextOfBoundedWidth(t *testing.T) {
+	tm, _, err := Compile(`<p data-format="sparkline">{long}</p><p data-format="bar">{one}</p><p data-format="bar">{few}</p>`, []string{"long", "one", "few"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := make([]any, 5000)
+	for i := range long {
+		long[i] = i % 100
+	}
+	body, err := tm.Body(map[string]any{"long": long, "one": 0.25, "few": []any{0, 5, 10}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static, err := staticBody(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(static, "<svg") {
+		t.Errorf("the static layer keeps SVG: %s", static)
+	}
+	if n := strings.Count(static, "▁") + strings.Count(static, "█"); n == 0 {
+		t.Errorf("no block characters: %s", static)
+	}
+	root, _ := parseBody(static)
+	first := textOf(root.FirstChild)
+	if n := len([]rune(first)); n > maxBlocks {
+		t.Errorf("a 5,000-point sparkline is %d characters wide as text", n)
+	}
+	for _, want := range []string{`<meter min="0" max="1" value="0.25" title="25%">25%</meter> 25%`, `▁▅█`} {
+		if !strings.Contains(static, want) {
+			t.Errorf("the static layer lacks %s: %s", want, static)
+		}
+	}
+}
