@@ -159,6 +159,7 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 	for _, name := range names {
 		p.frame("#cell-"+name+" "+liveFrame).wait(name+"'s change", countIs(name, 1))
 	}
+	t.Logf("twelve widgets held at most %d event stream(s) through the proxy", sp.most.Load())
 	if most := sp.most.Load(); most > 2 {
 		t.Errorf("twelve widgets held up to %d event streams through the proxy; want at most 2", most)
 	}
