@@ -203,6 +203,7 @@ func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode
 					l.errorf(v, "style must not contain </style")
 				}
 				m.Style = s
+				m.StylePos = l.scalarStart(v)
 			}
 		default:
 			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, sources, endpoints, template, style")
@@ -495,6 +496,8 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 					size, err := ParseSize(s)
 					if err != nil {
 						l.errorf(vv, "max_file_size: %v", err)
+					} else if size > MaxFileSizeCeiling {
+						l.errorf(vv, "max_file_size: %s is over the ceiling of 1GiB (a file is read whole into memory)", s)
 					}
 					src.MaxFileSize = size
 				}

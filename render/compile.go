@@ -436,6 +436,11 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	if staleI >= 0 && !hasTitle {
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
 	}
+	if name == "a" && hasAttr(n, "href") {
+		// A link may lead outside, but the page it opens gets neither a
+		// handle on this one nor its address.
+		e.b.WriteString(` rel="noopener noreferrer"`)
+	}
 	e.b.WriteString(">")
 	if isVoid(name) {
 		return

@@ -442,11 +442,12 @@ func bars(all []float64) string {
 var safeImageURL = regexp.MustCompile(`^data:image/(gif|jpeg|png|webp|avif|svg\+xml)(;[a-z0-9=.+-]+)*,`)
 
 // srcValue is a value in an <img src>: a data: image passes as a URL,
-// anything else is left to html/template's URL filter (and the page's CSP).
+// anything else is dropped (an empty src loads nothing): the static layer
+// of a checkpoint has no CSP to stop an outside URL.
 func srcValue(v any) any {
 	s := attrText(v)
 	if safeImageURL.MatchString(strings.ToLower(s[:min(len(s), 64)])) {
 		return template.URL(s)
 	}
-	return s
+	return ""
 }

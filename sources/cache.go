@@ -21,8 +21,10 @@ import (
 // It is safe for concurrent use; Scan and Refresh run one at a time.
 type Cache struct {
 	root string
-	srcs []*source
-	seed maphash.Seed
+	// jail and jailRel: see ConfineTo.
+	jail, jailRel string
+	srcs          []*source
+	seed          maphash.Seed
 
 	mu      sync.Mutex // serialises Scan and Refresh; guards the sources' records
 	scanned bool

@@ -68,9 +68,10 @@ func (o *op) has(i int, rel string) (entry, bool) {
 }
 
 func (o *op) run() {
-	root, err := os.OpenRoot(o.c.root)
+	root, err := o.c.openRoot()
 	if err != nil {
-		// No root (yet): every source is empty.
+		// No root (yet), or one leading out of its confinement: every
+		// source is empty.
 		for i := range o.c.srcs {
 			o.covered[i] = o.covers(i)
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/syft-widget/syft-widget/render/ipynb"
 	"os"
+	"path/filepath"
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/schema"
@@ -128,11 +130,33 @@ var renderCommand = &command{
 				}
 				b.WriteString(fragment)
 			}
+			// The marker lets `refresh` find this output in a saved notebook.
+			b.WriteString(ipynb.Marker(args[0]) + "\n")
 			if *outFile != "" {
-				return os.WriteFile(*outFile, b.Bytes(), 0o644)
+				return writePrivate(*outFile, b.Bytes())
 			}
 			_, err := stdout.Write(b.Bytes())
 			return err
 		}
 	},
+}
+
+// writePrivate writes a file that may carry a token: readable by the user
+// only (0600, also when it existed with a wider mode), written to a
+// temporary file and renamed into place, so no reader sees half of it and a
+// symlink at path is replaced rather than followed.
+func writePrivate(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

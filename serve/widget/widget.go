@@ -137,6 +137,13 @@ func Load(path string, log *slog.Logger) (*Widget, error) {
 // New compiles m's template, reads its sources and evaluates it; errors
 // name the manifest as file.
 func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
+	return NewConfined(m, file, log, "", "")
+}
+
+// NewConfined is New for a widget whose root lies at rel in the folder
+// jail: the root is opened through jail at every pass, so it never leads
+// out of jail (sources.Cache.ConfineTo).
+func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel string) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -145,6 +152,9 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 		return nil, err
 	}
 	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	if jail != "" {
+		w.cache.ConfineTo(jail, rel)
+	}
 	w.cache.Scan()
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
