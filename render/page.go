@@ -107,6 +107,7 @@ type CheckpointInput struct {
 	At      time.Time // when the data were read
 	LiveURL string    // the live page, token included; "" keeps it a checkpoint (--no-server)
 	ID      string    // id of the static layer; "" picks a random one
+	Note    string    // said after the checkpoint's time, e.g. why it cannot turn live
 }
 
 // checkpointLayout is how the checkpoint line writes its time (in UTC).
@@ -128,6 +129,9 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 		id = "sw-cp-" + strings.ToLower(rand.Text()[:12])
 	}
 	when := "checkpoint · " + c.At.UTC().Format(checkpointLayout)
+	if c.Note != "" {
+		when += " · " + c.Note
+	}
 	var b strings.Builder
 	b.WriteString(`<div id="` + html.EscapeString(id) + `" class="syft-widget-checkpoint">`)
 	b.WriteString(static)

@@ -35,6 +35,15 @@ var runCommand = &command{
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
+			// A manifest that does not load is watched until it does; one
+			// that is not there at all is a typo, not a file being written.
+			for _, f := range args {
+				if st, err := os.Stat(f); err != nil {
+					return fmt.Errorf("%s: no such manifest file", f)
+				} else if st.IsDir() {
+					return fmt.Errorf("%s is a folder; serve it with: syft-widget serve %s", f, f)
+				}
+			}
 			return foreground("run", *addr, hosts, *verbose, "", func(srv *serve.Server) (closer, error) {
 				mw, err := serve.WatchFiles(srv, args)
 				if err != nil {

@@ -1,7 +1,11 @@
+//go:build linux
+
 package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/serve"
 	"github.com/syft-widget/syft-widget/sources"
 )
 
@@ -126,5 +131,106 @@ func TestEveryExampleReadsRightWithABrokenFileAmongItsData(t *testing.T) {
 				t.Errorf("%s: with %v broken, the checkpoint lacks %q:\n%s", m.Name, broken, want, static)
 			}
 		}
+	}
+}
+
+func TestLogsWithANegativeCountIsAUsageError(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "servers"), 0o700)
+	os.WriteFile(filepath.Join(home, "servers", "x.log"), []byte("one\ntwo\n"), 0o600)
+	r := run(t, home, "logs", "x", "-n", "-1")
+	if r.code != 2 || !strings.Contains(r.stderr, "-n") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("logs -n -1: %+v", r)
+	}
+	if r := run(t, home, "logs", "x", "-n", "0"); r.code != 0 || r.stdout != "" {
+		t.Errorf("logs -n 0: %+v", r)
+	}
+}
+
+// staleRecord writes the record of a server that is not running: its
+// address answers nothing.
+func staleRecord(t *testing.T, home, name string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rec := fmt.Sprintf(`{"name":%q,"pid":999999,"addr":%q,"token":"t","boot":"b"}`, name, addr)
+	os.MkdirAll(filepath.Join(home, "servers"), 0o700)
+	if err := os.WriteFile(filepath.Join(home, "servers", name+".json"), []byte(rec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStopOfAStaleRecordSaysItWasNotRunningAndFails(t *testing.T) {
+	home := t.TempDir()
+	staleRecord(t, home, "gone")
+	r := run(t, home, "stop", "gone")
+	if r.code != 1 || !strings.Contains(r.stderr, "not running") || strings.Contains(r.stderr, "stopped") {
+		t.Errorf("stop of a stale record: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(home, "servers", "gone.json")); !os.IsNotExist(err) {
+		t.Errorf("the stale record is still there: %v", err)
+	}
+	staleRecord(t, home, "gone")
+	if r := run(t, home, "stop", "--all"); r.code != 0 || !strings.Contains(r.stderr, "not running") {
+		t.Errorf("stop --all over a stale record: %+v", r)
+	}
+}
+
+func TestRunWithAMissingManifestFails(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	r := run(t, t.TempDir(), "run", missing)
+	if r.code != 1 || !strings.Contains(r.stderr, missing) || strings.Contains(r.stdout, "index:") {
+		t.Errorf("run of a missing manifest: %+v", r)
+	}
+}
+
+func TestRenderWithAnInvalidTemplateStartsNoServer(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, m := widgetDir(t, "badtpl", "badtpl", "")
+	b, _ := os.ReadFile(m)
+	os.WriteFile(m, []byte(strings.Replace(string(b), `<p data-field="values">`, `<p data-field="values" data-format="nope">`, 1)), 0o644)
+	r := run(t, home, "render", "--checkpoint", m)
+	if r.code != 1 || !strings.Contains(r.stderr, m+":") || !strings.Contains(r.stderr, "nope") || r.stdout != "" {
+		t.Errorf("render of an invalid template: %+v", r)
+	}
+	if recs := serve.Records(home); len(recs) != 0 {
+		t.Errorf("render of an invalid template started %d server(s)", len(recs))
+	}
+}
+
+func TestRenderWithAnUnwritableHomePrintsTheCheckpointAndWhy(t *testing.T) {
+	// A home below a regular file cannot be created, even by root (for whom
+	// a read-only mode means nothing): what a read-only HOME does to others.
+	blocker := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(blocker, nil, 0o600)
+	home := filepath.Join(blocker, "home")
+	_, m := widgetDir(t, "rohome", "rohome", "")
+	r := run(t, home, "render", "--checkpoint", m)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("render with an unwritable home: %+v", r)
+	}
+	for _, want := range []string{"first", "checkpoint ·", "not live:", "not a directory"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the fragment lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestPublicURLThatCannotReachAServerIsRefused(t *testing.T) {
+	m := "../../examples/manifests/live_clock.yaml"
+	for _, u := range []string{"https://hub.example.org/proxy/8888/", "ftp://host/{port}/", "javascript:alert(1)//{port}", "//host/{port}"} {
+		r := run(t, t.TempDir(), "render", "--checkpoint", "--no-server", "--public-url", u, m)
+		if r.code != 2 || !strings.Contains(r.stderr, "--public-url") || r.stdout != "" {
+			t.Errorf("--public-url %s: %+v", u, r)
+		}
+	}
+	r := run(t, t.TempDir(), "render", "--checkpoint", "--no-server", "--public-url", "https://hub.example.org/user/ada/proxy/{port}/", m)
+	if r.code != 0 {
+		t.Errorf("a good --public-url: %+v", r)
 	}
 }

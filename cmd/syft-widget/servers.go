@@ -128,7 +128,15 @@ var stopCommand = &command{
 					recs = append(recs, r)
 				}
 			}
+			failed := false
 			for _, r := range recs {
+				if !serve.Alive(r) {
+					// Its pid may belong to another process by now: leave it be.
+					serve.RemoveStale(home, r)
+					fmt.Fprintf(stderr, "server %s was not running (pid %d is not it); removed its stale record\n", r.Name, r.PID)
+					failed = failed || !*all
+					continue
+				}
 				forced, err := serve.Stop(home, r, *timeout)
 				if err != nil {
 					return err
@@ -138,6 +146,9 @@ var stopCommand = &command{
 				} else {
 					fmt.Fprintf(stderr, "stopped %s (pid %d)\n", r.Name, r.PID)
 				}
+			}
+			if failed {
+				return errSilent
 			}
 			return nil
 		}
@@ -152,6 +163,9 @@ var logsCommand = &command{
 		return func(args []string) error {
 			if len(args) != 1 {
 				return usagef("needs one server name")
+			}
+			if *n < 0 {
+				return usagef("-n is a number of lines: 0 or more, not %d", *n)
 			}
 			path := serve.LogPath(serve.Home(), args[0])
 			f, err := os.Open(path)
