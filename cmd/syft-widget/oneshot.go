@@ -12,7 +12,8 @@ import (
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/render"
 	"github.com/syft-widget/syft-widget/schema"
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 var checkCommand = &command{
@@ -24,7 +25,7 @@ var checkCommand = &command{
 			}
 			failed := false
 			for _, path := range args {
-				m, notes, err := serve.Check(path)
+				m, notes, err := widget.Check(path)
 				for _, n := range notes {
 					fmt.Fprintln(stderr, n)
 				}
@@ -54,7 +55,7 @@ var evalCommand = &command{
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("needs a manifest and at most one endpoint")
 			}
-			w, err := serve.LoadWidget(args[0], nil)
+			w, err := widget.Load(args[0], nil)
 			if err != nil {
 				return err
 			}
@@ -134,12 +135,12 @@ var renderCommand = &command{
 			} else {
 				// Every error of the manifest is reported before a server
 				// is started or asked to host it.
-				m, _, err := serve.Check(args[0])
+				m, _, err := widget.Check(args[0])
 				if err != nil {
 					return err
 				}
 				// The server reads the data and renders: a warm render reads nothing.
-				fragment, err := serve.EnsureHosted(serve.Home(), m, *publicURL)
+				fragment, err := background.EnsureHosted(background.Home(), m, *publicURL)
 				if err != nil {
 					// No server (a read-only home, no free port...): the
 					// checkpoint still shows, and says why it stays one,
@@ -163,7 +164,7 @@ var renderCommand = &command{
 // localCheckpoint renders the checkpoint of the manifest at path in this
 // process, with no live page; note says why, when there is a reason to.
 func localCheckpoint(b *bytes.Buffer, path, note string) error {
-	w, err := serve.LoadWidget(path, nil)
+	w, err := widget.Load(path, nil)
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func localCheckpoint(b *bytes.Buffer, path, note string) error {
 func checkPublicURL(flagValue string) error {
 	v, from := flagValue, "--public-url"
 	if v == "" {
-		v, from = os.Getenv(serve.EnvPublicURL), "$"+serve.EnvPublicURL
+		v, from = os.Getenv(background.EnvPublicURL), "$"+background.EnvPublicURL
 	}
 	if v == "" {
 		return nil

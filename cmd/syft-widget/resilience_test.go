@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/syft-widget/syft-widget/manifest"
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
 	"github.com/syft-widget/syft-widget/sources"
 )
 
@@ -198,7 +198,7 @@ func TestRenderWithAnInvalidTemplateStartsNoServer(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, m+":") || !strings.Contains(r.stderr, "nope") || r.stdout != "" {
 		t.Errorf("render of an invalid template: %+v", r)
 	}
-	if recs := serve.Records(home); len(recs) != 0 {
+	if recs := background.Records(home); len(recs) != 0 {
 		t.Errorf("render of an invalid template started %d server(s)", len(recs))
 	}
 }
