@@ -3,13 +3,16 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -232,5 +235,49 @@ func TestPublicURLThatCannotReachAServerIsRefused(t *testing.T) {
 	r := run(t, t.TempDir(), "render", "--checkpoint", "--no-server", "--public-url", "https://hub.example.org/user/ada/proxy/{port}/", m)
 	if r.code != 0 {
 		t.Errorf("a good --public-url: %+v", r)
+	}
+}
+
+// holdPage opens the event stream of a widget's live page, as an open page
+// does, and returns what closes it. The server counts it from its first
+// byte on.
+func holdPage(t *testing.T, liveURL string) (release func()) {
+	t.Helper()
+	resp, err := http.Get(strings.Replace(liveURL, "/?token=", "/events?token=", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { resp.Body.Close() }) }
+	t.Cleanup(release)
+	return release
+}
+
+func TestServersNeitherResetsIdleTimeNorPostponesExpiry(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, m := widgetDir(t, "w", "idle1", "expiration: 1s\n")
+	release := holdPage(t, renderLive(t, home, m))
+	rec := record(t, home, "idle1")
+	release()
+	// `servers` over and over: the server still expires, and says how long
+	// it has been idle.
+	sawIdle := false
+	waitFor(t, "the server to expire while `servers` runs", func() bool {
+		r := run(t, home, "servers", "--json")
+		var rows []background.Summary
+		json.Unmarshal([]byte(r.stdout), &rows)
+		for _, row := range rows {
+			if row.Name == "idle1" && row.Idle != "0s" && row.Idle != "" {
+				sawIdle = true
+			}
+		}
+		return !running(rec.PID)
+	})
+	if !sawIdle {
+		t.Error("servers never showed an idle time other than 0s")
 	}
 }
