@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPollingDataKeepsLargeIntegersExact(t *testing.T) {
@@ -24,4 +25,22 @@ func TestPollingDataKeepsLargeIntegersExact(t *testing.T) {
 			t.Errorf("%s lacks the page update: %s", path, body)
 		}
 	}
+}
+
+func TestAgoTextMovesOnWithoutAnyChange(t *testing.T) {
+	ts := startTestServer(t, Config{Name: "test"})
+	// "just now" until 10 s have passed, then "10 s ago": a second from now.
+	at := time.Now().Add(-9 * time.Second).UTC().Format(time.RFC3339Nano)
+	ts.write(t, "at.json", `{"at": "`+at+`"}`)
+	m := ts.write(t, "ago.yaml", "name: ago\nsources:\n  at:\n    file: at.json\nendpoints:\n  /a:\n    at: at.data.at\ntemplate: <p>seen <span data-field=\"at\" data-format=\"ago\">{at}</span></p>\n")
+	if err := ts.Load(m); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := get(t, ts.url("w/ago/data?html=1")); !strings.Contains(body, "just now") {
+		t.Fatalf("first render: %s", body)
+	}
+	eventually(t, "the page to say 10 s ago", func() bool {
+		_, body := get(t, ts.url("w/ago/data?html=1"))
+		return strings.Contains(body, "s ago")
+	})
 }

@@ -254,8 +254,16 @@ func (w *Widget) loop(ctx context.Context) {
 			nowEps = append(nowEps, ep)
 		}
 	}
-	if len(nowEps) > 0 {
-		t := time.NewTicker(w.M.UpdateInterval)
+	// "5 s ago" written by the template goes stale by itself: re-render
+	// (not re-evaluate) at least every second; update publishes only when
+	// the text changed.
+	rerender := len(nowEps) == 0 && w.tmpl.ReadsClock()
+	if len(nowEps) > 0 || rerender {
+		every := w.M.UpdateInterval
+		if rerender {
+			every = max(every, time.Second)
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -265,6 +273,10 @@ func (w *Widget) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			if rerender {
+				w.update(nil)
+				continue
+			}
 			eps = nowEps
 		case changed := <-w.dirty:
 			set := map[string]bool{}
