@@ -1,10 +1,17 @@
 package serve
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 func TestPollingDataKeepsLargeIntegersExact(t *testing.T) {
@@ -42,5 +49,113 @@ func TestAgoTextMovesOnWithoutAnyChange(t *testing.T) {
 	eventually(t, "the page to say 10 s ago", func() bool {
 		_, body := get(t, ts.url("w/ago/data?html=1"))
 		return strings.Contains(body, "s ago")
+	})
+}
+
+// within runs f and fails the test if it does not return before the
+// deadline: what f waits for is held, so it would never return.
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s waited for the widget held in its evaluation", what)
+	}
+}
+
+const heldManifest = "name: %s\nsources:\n  items: \"%s/*.json\"\nendpoints:\n  /a:\n    n: len(items)\n    tag: '\"%s\"'\ntemplate: <p data-field=\"n\">{n} {tag}</p>\n"
+
+func TestAWidgetHeldInItsEvaluationDelaysNoOtherWidget(t *testing.T) {
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var armed atomic.Bool
+	t.Cleanup(widget.HoldEvaluations(func(name string) {
+		if name == "slow" && armed.CompareAndSwap(true, false) {
+			entered <- struct{}{}
+			<-release
+		}
+	}))
+	ts := startTestServer(t, Config{Name: "test"})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // before the server closes
+	ts.write(t, "slow/a.json", "{}")
+	ts.write(t, "fast/a.json", "{}")
+	slow := ts.write(t, "slow.yaml", fmt.Sprintf(heldManifest, "slow", "slow", "v1"))
+	fast := ts.write(t, "fast.yaml", fmt.Sprintf(heldManifest, "fast", "fast", "v1"))
+	for _, m := range []string{slow, fast} {
+		if err := ts.Load(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A change of its data holds the slow widget in its evaluation.
+	armed.Store(true)
+	ts.write(t, "slow/b.json", "{}")
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow widget never re-evaluated")
+	}
+	// Its manifest is edited: the reload must stop the old widget, which
+	// waits for that evaluation.
+	held := ts.Widget("slow")
+	ts.write(t, "slow.yaml", fmt.Sprintf(heldManifest, "slow", "slow", "v2"))
+	slowLoaded := make(chan error, 1)
+	go func() { slowLoaded <- ts.Load(slow) }()
+	within(t, "swapping in the reloaded slow widget", func() {
+		eventually(t, "the reloaded slow widget", func() bool { return ts.Widget("slow") != held })
+	})
+
+	within(t, "another widget's /data", func() {
+		if resp, body := get(t, ts.url("w/fast/data")); resp.StatusCode != 200 || !strings.Contains(body, `"n":1`) {
+			t.Errorf("fast /data: %d %s", resp.StatusCode, body)
+		}
+	})
+	within(t, "another widget's /events", func() {
+		resp, err := http.Get(ts.url("w/fast/events"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer resp.Body.Close()
+		rd := bufio.NewReader(resp.Body)
+		for {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if strings.HasPrefix(line, "data: ") {
+				return
+			}
+		}
+	})
+	within(t, "a reload of another widget's manifest", func() {
+		ts.write(t, "fast.yaml", fmt.Sprintf(heldManifest, "fast", "fast", "v2"))
+		if err := ts.Load(fast); err != nil {
+			t.Error(err)
+		}
+		if _, body := get(t, ts.url("w/fast/data")); !strings.Contains(body, `"tag":"v2"`) {
+			t.Errorf("fast after its reload: %s", body)
+		}
+	})
+	within(t, "the index", func() {
+		if resp, _ := get(t, ts.url("/")); resp.StatusCode != 200 {
+			t.Errorf("index: %d", resp.StatusCode)
+		}
+	})
+
+	free()
+	if err := <-slowLoaded; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the slow widget's reload to show", func() bool {
+		_, body := get(t, ts.url("w/slow/data"))
+		return strings.Contains(body, `"tag":"v2"`) && strings.Contains(body, `"n":2`)
 	})
 }

@@ -341,7 +341,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	srv := serve.NewServer(serve.Config{
 		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
 		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
-		// Called under the server's lock, so record writes never interleave.
+		// Called one at a time, with the latest state, so record writes never interleave.
 		OnChange: func(files []string, token string) {
 			rec.Manifests, rec.Token = files, token
 			if err := writeRecord(cfg.Home, rec); err != nil {

@@ -149,6 +149,9 @@ func (w *Widget) ContinueFrom(prev *State) {
 // evaluate computes a new state from prev, re-evaluating only eps (every
 // endpoint when prev is nil).
 func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64) *State {
+	if f := beforeEvaluate.Load(); f != nil {
+		(*f)(w.M.Name)
+	}
 	env := w.M.Env(w.cache.Snapshot())
 	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
 	if prev != nil {
