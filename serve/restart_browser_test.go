@@ -1,0 +1,107 @@
+//go:build linux
+
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+)
+
+// theBinary is the real syft-widget, built once for the tests that drive
+// background servers as a user does.
+var theBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func binary(t *testing.T) string {
+	t.Helper()
+	b := &theBinary
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "syft-widget-bin-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(dir, "syft-widget")
+		out, err := exec.Command("go", "build", "-o", b.path, "github.com/syft-widget/syft-widget/cmd/syft-widget").CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// syftWidget runs the binary with home as SYFT_WIDGET_HOME and returns its
+// stdout; it fails the test unless it succeeds with nothing on stderr.
+func syftWidget(t *testing.T, home string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("syft-widget %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	t.Cleanup(func() {
+		stop := exec.Command(binary(t), "stop", "--all")
+		stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
+		stop.Run()
+	})
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	var manifests []string
+	for _, name := range []string{"one", "two"} {
+		manifests = append(manifests, writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: shared\nsources:\n  items: \"data/*.json\"\n"+
+			"endpoints:\n  /api:\n    values: map(items, .data.v)\ntemplate: |\n  <p>"+name+": <span data-field=\"values\">{values}</span></p>\n"))
+	}
+	cells := ""
+	for i, m := range manifests {
+		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidget(t, home, "render", "--checkpoint", m))
+	}
+	p.navigate(notebook(t, cells))
+	var lives []*frame
+	for i := range manifests {
+		cell := fmt.Sprintf("#cell%d", i)
+		p.wait(cell+" to turn live", liveShown(cell))
+		live := p.frame(cell + " " + liveFrame)
+		live.wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
+		lives = append(lives, live)
+	}
+
+	// The record is read as JSON: serve/background imports this package.
+	var rec struct{ PID int }
+	if b, err := os.ReadFile(filepath.Join(home, "servers", "shared.json")); err != nil || json.Unmarshal(b, &rec) != nil || rec.PID == 0 {
+		t.Fatalf("the server's record: %v %s", err, b)
+	}
+	if err := syscall.Kill(rec.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i, live := range lives {
+		live.wait(fmt.Sprintf("cell %d to say it lost the server", i), `/^(reconnecting|offline)/.test(`+statusText+`)`)
+	}
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+
+	// The user runs the first cell again: its server starts where it was.
+	syftWidget(t, home, "render", "--checkpoint", manifests[0])
+	for i, live := range lives {
+		live.wait(fmt.Sprintf("cell %d live again with the new data, without a reload", i), statusIs("live")+" && "+bodyHas("beta"))
+	}
+}
