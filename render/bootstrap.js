@@ -62,7 +62,11 @@ function (c) {
     wrap.appendChild(f);
     // No "ready" in time: keep the checkpoint, try again later.
     timer = setTimeout(function () {
-      if (shown !== live) load();
+      if (shown !== live) {
+        down = true;
+        if (follow()) return;
+        load();
+      }
     }, Math.min(60000, 1000 * Math.pow(2, attempt++)));
   };
   var swap = function () {
@@ -73,7 +77,7 @@ function (c) {
     live.style.pointerEvents = '';
     live.removeAttribute('aria-hidden');
     live.removeAttribute('tabindex');
-    wrap.removeChild(cp);
+    wrap.removeChild(shown);
     shown = live;
     setH(live, liveH);
   };
@@ -88,8 +92,13 @@ function (c) {
       if (d.kind === 'height') {
         liveH = d.height;
         if (shown === live) setH(live, d.height);
-      } else if (d.kind === 'ready' && shown !== live) {
-        swap();
+      } else if (d.kind === 'ready') {
+        down = false;
+        if (shown !== live) swap();
+        announce();
+      } else if (d.kind === 'status') {
+        down = d.state === 'reconnecting' || d.state === 'offline' || d.state === 'removed';
+        follow();
       }
     }
   });
@@ -105,5 +114,30 @@ function (c) {
     var mq = matchMedia('(prefers-color-scheme: dark)');
     if (mq.addEventListener) mq.addEventListener('change', retheme);
   }
+  // A background server whose old port was taken starts on another one.
+  // Any fragment of this document that reaches it (a cell run again) says
+  // where; the widgets of the same server whose pages lost it move there,
+  // keeping what they show until the new page is ready.
+  var reg = window.__syftWidgetServers = window.__syftWidgetServers || {};
+  var down = false;
+  var baseOf = function (u) { var i = u.lastIndexOf('/w/'); return i < 0 ? '' : u.slice(0, i + 1); };
+  var announce = function () {
+    if (!c.server) return;
+    reg[c.server] = c.liveURL;
+    window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
+  };
+  var follow = function () {
+    var u = c.server && reg[c.server];
+    if (!down || !u || baseOf(u) === baseOf(c.liveURL)) return false;
+    var token = /[?&]token=([^&#]*)/.exec(u);
+    c.liveURL = baseOf(u) + 'w/' + encodeURIComponent(c.name) + '/?token=' + (token ? token[1] : '');
+    attempt = 0;
+    clearTimeout(timer);
+    if (shown === live) live = null; // shown until the new page is ready
+    load();
+    return true;
+  };
+  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(); });
+
   if (c.liveURL) load();
 }

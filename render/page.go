@@ -27,6 +27,7 @@ var baseCSS string
 // Page describes the document a widget is shown in.
 type Page struct {
 	Name           string
+	Server         string // the background server that hosts it ("" for none)
 	Title          string
 	Style          string        // the manifest's CSS
 	Width, Height  string        // CSS lengths; Height may be "auto"
@@ -141,6 +142,7 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 	cfg := map[string]string{
 		"id":      id,
 		"name":    c.Page.Name,
+		"server":  c.Page.Server,
 		"title":   pageTitle(c.Page),
 		"width":   cssLength(c.Page.Width, "100%"),
 		"height":  cssLength(c.Page.Height, "auto"),

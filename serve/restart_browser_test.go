@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,5 +104,63 @@ func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *tes
 	syftWidget(t, home, "render", "--checkpoint", manifests[0])
 	for i, live := range lives {
 		live.wait(fmt.Sprintf("cell %d live again with the new data, without a reload", i), statusIs("live")+" && "+bodyHas("beta"))
+	}
+}
+
+func TestAnOpenPageFollowsItsServerToANewPortWhenTheOldOneIsTaken(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	t.Cleanup(func() {
+		stop := exec.Command(binary(t), "stop", "--all")
+		stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
+		stop.Run()
+	})
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	var manifests []string
+	for _, name := range []string{"one", "two"} {
+		manifests = append(manifests, writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: moving\nsources:\n  items: \"data/*.json\"\n"+
+			"endpoints:\n  /api:\n    values: map(items, .data.v)\ntemplate: |\n  <p>"+name+": <span data-field=\"values\">{values}</span></p>\n"))
+	}
+	cells := ""
+	for i, m := range manifests {
+		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidget(t, home, "render", "--checkpoint", m))
+	}
+	p.navigate(notebook(t, cells))
+	for i := range manifests {
+		cell := fmt.Sprintf("#cell%d", i)
+		p.wait(cell+" to turn live", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live", statusIs("live")+" && "+bodyHas("alpha"))
+	}
+
+	var rec struct {
+		PID  int
+		Addr string
+	}
+	if b, err := os.ReadFile(filepath.Join(home, "servers", "moving.json")); err != nil || json.Unmarshal(b, &rec) != nil || rec.PID == 0 {
+		t.Fatalf("the server's record: %v %s", err, b)
+	}
+	if err := syscall.Kill(rec.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Another program takes the port before the server starts again.
+	var squatter net.Listener
+	eventually(t, "the old port to be free", func() bool {
+		var err error
+		squatter, err = net.Listen("tcp", rec.Addr)
+		return err == nil
+	})
+	defer squatter.Close()
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+
+	// The first cell runs again: its new output names the new port.
+	fragment := syftWidget(t, home, "render", "--checkpoint", manifests[0])
+	if strings.Contains(fragment, rec.Addr) {
+		t.Fatalf("the server came back on its taken port %s", rec.Addr)
+	}
+	p.str(`(() => { const d = document.createElement('div'); d.id = 'cell2'; document.body.appendChild(d);
+		d.appendChild(document.createRange().createContextualFragment(` + js(fragment) + `)); return 'ok'; })()`)
+	for _, cell := range []string{"#cell2", "#cell0", "#cell1"} {
+		p.wait(cell+" to show one live iframe", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live on the new port with the new data, without a reload", statusIs("live")+" && "+bodyHas("beta"))
 	}
 }

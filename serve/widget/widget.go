@@ -381,5 +381,5 @@ func (w *Widget) Checkpoint(out io.Writer, liveURL string) error {
 
 // Page describes the widget's document for the renderer.
 func (w *Widget) Page() render.Page {
-	return render.Page{Name: w.M.Name, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
+	return render.Page{Name: w.M.Name, Server: w.M.Server, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
 }
