@@ -59,18 +59,21 @@ func syftWidget(t *testing.T, home string, args ...string) string {
 	return stdout.String()
 }
 
-func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *testing.T) {
-	p := newTab(t)
-	home, dir := t.TempDir(), t.TempDir()
+// pageOfTwo renders two widgets of the background server named server
+// with the real binary, opens a notebook page holding both fragments, and
+// waits until both are live. It returns the home, the data folder and the
+// manifests; the server is stopped when the test ends.
+func pageOfTwo(t *testing.T, p *tab, server string) (home, dir string, manifests []string) {
+	t.Helper()
+	home, dir = t.TempDir(), t.TempDir()
 	t.Cleanup(func() {
 		stop := exec.Command(binary(t), "stop", "--all")
 		stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
 		stop.Run()
 	})
 	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
-	var manifests []string
 	for _, name := range []string{"one", "two"} {
-		manifests = append(manifests, writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: shared\nsources:\n  items: \"data/*.json\"\n"+
+		manifests = append(manifests, writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: "+server+"\nsources:\n  items: \"data/*.json\"\n"+
 			"endpoints:\n  /api:\n    values: map(items, .data.v)\ntemplate: |\n  <p>"+name+": <span data-field=\"values\">{values}</span></p>\n"))
 	}
 	cells := ""
@@ -78,23 +81,37 @@ func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *tes
 		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidget(t, home, "render", "--checkpoint", m))
 	}
 	p.navigate(notebook(t, cells))
-	var lives []*frame
 	for i := range manifests {
 		cell := fmt.Sprintf("#cell%d", i)
 		p.wait(cell+" to turn live", liveShown(cell))
-		live := p.frame(cell + " " + liveFrame)
-		live.wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
-		lives = append(lives, live)
+		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
 	}
+	return home, dir, manifests
+}
 
-	// The record is read as JSON: serve/background imports this package.
-	var rec struct{ PID int }
-	if b, err := os.ReadFile(filepath.Join(home, "servers", "shared.json")); err != nil || json.Unmarshal(b, &rec) != nil || rec.PID == 0 {
-		t.Fatalf("the server's record: %v %s", err, b)
+// serverRecord reads the record of a background server as JSON (the
+// package serve/background imports this one).
+func serverRecord(t *testing.T, home, name string) (pid int, addr string) {
+	t.Helper()
+	var rec struct {
+		PID  int
+		Addr string
 	}
-	if err := syscall.Kill(rec.PID, syscall.SIGKILL); err != nil {
+	b, err := os.ReadFile(filepath.Join(home, "servers", name+".json"))
+	if err != nil || json.Unmarshal(b, &rec) != nil || rec.PID == 0 {
+		t.Fatalf("the record of %s: %v %s", name, err, b)
+	}
+	return rec.PID, rec.Addr
+}
+
+func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *testing.T) {
+	p := newTab(t)
+	home, dir, manifests := pageOfTwo(t, p, "shared")
+	pid, _ := serverRecord(t, home, "shared")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	lives := []*frame{p.frame("#cell0 " + liveFrame), p.frame("#cell1 " + liveFrame)}
 	for i, live := range lives {
 		live.wait(fmt.Sprintf("cell %d to say it lost the server", i), `/^(reconnecting|offline)/.test(`+statusText+`)`)
 	}
@@ -109,44 +126,16 @@ func TestAnOpenPageComesBackLiveAfterItsServerIsKilledAndOneCellRunsAgain(t *tes
 
 func TestAnOpenPageFollowsItsServerToANewPortWhenTheOldOneIsTaken(t *testing.T) {
 	p := newTab(t)
-	home, dir := t.TempDir(), t.TempDir()
-	t.Cleanup(func() {
-		stop := exec.Command(binary(t), "stop", "--all")
-		stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
-		stop.Run()
-	})
-	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
-	var manifests []string
-	for _, name := range []string{"one", "two"} {
-		manifests = append(manifests, writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: moving\nsources:\n  items: \"data/*.json\"\n"+
-			"endpoints:\n  /api:\n    values: map(items, .data.v)\ntemplate: |\n  <p>"+name+": <span data-field=\"values\">{values}</span></p>\n"))
-	}
-	cells := ""
-	for i, m := range manifests {
-		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidget(t, home, "render", "--checkpoint", m))
-	}
-	p.navigate(notebook(t, cells))
-	for i := range manifests {
-		cell := fmt.Sprintf("#cell%d", i)
-		p.wait(cell+" to turn live", liveShown(cell))
-		p.frame(cell+" "+liveFrame).wait(cell+" live", statusIs("live")+" && "+bodyHas("alpha"))
-	}
-
-	var rec struct {
-		PID  int
-		Addr string
-	}
-	if b, err := os.ReadFile(filepath.Join(home, "servers", "moving.json")); err != nil || json.Unmarshal(b, &rec) != nil || rec.PID == 0 {
-		t.Fatalf("the server's record: %v %s", err, b)
-	}
-	if err := syscall.Kill(rec.PID, syscall.SIGKILL); err != nil {
+	home, dir, manifests := pageOfTwo(t, p, "moving")
+	pid, addr := serverRecord(t, home, "moving")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	// Another program takes the port before the server starts again.
 	var squatter net.Listener
 	eventually(t, "the old port to be free", func() bool {
 		var err error
-		squatter, err = net.Listen("tcp", rec.Addr)
+		squatter, err = net.Listen("tcp", addr)
 		return err == nil
 	})
 	defer squatter.Close()
@@ -154,8 +143,8 @@ func TestAnOpenPageFollowsItsServerToANewPortWhenTheOldOneIsTaken(t *testing.T) 
 
 	// The first cell runs again: its new output names the new port.
 	fragment := syftWidget(t, home, "render", "--checkpoint", manifests[0])
-	if strings.Contains(fragment, rec.Addr) {
-		t.Fatalf("the server came back on its taken port %s", rec.Addr)
+	if strings.Contains(fragment, addr) {
+		t.Fatalf("the server came back on its taken port %s", addr)
 	}
 	p.str(`(() => { const d = document.createElement('div'); d.id = 'cell2'; document.body.appendChild(d);
 		d.appendChild(document.createRange().createContextualFragment(` + js(fragment) + `)); return 'ok'; })()`)
