@@ -159,3 +159,16 @@ func TestAWidgetHeldInItsEvaluationDelaysNoOtherWidget(t *testing.T) {
 		return strings.Contains(body, `"tag":"v2"`) && strings.Contains(body, `"n":2`)
 	})
 }
+
+func TestAgoTextMovesOnInTheLivePage(t *testing.T) {
+	p := newTab(t)
+	ts := startTestServer(t, Config{Name: "test"})
+	at := time.Now().Add(-9 * time.Second).UTC().Format(time.RFC3339Nano)
+	ts.write(t, "at.json", `{"at": "`+at+`"}`)
+	if err := ts.Load(ts.write(t, "ago.yaml", "name: ago\nsources:\n  at:\n    file: at.json\nendpoints:\n  /a:\n    at: at.data.at\ntemplate: <p>seen <span data-field=\"at\" data-format=\"ago\">{at}</span></p>\n")); err != nil {
+		t.Fatal(err)
+	}
+	p.navigate(URL(ts.base, "ago", ts.Token()))
+	p.wait("the page to be live", statusIs("live"))
+	p.wait("the page to say 10 s ago or later, with no file changed", bodyHas("s ago"))
+}
