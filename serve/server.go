@@ -358,6 +358,8 @@ func realPath(p string) string {
 // Unload stops hosting the widget of the manifest at path.
 func (s *Server) Unload(path string) {
 	abs, _ := filepath.Abs(path)
+	unlock := s.fileLock(abs) // after a load of it in progress
+	defer unlock()
 	s.mu.Lock()
 	e := s.entries[abs]
 	delete(s.entries, abs)

@@ -127,3 +127,25 @@ func TestRunKeepsTheTokenItIsGiven(t *testing.T) {
 		t.Errorf("run with a short token: %+v", r)
 	}
 }
+
+func TestARestartedServerHostsAgainOnlyTheManifestsThatStillNameIt(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, stays := widgetDir(t, "stays", "back", "")
+	_, moves := widgetDir(t, "moves", "back", "")
+	_, gone := widgetDir(t, "gone", "back", "")
+	for _, m := range []string{stays, moves, gone} {
+		renderLive(t, home, m)
+	}
+	b, _ := os.ReadFile(moves)
+	os.WriteFile(moves, []byte(strings.Replace(string(b), "server: back", "server: elsewhere", 1)), 0o644)
+	os.Remove(gone)
+	kill9(t, record(t, home, "back"))
+	renderLive(t, home, stays)
+	waitFor(t, "the restarted server to host its last run's manifests", func() bool {
+		return strings.Contains(run(t, home, "logs", "back", "-n", "5").stdout, `msg="manifests of the last run hosted again" server=back hosted=1 of=3`)
+	})
+	if r := record(t, home, "back"); r.Manifests[0] != stays {
+		t.Errorf("the restarted server hosts %v, want only %s", r.Manifests, stays)
+	}
+}

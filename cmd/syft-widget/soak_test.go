@@ -306,7 +306,7 @@ func BenchmarkSoak(b *testing.B) {
 	ctx, cancel = context.WithCancel(context.Background())
 	defer cancel()
 	type current struct {
-		fields  map[string]any
+		fields   map[string]any
 		id, html string
 	}
 	read := func(name string) (current, error) {

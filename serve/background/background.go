@@ -378,7 +378,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	}()
 	go func() {
 		defer close(rehosted)
-		rehost(ctx, id.Manifests, srv.Load, log)
+		rehost(ctx, cfg.Name, id.Manifests, srv.Load, log)
 	}()
 	err = srv.Serve(ctx, ln)
 	cancel()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/serve"
 )
 
@@ -80,18 +81,25 @@ func listenAsBefore(id identity, log *slog.Logger) (net.Listener, error) {
 	return serve.Listen("127.0.0.1:0")
 }
 
-// rehost loads the manifests of the last run that still exist, so the pages
-// that showed them turn live again; load is the server's Load.
-func rehost(ctx context.Context, manifests []string, load func(string) error, log *slog.Logger) {
+// rehost loads the manifests of server name's last run that still exist
+// and still name it, so the pages that showed them turn live again; load is
+// the server's Load.
+func rehost(ctx context.Context, name string, manifests []string, load func(string) error, log *slog.Logger) {
+	hosted := 0
 	for _, f := range manifests {
 		if ctx.Err() != nil {
 			return
 		}
-		if _, err := os.Stat(f); err != nil {
-			continue
+		if m, err := manifest.Load(f); err != nil || m.Server != name {
+			continue // gone, moved to another server, or broken: a render reports it
 		}
 		if err := load(f); err != nil {
 			log.Warn("a manifest of the last run did not load again", "file", f, "error", err)
+			continue
 		}
+		hosted++
+	}
+	if len(manifests) > 0 {
+		log.Info("manifests of the last run hosted again", "hosted", hosted, "of", len(manifests))
 	}
 }
