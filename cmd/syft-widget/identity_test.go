@@ -149,3 +149,28 @@ func TestARestartedServerHostsAgainOnlyTheManifestsThatStillNameIt(t *testing.T)
 		t.Errorf("the restarted server hosts %v, want only %s", r.Manifests, stays)
 	}
 }
+
+func TestTheTokenOfAStoppedServerIsShownAndRotatedInItsIdentity(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, m := widgetDir(t, "w", "resting", "")
+	u := renderLive(t, home, m)
+	if r := run(t, home, "stop", "resting"); r.code != 0 {
+		t.Fatalf("stop: %+v", r)
+	}
+	r := run(t, home, "token", "resting")
+	if r.code != 0 || !strings.Contains(u, "token="+strings.TrimSpace(r.stdout)) {
+		t.Fatalf("token of a stopped server: %+v (its pages have %s)", r, u)
+	}
+	r = run(t, home, "token", "resting", "--rotate")
+	rotated := strings.TrimSpace(r.stdout)
+	if r.code != 0 || rotated == "" || strings.Contains(u, rotated) {
+		t.Fatalf("token --rotate of a stopped server: %+v", r)
+	}
+	if again := renderLive(t, home, m); !strings.HasSuffix(again, "token="+rotated) {
+		t.Errorf("the server came back with %s, not the rotated token %s", again, rotated)
+	}
+	if r := run(t, home, "token", "never-ran"); r.code != 1 || !strings.Contains(r.stderr, "never-ran") {
+		t.Errorf("token of an unknown server: %+v", r)
+	}
+}

@@ -134,7 +134,13 @@ var tokenCommand = &command{
 			home := background.Home()
 			r, err := background.ReadRecord(home, args[0])
 			if err != nil || !background.Alive(r) {
-				return fmt.Errorf("no background server named %s is running", args[0])
+				// Not running: its identity holds the token it comes back with.
+				token, err := background.StoppedToken(home, args[0], *rotate)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, token)
+				return nil
 			}
 			if *rotate {
 				token, err := background.RotateToken(r)

@@ -3,6 +3,7 @@ package background
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -66,6 +67,22 @@ func tokenFor(home, name string) string {
 		return t
 	}
 	return serve.NewToken()
+}
+
+// StoppedToken returns the token server name, which is not running, will
+// come back with; rotate replaces it first. A server never started has none.
+func StoppedToken(home, name string, rotate bool) (string, error) {
+	id := readIdentity(home, name)
+	if id.Token == "" {
+		return "", fmt.Errorf("no background server named %s is running or has run in %s", name, home)
+	}
+	if rotate {
+		id.Token = serve.NewToken()
+		if err := writeIdentity(home, name, id); err != nil {
+			return "", err
+		}
+	}
+	return id.Token, nil
 }
 
 // listenAsBefore listens on the loopback port of the server's last run, or
