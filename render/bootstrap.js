@@ -181,7 +181,8 @@ function (c) {
   // keeping what they show until the new page is ready.
   var reg = window.__syftWidgetServers = window.__syftWidgetServers || {};
   var down = false;
-  var baseOf = function (u) { var i = u.lastIndexOf('/w/'); return i < 0 ? '' : u.slice(0, i + 1); };
+  // Live URLs are BASE + w/NAME/?token=...: the base is two levels up.
+  var baseOf = function (u) { try { return new URL('../../', u).href; } catch (e) { return ''; } };
   var announce = function () {
     if (!c.server) return;
     reg[c.server] = url;
@@ -191,7 +192,7 @@ function (c) {
     var u = c.server && reg[c.server];
     if (!down || !u || baseOf(u) === baseOf(url)) return false;
     var token = /[?&]token=([^&#]*)/.exec(u);
-    url = baseOf(u) + 'w/' + encodeURIComponent(c.name) + '/?token=' + (token ? token[1] : '');
+    url = new URL('../' + encodeURIComponent(c.name) + '/?token=' + (token ? token[1] : ''), u).href;
     attempt = 0;
     clearTimeout(timer);
     if (shown === live) live = null; // shown until the new page is ready
