@@ -153,6 +153,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	}
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
 	opts = append(opts, limitOptions()...)
+	opts = append(opts, nilSafe...)
 	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
 	if err != nil {
 		return err
@@ -399,5 +400,6 @@ func (r *Record) plain() map[string]any {
 	return map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
+		"stale": r.Stale,
 	}
 }
