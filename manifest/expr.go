@@ -261,6 +261,10 @@ func (l *loader) exprError(v *yaml.Node, f *Field, err error) {
 		pos := l.filePos(v, line, fe.Column)
 		msg := strings.ReplaceAll(fe.Message, "type *manifest.Record", "a record")
 		msg = strings.ReplaceAll(msg, "type manifest.Record", "a record")
+		msg = strings.TrimSpace(msg)
+		if hint := exprHint(msg, f.Expr, line, fe.Column, l.m); hint != "" {
+			msg += "; " + hint
+		}
 		l.errs = append(l.errs, Error{File: l.file, Pos: pos, Msg: fmt.Sprintf("field %s: %s", f.Name, msg)})
 		return
 	}

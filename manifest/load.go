@@ -73,9 +73,11 @@ func Parse(path string, data []byte) (*Manifest, error) {
 
 // loader collects every problem of one manifest instead of stopping at the first.
 type loader struct {
-	file  string // as the user named it, for messages
-	lines []string
-	errs  ErrorList
+	file   string // as the user named it, for messages
+	lines  []string
+	errs   ErrorList
+	m      *Manifest         // what is loaded so far, for hints
+	fields map[string]*Field // every field defined, compiled or not
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -120,7 +122,8 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		Root:           filepath.Dir(abs),
 		RootPos:        Pos{1, 1},
 	}
-	var sourcesNode, endpointsNode *yaml.Node
+	l.m = m
+	var sourcesNode, endpointsNode, templateNode *yaml.Node
 	l.mapping(root, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -168,6 +171,7 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 			if s, ok := l.str(v); ok {
 				m.Template = s
 				m.TemplatePos = l.scalarStart(v)
+				templateNode = v
 			}
 		case "style":
 			if s, ok := l.str(v); ok {
@@ -200,6 +204,8 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 	}
 	if m.Template == "" {
 		m.Template = defaultTemplate(m)
+	} else if templateNode != nil {
+		l.checkTemplate(m, templateNode)
 	}
 	if len(l.errs) > 0 {
 		sort.SliceStable(l.errs, func(i, j int) bool {
@@ -209,23 +215,6 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		return nil, l.errs
 	}
 	return m, nil
-}
-
-// yamlError turns a YAML syntax error into FILE:LINE:COL form; yaml.v3 gives
-// "yaml: line N: msg" without a column.
-func (l *loader) yamlError(err error) error {
-	msg := err.Error()
-	line := 1
-	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, e := strconv.Atoi(rest[:i]); e == nil {
-				line, msg = n, strings.TrimSpace(rest[i+1:])
-			}
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	return ErrorList{{File: l.file, Pos: Pos{line, 1}, Msg: "YAML: " + msg}}
 }
 
 func findAlias(n *yaml.Node) *yaml.Node {
@@ -263,7 +252,7 @@ func (l *loader) mapping(n *yaml.Node, each func(key string, k, v *yaml.Node)) {
 }
 
 func (l *loader) unknown(k *yaml.Node, key, allowed string) {
-	l.errorf(k, "unknown key %q (allowed: %s)", key, allowed)
+	l.errorf(k, "unknown key %q (%sallowed: %s)", key, didYouMean(key, strings.Split(allowed, ", ")), allowed)
 }
 
 func (l *loader) str(v *yaml.Node) (string, bool) {
@@ -502,6 +491,7 @@ func (l *loader) pattern(v *yaml.Node, p string) bool {
 func (l *loader) endpoints(m *Manifest, n *yaml.Node) {
 	env := compileEnv(m)
 	defined := map[string]*Field{}
+	l.fields = defined
 	l.mapping(n, func(path string, k, v *yaml.Node) {
 		switch {
 		case !endpointRE.MatchString(path) || strings.Contains(path, "/../") || strings.HasSuffix(path, "/.."):
@@ -536,6 +526,7 @@ func (l *loader) endpoints(m *Manifest, n *yaml.Node) {
 				l.exprError(fv, f, err)
 				return
 			}
+			f.Shape = shapeOf(f.Expr, m)
 			for _, s := range f.Sources {
 				uses[s] = true
 			}

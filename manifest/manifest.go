@@ -72,7 +72,8 @@ type Field struct {
 	Program  *vm.Program
 	Sources  []string // names of the sources it reads, sorted
 	UsesNow  bool
-	Pos      Pos // position of the expression's first character in the file
+	Shape    *Shape // what is known of its value's structure; nil when nothing
+	Pos      Pos    // position of the expression's first character in the file
 }
 
 // Pos is a position in a manifest file; Line and Col start at 1.

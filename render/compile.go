@@ -5,18 +5,21 @@ import (
 	"html"
 	"html/template"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	nethtml "golang.org/x/net/html"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // placeholderRE matches a brace group that may be a placeholder: {name},
-// {a.b.0.c} or {.}. Whether it is one depends on the known fields.
-var placeholderRE = regexp.MustCompile(`\{(\.|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\}`)
+// {a.b.0.c} or {.}. Whether it is one depends on the known fields; the
+// manifest's loader has checked that every one outside <style> names a
+// field or an item's key.
+var placeholderRE = manifest.PlaceholderRE
 
 // The html/template delimiters of generated template source. "<{" cannot
 // occur in the literal parts, where every "<" starts a tag name or is escaped.
