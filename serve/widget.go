@@ -33,6 +33,7 @@ type Widget struct {
 	mu       sync.Mutex
 	state    *State   // immutable once published
 	problems []string // errors of a failed reload, shown above the body
+	warnings []string // the sources' warnings last shown (see notice)
 
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
@@ -171,7 +172,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 	if err != nil {
 		body = "<p>" + html.EscapeString(err.Error()) + "</p>"
 	}
-	s.HTML = w.banner() + body
+	s.HTML = w.banner() + w.notice() + body
 	s.finish()
 	return s
 }

@@ -27,6 +27,7 @@ type Cache struct {
 	mu      sync.Mutex // serialises Scan and Refresh; guards the sources' records
 	scanned bool
 	pub     atomic.Pointer[[]any] // published value of each source, by index
+	blocked map[string]blockedDir // folders the last walks could not list, by root-relative path; guarded by mu
 	reads   atomic.Int64
 }
 

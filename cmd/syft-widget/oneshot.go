@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/schema"
@@ -35,6 +36,15 @@ var checkCommand = &command{
 					fields += len(ep.Fields)
 				}
 				fmt.Fprintf(stdout, "%s: ok (widget %s, %d sources, %d endpoints, %d fields)\n", path, m.Name, len(m.Sources), len(m.Endpoints), fields)
+				d := serve.Diagnose(m)
+				for _, line := range strings.Split(strings.TrimSuffix(d.String(), "\n"), "\n") {
+					if line != "" {
+						fmt.Fprintf(stdout, "  %s\n", line)
+					}
+				}
+				for _, w := range d.Warnings {
+					fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
+				}
 			}
 			if failed {
 				return errSilent
@@ -47,6 +57,7 @@ var checkCommand = &command{
 var evalCommand = &command{
 	name: "eval", args: "MANIFEST [ENDPOINT]", summary: "print the endpoints' JSON once (all, or one)",
 	flags: func(fs *flag.FlagSet) func([]string) error {
+		explain := fs.Bool("explain", false, "also list, on stderr, the files each source matched and every warning")
 		return func(args []string) error {
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("needs a manifest and at most one endpoint")
@@ -54,6 +65,18 @@ var evalCommand = &command{
 			w, err := serve.LoadWidget(args[0], nil)
 			if err != nil {
 				return err
+			}
+			if *explain {
+				d := w.Diagnose()
+				for _, src := range d.Sources {
+					fmt.Fprintf(stderr, "source %s: %d files match %s under %s\n", src.Name, src.Files, src.Pattern, d.Root)
+					for _, p := range src.Paths {
+						fmt.Fprintf(stderr, "  %s\n", p)
+					}
+				}
+				for _, warn := range d.Warnings {
+					fmt.Fprintf(stderr, "warning: %s\n", warn)
+				}
 			}
 			s := w.State()
 			var out []byte
