@@ -210,6 +210,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 		return errors.New("expression is empty")
 	}
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes), expr.Patch(budgetPatch{})}, helpers...)
+	opts = append(opts, syftboxHelpers...)
 	prog, err := expr.Compile(f.Expr, opts...)
 	if err != nil {
 		return err
@@ -433,8 +434,10 @@ func plainReflect(rv reflect.Value) any {
 }
 
 func (r *Record) plain() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
 	}
+	addSyncState(m, r)
+	return m
 }

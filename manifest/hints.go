@@ -103,8 +103,8 @@ var (
 	noFieldRE      = regexp.MustCompile(`^a record has no field ([A-Za-z_][A-Za-z0-9_]*)`)
 	mismatchRE     = regexp.MustCompile(`mismatched types (\S+) and (\S+)\)`)
 	argTypeRE      = regexp.MustCompile(`^cannot use (\S+) as argument \(type (\S+)\)`)
-	recordKeys     = []string{"path", "name", "stem", "ext", "dir", "size", "mtime", "exists", "data", "error"}
-	helperNames    = []string{"ago", "basename", "dirname"}
+	recordKeys     = []string{"path", "name", "stem", "ext", "dir", "size", "mtime", "exists", "data", "error", "datasite", "conflict", "rejected"}
+	helperNames    = append([]string{"ago", "basename", "dirname"}, syftboxNames...)
 	conversionHint = map[string]string{
 		"string":        "string(x)",
 		"int":           "int(x)",

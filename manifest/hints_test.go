@@ -77,7 +77,7 @@ template: |
 		"F:8:17: field broken: unknown name jbs; did you mean jobs?",
 		"F:11:16: template: {totl} is not a field of this widget (fields: total, rows, recs, broken, title); did you mean {total}?",
 		"F:15:36: template: {stat} is not a key of the items of rows (keys: name, state) nor a field; did you mean {state}?",
-		"F:17:56: template: {nme} is not a key of the items of recs (keys: path, name, stem, ext, dir, size, mtime, exists, data, error) nor a field; did you mean {name}?",
+		"F:17:56: template: {nme} is not a key of the items of recs (keys: path, name, stem, ext, dir, size, mtime, exists, data, error, datasite, conflict, rejected) nor a field; did you mean {name}?",
 		"F:18:17: template: data-each names \"rowz\", which is not a field of this widget; did you mean {rows}?",
 		"F:19:6: template: {.} stands for an item: use it inside a <template data-each>",
 	}
@@ -96,8 +96,8 @@ func TestTemplateErrorsInAQuotedTemplateAreOnItsLine(t *testing.T) {
 func TestShapesFollowTheBuiltinsThatKeepItems(t *testing.T) {
 	m := &Manifest{Sources: []*Source{{Name: "jobs", Glob: "*"}, {Name: "conf", File: "c"}}}
 	for src, want := range map[string]string{
-		"jobs":                                   "[path name stem ext dir size mtime exists data error]",
-		"sortBy(filter(jobs, .size > 0), .name)": "[path name stem ext dir size mtime exists data error]",
+		"jobs":                                   "[path name stem ext dir size mtime exists data error datasite conflict rejected]",
+		"sortBy(filter(jobs, .size > 0), .name)": "[path name stem ext dir size mtime exists data error datasite conflict rejected]",
 		"map(jobs, ({a: 1, b: .name}))":          "[a b]",
 		"map(sortBy(jobs, .size), ({a: .name}))": "[a]",
 		"[{x: 1}, {x: 2}]":                       "[x]",

@@ -17,6 +17,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syft-widget/syft-widget/manifest/syftbox"
 )
 
 // MaxFileSize bounds a manifest file; a manifest is a page of YAML, not data.
@@ -135,7 +137,13 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		case "root":
 			m.RootPos = posOf(v)
 			if s, ok := l.str(v); ok {
-				if s == "" {
+				if rest, isSyft := strings.CutPrefix(s, "syftbox:"); isSyft {
+					if dir, found := syftbox.FindDataDir(""); found {
+						m.Root = filepath.Join(dir, filepath.FromSlash(rest))
+					} else {
+						l.errorf(v, "root %q is in the SyftBox folder, which is not known here: pass --syftbox DIR, or set SYFTBOX_DIR", s)
+					}
+				} else if s == "" {
 					l.errorf(v, "root must not be empty")
 				} else if filepath.IsAbs(s) {
 					m.Root = filepath.Clean(s)
@@ -377,7 +385,7 @@ func (l *loader) identifier(n *yaml.Node, what, name string) bool {
 		l.errorf(n, "%s name %q must be an identifier (letters, digits, _; not starting with a digit)", what, name)
 		return false
 	}
-	if reservedNames[name] || isBuiltin(name) {
+	if reservedNames[name] || isBuiltin(name) || slices.Contains(syftboxNames, name) {
 		l.errorf(n, "%s name %q is reserved (a keyword, builtin or helper of expressions)", what, name)
 		return false
 	}
@@ -438,8 +446,15 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 					}
 					src.Watch = s
 				}
+			case "syftignore":
+				if s, ok := l.str(vv); ok {
+					if s != "true" && s != "false" {
+						l.errorf(vv, "syftignore %q is not true or false", s)
+					}
+					src.NoSyftIgnore = s == "false"
+				}
 			default:
-				l.unknown(kk, key, "glob, file, format, exclude, max_file_size, watch")
+				l.unknown(kk, key, "glob, file, format, exclude, max_file_size, watch, syftignore")
 			}
 		})
 		if given != 1 {

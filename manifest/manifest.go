@@ -49,7 +49,10 @@ type Source struct {
 	Exclude     []string // doublestar patterns relative to Root
 	MaxFileSize int64    // larger files are listed but not read
 	Watch       string   // auto | poll
-	Pos         Pos
+	// NoSyftIgnore keeps the files SyftBox ignores (syftignore, markers,
+	// *.tmp, ...) in a SyftBox tree; in-flight downloads stay out.
+	NoSyftIgnore bool
+	Pos          Pos
 }
 
 // IsFile reports whether the source is a single-file source.
@@ -94,4 +97,11 @@ type Record struct {
 	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
 	Data   any       `expr:"data" json:"data"`     // parsed content; nil when not read or on error
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
+
+	// In a SyftBox tree (see package syftbox): the datasite (owner's email)
+	// the file lies in, and whether SyftBox set a local version of it aside
+	// as name.conflict.ext or name.rejected.ext.
+	Datasite string `expr:"datasite" json:"datasite"`
+	Conflict bool   `expr:"conflict" json:"conflict"`
+	Rejected bool   `expr:"rejected" json:"rejected"`
 }

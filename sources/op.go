@@ -487,6 +487,7 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 		rec.Exists = true
 		rec.Size = st.Size()
 		rec.Mtime = st.ModTime()
+		o.c.syft.syncState(rec, j.opener, j.name)
 		m := meta{ino: inode(st)}
 		switch {
 		case read && rerr != nil:

@@ -42,7 +42,8 @@ func extOf(name string) string {
 // unchanged re-read keeps the old pointer.
 func sameRecord(a *manifest.Record, am meta, b *manifest.Record, bm meta) bool {
 	return a != nil && b != nil && a.Size == b.Size && a.Mtime.Equal(b.Mtime) && a.Exists == b.Exists &&
-		a.Error == b.Error && am == bm && (a.Data == nil) == (b.Data == nil)
+		a.Error == b.Error && am == bm && (a.Data == nil) == (b.Data == nil) &&
+		a.Conflict == b.Conflict && a.Rejected == b.Rejected
 }
 
 // humanSize writes a byte count the way people read it: 512 bytes, 8 MiB,

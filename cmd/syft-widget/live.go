@@ -31,7 +31,11 @@ var runCommand = &command{
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		verbose := fs.Bool("v", false, "log debug messages")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
@@ -57,7 +61,11 @@ var serveCommand = &command{
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		outside := fs.Bool("allow-outside", false, "let manifests read data outside DIR")
 		verbose := fs.Bool("v", false, "log debug messages")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) != 1 {
 				return usagef("needs exactly one folder")
 			}

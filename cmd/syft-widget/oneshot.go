@@ -16,7 +16,11 @@ import (
 var checkCommand = &command{
 	name: "check", args: "MANIFEST...", summary: "validate manifests; list every error; exit 1 if any",
 	flags: func(fs *flag.FlagSet) func([]string) error {
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
@@ -58,7 +62,11 @@ var evalCommand = &command{
 	name: "eval", args: "MANIFEST [ENDPOINT]", summary: "print the endpoints' JSON once (all, or one)",
 	flags: func(fs *flag.FlagSet) func([]string) error {
 		explain := fs.Bool("explain", false, "also list, on stderr, the files each source matched and every warning")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("needs a manifest and at most one endpoint")
 			}
@@ -136,7 +144,11 @@ var renderCommand = &command{
 		noServer := fs.Bool("no-server", false, "do not start or use a background server: the fragment stays a checkpoint")
 		publicURL := fs.String("public-url", "", "address the browser uses to reach the server, with {port} (default: $SYFT_WIDGET_PUBLIC_URL, $JUPYTERHUB_SERVICE_PREFIX, or http://127.0.0.1:{port}/)")
 		outFile := fs.String("out", "", "write the fragment to this file instead of stdout")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if !*checkpoint {
 				return usagef("--checkpoint is required")
 			}
