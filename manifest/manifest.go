@@ -101,7 +101,7 @@ type Record struct {
 	// In a SyftBox tree (see package syftbox): the datasite (owner's email)
 	// the file lies in, and whether SyftBox set a local version of it aside
 	// as name.conflict.ext or name.rejected.ext.
-	Datasite string `expr:"datasite" json:"datasite"`
-	Conflict bool   `expr:"conflict" json:"conflict"`
-	Rejected bool   `expr:"rejected" json:"rejected"`
+	Datasite string `expr:"datasite" json:"datasite"` // SyftBox: the email of the datasite the file is in; "" outside a SyftBox tree
+	Conflict bool   `expr:"conflict" json:"conflict"` // SyftBox: a conflict marker (name.conflict.ext) lies next to it: the local version was set aside
+	Rejected bool   `expr:"rejected" json:"rejected"` // SyftBox: a rejection marker (name.rejected.ext) lies next to it: the server refused the local version
 }
