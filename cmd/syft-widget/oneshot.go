@@ -41,7 +41,7 @@ var checkCommand = &command{
 					fields += len(ep.Fields)
 				}
 				fmt.Fprintf(stdout, "%s: ok (widget %s, %d sources, %d endpoints, %d fields)\n", path, m.Name, len(m.Sources), len(m.Endpoints), fields)
-				d := serve.Diagnose(m)
+				d := widget.Diagnose(m)
 				for _, line := range strings.Split(strings.TrimSuffix(d.String(), "\n"), "\n") {
 					if line != "" {
 						fmt.Fprintf(stdout, "  %s\n", line)

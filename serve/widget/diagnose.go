@@ -1,4 +1,4 @@
-package serve
+package widget
 
 import (
 	"html"
