@@ -1,0 +1,64 @@
+package widget
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A source that matches nothing is said, not silent: in the log once, and
+// quietly above the widget until files arrive.
+func TestAnEmptySourceIsLoggedAndNotedOnThePage(t *testing.T) {
+	dir := t.TempDir()
+	man := filepath.Join(dir, "w.yaml")
+	os.WriteFile(man, []byte("sources:\n  jobs: \"jobs/*.json\"\nendpoints:\n  /x:\n    n: len(jobs)\ntemplate: \"<p>{n}</p>\"\n"), 0o644)
+	var logs lockedBuffer
+	w, err := Load(man, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := w.State().HTML; !strings.Contains(html, `<div class="sw-notice" role="status"><ul><li>source jobs: no file matches jobs/*.json under `+dir+`</li></ul></div>`) {
+		t.Errorf("page: %s", html)
+	}
+	if !strings.Contains(logs.String(), "level=WARN msg=\"source jobs: no file matches jobs/*.json") {
+		t.Errorf("log: %s", logs.String())
+	}
+	if err := w.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "jobs", "a.json"), []byte(`{}`), 0o644)
+	deadline := time.Now().Add(15 * time.Second)
+	for strings.Contains(w.State().HTML, "sw-notice") || !strings.Contains(w.State().HTML, "<p>1</p>") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the notice stays after a file arrived: %s", w.State().HTML)
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
+	}
+	if n := strings.Count(logs.String(), "no file matches"); n != 1 {
+		t.Errorf("the warning was logged %d times, want once", n)
+	}
+}
