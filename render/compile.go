@@ -43,6 +43,7 @@ type placeholder struct {
 	path   []string // nil for {.}
 	format string   // data-format of the element holding it (text positions)
 	field  bool     // its first name is a field of the widget
+	order  []string // keys of the tables drawn for it, in order (see OrderKeys)
 }
 
 // scope is what the generated template executes against: the field
@@ -154,7 +155,7 @@ func (t *Template) funcs() template.FuncMap {
 			if !ok {
 				return p.raw
 			}
-			return textValue(v, p.format, s.now)
+			return textValueOrdered(v, p.format, s.now, p.order)
 		},
 		"swA": func(s *scope, i int) string {
 			p := &t.ph[i]
@@ -390,8 +391,8 @@ func (e *emitter) onlyPlaceholder(n *nethtml.Node, inEach bool) string {
 func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	name := n.Data
 	format, hasFormat := attr(n, "data-format")
-	if hasFormat && !formats[format] {
-		e.fail("unknown data-format %q on <%s>: use json, bytes, ago, percent, sparkline or bar", format, name)
+	if hasFormat && !knownFormat(format) {
+		e.fail("unknown data-format %q on <%s>: use %s", format, name, formatList)
 	}
 	staleI := -1
 	if f, ok := attr(n, "data-field"); ok && !inEach {

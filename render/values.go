@@ -295,6 +295,13 @@ func sortedKeys(m map[string]any) []string {
 // table (header: the union of keys, sorted), any other list as <ul>, an
 // object as key/value rows, scalars as escaped text.
 func writeValueHTML(b *strings.Builder, v any, depth int) {
+	writeValueHTMLOrdered(b, v, depth, nil)
+}
+
+// writeValueHTMLOrdered is writeValueHTML with the columns of a table (or
+// the rows of an object) in the given order; keys it does not name follow,
+// sorted.
+func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string) {
 	v = norm(v)
 	switch x := v.(type) {
 	case []any:
@@ -334,7 +341,7 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 				}
 			}
 		}
-		slices.Sort(keys)
+		sortKeys(keys, order)
 		b.WriteString(`<table class="sw-table"><thead><tr>`)
 		for _, k := range keys {
 			b.WriteString("<th>")
@@ -361,7 +368,9 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			return
 		}
 		b.WriteString(`<table class="sw-kv"><tbody>`)
-		for _, k := range sortedKeys(x) {
+		keys := sortedKeys(x)
+		sortKeys(keys, order)
+		for _, k := range keys {
 			b.WriteString("<tr><th>")
 			b.WriteString(html.EscapeString(k))
 			b.WriteString("</th><td>")
@@ -382,7 +391,16 @@ var formats = map[string]bool{"json": true, "bytes": true, "ago": true, "percent
 // here with every piece of data escaped. A value a format cannot read falls
 // back to the default rendering.
 func textValue(v any, format string, now time.Time) any {
+	return textValueOrdered(v, format, now, nil)
+}
+
+// textValueOrdered is textValue with a table's columns in order (see
+// writeValueHTMLOrdered).
+func textValueOrdered(v any, format string, now time.Time, order []string) any {
 	v = norm(v)
+	if out, ok := optionValue(v, format); ok {
+		return out
+	}
 	switch format {
 	case "json":
 		return template.HTML(`<code class="sw-json" style="white-space:pre">` +
@@ -415,7 +433,7 @@ func textValue(v any, format string, now time.Time) any {
 	switch v.(type) {
 	case []any, map[string]any:
 		var b strings.Builder
-		writeValueHTML(&b, v, 0)
+		writeValueHTMLOrdered(&b, v, 0, order)
 		return template.HTML(b.String())
 	}
 	return scalarText(v)
@@ -530,7 +548,7 @@ func sparkline(all []float64) string {
 		pts.WriteString(svgNum(x) + "," + svgNum(y))
 	}
 	label := html.EscapeString(numList(all))
-	return `<svg class="sw-sparkline" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+	return `<svg class="sw-sparkline" ` + accent + ` width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title><polyline fill="none" stroke="currentColor" stroke-width="1.5" ` +
 		`stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke" points="` + pts.String() + `"></polyline></svg>`
 }
@@ -539,7 +557,7 @@ func sparkline(all []float64) string {
 func barOne(n float64) string {
 	f := math.Max(0, math.Min(1, n))
 	label := formatFloat(math.Round(n*1000)/10) + "%"
-	return `<svg class="sw-bar" width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="` +
+	return `<svg class="sw-bar" ` + accent + ` width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title><rect width="100" height="10" fill="currentColor" opacity="0.15"></rect>` +
 		`<rect width="` + svgNum(f*100) + `" height="10" fill="currentColor"></rect></svg>`
 }
@@ -552,7 +570,7 @@ func bars(all []float64) string {
 	w := 100 / float64(len(ns))
 	var b strings.Builder
 	label := html.EscapeString(numList(all))
-	b.WriteString(`<svg class="sw-bars" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+	b.WriteString(`<svg class="sw-bars" ` + accent + ` width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title>`)
 	for i, n := range ns {
 		h := 0.0

@@ -96,10 +96,40 @@ func (c *Cache) Diagnose() Diagnosis {
 // matches nothing, a folder that cannot be listed.
 func (c *Cache) Warnings() []string {
 	var out []string
+	for _, w := range c.warnings() {
+		out = append(out, w.msg)
+	}
+	return out
+}
+
+// Notices are the warnings that say something is wrong rather than empty:
+// a missing root, a folder that cannot be listed, an unusable pattern. A
+// source that matches nothing is not among them: an empty folder is often
+// the truth (no request pending).
+func (c *Cache) Notices() []string {
+	var out []string
+	for _, w := range c.warnings() {
+		if w.wrong {
+			out = append(out, w.msg)
+		}
+	}
+	return out
+}
+
+type warning struct {
+	msg   string
+	wrong bool // not just empty: broken
+}
+
+func (c *Cache) warnings() []warning {
+	var out []warning
+	add := func(wrong bool, format string, args ...any) {
+		out = append(out, warning{fmt.Sprintf(format, args...), wrong})
+	}
 	if fi, err := os.Stat(c.root); err != nil {
-		out = append(out, fmt.Sprintf("root %s does not exist: every source is empty (check root: in the manifest, or --syftbox)", c.root))
+		add(true, "root %s does not exist: every source is empty (check root: in the manifest, or --syftbox)", c.root)
 	} else if !fi.IsDir() {
-		out = append(out, fmt.Sprintf("root %s is not a folder: every source is empty", c.root))
+		add(true, "root %s is not a folder: every source is empty", c.root)
 	}
 	type blockedAt struct {
 		dir string
@@ -116,19 +146,19 @@ func (c *Cache) Warnings() []string {
 	for i, s := range c.srcs {
 		switch {
 		case s.bad != "":
-			out = append(out, fmt.Sprintf("source %s: %s", s.name, s.bad))
+			add(true, "source %s: %s", s.name, s.bad)
 		case s.file != "":
 			if r, _ := vals[i].(*manifest.Record); r == nil || !r.Exists {
-				out = append(out, fmt.Sprintf("source %s: file %s does not exist under %s", s.name, s.file, c.root))
+				add(false, "source %s: file %s does not exist under %s", s.name, s.file, c.root)
 			}
 		default:
 			if recs, _ := vals[i].([]*manifest.Record); len(recs) == 0 {
-				out = append(out, fmt.Sprintf("source %s: no file matches %s under %s", s.name, s.glob, c.root))
+				add(false, "source %s: no file matches %s under %s", s.name, s.glob, c.root)
 			}
 		}
 		for _, b := range blocked {
 			if slices.Contains(b.srcs, i) {
-				out = append(out, fmt.Sprintf("source %s: folder %s cannot be read (%s): files in it are not counted", s.name, b.dir, b.err))
+				add(true, "source %s: folder %s cannot be read (%s): files in it are not counted", s.name, b.dir, b.err)
 			}
 		}
 	}

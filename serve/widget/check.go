@@ -36,5 +36,15 @@ func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []str
 	if err != nil {
 		return nil, nil, manifest.ErrorList{{File: file, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
 	}
+	// Tables keep the keys in the order the manifest wrote them.
+	for _, ep := range m.Endpoints {
+		for _, f := range ep.Fields {
+			if sh := f.Shape; sh != nil && sh.Item != nil && sh.Item.Keys != nil {
+				t.OrderKeys(f.Name, sh.Item.Keys)
+			} else if sh != nil && sh.Keys != nil {
+				t.OrderKeys(f.Name, sh.Keys)
+			}
+		}
+	}
 	return t, removed, nil
 }

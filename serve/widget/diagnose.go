@@ -21,23 +21,28 @@ func Diagnose(m *manifest.Manifest) sources.Diagnosis {
 // Diagnose reports on the widget's sources as they are now.
 func (w *Widget) Diagnose() sources.Diagnosis { return w.cache.Diagnose() }
 
-// notice is the quiet note above the body when a source is empty for a
-// reason the user can fix (missing root, nothing matches, unreadable
-// folder). A change of the warnings is logged once.
+// notice is the quiet note above the body when something is wrong with
+// the sources (a missing root, an unreadable folder). Every warning,
+// including a source that matches nothing, is logged once when it appears.
 func (w *Widget) notice() string {
 	warnings := w.cache.Warnings()
 	w.mu.Lock()
-	changed := !slices.Equal(warnings, w.warnings)
-	w.warnings = warnings
-	w.mu.Unlock()
-	if changed {
-		for _, msg := range warnings {
-			w.log.Warn(msg)
+	var fresh []string
+	for _, msg := range warnings {
+		if !slices.Contains(w.warnings, msg) {
+			fresh = append(fresh, msg)
 		}
 	}
-	if len(warnings) == 0 {
+	w.warnings = warnings
+	w.mu.Unlock()
+	for _, msg := range fresh {
+		w.log.Warn(msg)
+	}
+	notices := w.cache.Notices()
+	if len(notices) == 0 {
 		return ""
 	}
+	warnings = notices
 	var b strings.Builder
 	b.WriteString(`<div class="sw-notice" role="status"><ul>`)
 	for _, msg := range warnings {

@@ -28,33 +28,37 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// A source that matches nothing is said, not silent: in the log once, and
-// quietly above the widget until files arrive.
-func TestAnEmptySourceIsLoggedAndNotedOnThePage(t *testing.T) {
+// A source that matches nothing is said in the log, once; a missing root
+// also quietly above the widget, until it appears.
+func TestEmptySourcesAreLoggedAndAMissingRootNotedOnThePage(t *testing.T) {
 	dir := t.TempDir()
 	man := filepath.Join(dir, "w.yaml")
-	os.WriteFile(man, []byte("sources:\n  jobs: \"jobs/*.json\"\nendpoints:\n  /x:\n    n: len(jobs)\ntemplate: \"<p>{n}</p>\"\n"), 0o644)
+	os.WriteFile(man, []byte("root: data\nsources:\n  jobs: \"jobs/*.json\"\nendpoints:\n  /x:\n    n: len(jobs)\ntemplate: \"<p>{n}</p>\"\n"), 0o644)
 	var logs lockedBuffer
 	w, err := Load(man, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if html := w.State().HTML; !strings.Contains(html, `<div class="sw-notice" role="status"><ul><li>source jobs: no file matches jobs/*.json under `+dir+`</li></ul></div>`) {
+	root := filepath.Join(dir, "data")
+	if html := w.State().HTML; !strings.Contains(html, `<div class="sw-notice" role="status"><ul><li>root `+root+` does not exist: every source is empty`) ||
+		strings.Contains(html, "no file matches") {
 		t.Errorf("page: %s", html)
 	}
-	if !strings.Contains(logs.String(), "level=WARN msg=\"source jobs: no file matches jobs/*.json") {
-		t.Errorf("log: %s", logs.String())
+	for _, want := range []string{"level=WARN msg=\"root " + root + " does not exist", "level=WARN msg=\"source jobs: no file matches jobs/*.json"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q: %s", want, logs.String())
+		}
 	}
 	if err := w.Start(nil); err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
-	os.WriteFile(filepath.Join(dir, "jobs", "a.json"), []byte(`{}`), 0o644)
+	os.MkdirAll(filepath.Join(root, "jobs"), 0o755)
+	os.WriteFile(filepath.Join(root, "jobs", "a.json"), []byte(`{}`), 0o644)
 	deadline := time.Now().Add(15 * time.Second)
 	for strings.Contains(w.State().HTML, "sw-notice") || !strings.Contains(w.State().HTML, "<p>1</p>") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the notice stays after a file arrived: %s", w.State().HTML)
+			t.Fatalf("the notice stays after the root appeared: %s", w.State().HTML)
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
 	}
