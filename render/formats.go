@@ -68,7 +68,7 @@ func optionValue(v any, format string) (any, bool) {
 	case "number":
 		if n, ok := number(v); ok {
 			if opt == "" {
-				return groupThousands(formatFloat(math.Round(n*100)/100)), true
+				return groupThousands(formatFloat(math.Round(n*100) / 100)), true
 			}
 			d, _ := strconv.Atoi(opt)
 			return groupThousands(strconv.FormatFloat(n, 'f', d, 64)), true
