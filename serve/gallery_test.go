@@ -87,7 +87,9 @@ var galleryWants = map[string]map[string]string{
 	},
 }
 
-func galleryFile(name string) string { return filepath.Join("..", "examples", "manifests", name+".yaml") }
+func galleryFile(name string) string {
+	return filepath.Join("..", "examples", "manifests", name+".yaml")
+}
 
 func TestGalleryEndpointsGiveTheHandComputedValues(t *testing.T) {
 	for name, eps := range galleryWants {
@@ -189,4 +191,3 @@ func shot(t *testing.T, p *tab, name string) {
 		}
 	}
 }
-
