@@ -123,3 +123,22 @@ func TestAutoTablesKeepTheOrderWritten(t *testing.T) {
 		t.Errorf("rows of an object: %s", body)
 	}
 }
+
+func TestLongAutoTablesShowTheFirstRowsAndCountTheRest(t *testing.T) {
+	var rows, items []any
+	for i := range 3000 {
+		rows = append(rows, map[string]any{"id": i})
+		items = append(items, i)
+	}
+	table := string(textValue(rows, "", time.Now()).(template.HTML))
+	if n := strings.Count(table, "<tr>"); n != MaxAutoRows+1 { // + the header row
+		t.Errorf("%d rows drawn", n)
+	}
+	if !strings.HasSuffix(table, `<tr class="sw-more"><td colspan="1">… and 2,800 more</td></tr></tbody></table>`) {
+		t.Errorf("table ends %q", table[len(table)-120:])
+	}
+	list := string(textValue(items, "", time.Now()).(template.HTML))
+	if !strings.Contains(list, `<li class="sw-more">… and 2,800 more</li>`) || strings.Count(list, "<li>") != MaxAutoRows {
+		t.Errorf("list: %d items, ends %q", strings.Count(list, "<li>"), list[len(list)-80:])
+	}
+}

@@ -321,12 +321,19 @@ func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string)
 			}
 			rows = append(rows, m)
 		}
+		shown, more := x, 0
+		if len(x) > MaxAutoRows {
+			shown, more = x[:MaxAutoRows], len(x)-MaxAutoRows
+		}
 		if rows == nil {
 			b.WriteString(`<ul class="sw-list">`)
-			for _, e := range x {
+			for _, e := range shown {
 				b.WriteString("<li>")
 				writeValueHTML(b, e, depth+1)
 				b.WriteString("</li>")
+			}
+			if more > 0 {
+				b.WriteString(`<li class="sw-more">` + moreText(more) + "</li>")
 			}
 			b.WriteString("</ul>")
 			return
@@ -349,7 +356,7 @@ func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string)
 			b.WriteString("</th>")
 		}
 		b.WriteString("</tr></thead><tbody>")
-		for _, r := range rows {
+		for _, r := range rows[:len(shown)] {
 			b.WriteString("<tr>")
 			for _, k := range keys {
 				b.WriteString("<td>")
@@ -357,6 +364,9 @@ func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string)
 				b.WriteString("</td>")
 			}
 			b.WriteString("</tr>")
+		}
+		if more > 0 {
+			b.WriteString(`<tr class="sw-more"><td colspan="` + strconv.Itoa(len(keys)) + `">` + moreText(more) + "</td></tr>")
 		}
 		b.WriteString("</tbody></table>")
 	case map[string]any:
