@@ -216,13 +216,39 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		l.checkTemplate(m, templateNode)
 	}
 	if len(l.errs) > 0 {
-		sort.SliceStable(l.errs, func(i, j int) bool {
-			a, b := l.errs[i].Pos, l.errs[j].Pos
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
-		return nil, l.errs
+		l.errs.Sort()
+		return nil, partial{m, l.errs}
 	}
 	return m, nil
+}
+
+// partial is the error of a manifest that loaded with problems: the
+// problems, and what was loaded despite them (for Partial).
+type partial struct {
+	m *Manifest
+	ErrorList
+}
+
+func (p partial) Unwrap() error { return p.ErrorList }
+
+// Partial returns what a failed Load or Parse could read of the manifest
+// despite its problems (sources, the fields that compiled, the template),
+// so that later stages can report their own problems in the same run; nil
+// when there is nothing (a YAML syntax error).
+func Partial(err error) *Manifest {
+	var p partial
+	if errors.As(err, &p) {
+		return p.m
+	}
+	return nil
+}
+
+// Sort orders the problems by position.
+func (l ErrorList) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 }
 
 func findAlias(n *yaml.Node) *yaml.Node {

@@ -6,6 +6,7 @@
 package manifest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -37,6 +38,7 @@ type Manifest struct {
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)
 	TemplatePos    Pos           // where the template's text starts
+	templateLines  []Pos         // where each line of the template starts in the file
 	Style          string        // CSS for the live page
 }
 
@@ -104,4 +106,21 @@ type Record struct {
 	Datasite string `expr:"datasite" json:"datasite"` // SyftBox: the email of the datasite the file is in; "" outside a SyftBox tree
 	Conflict bool   `expr:"conflict" json:"conflict"` // SyftBox: a conflict marker (name.conflict.ext) lies next to it: the local version was set aside
 	Rejected bool   `expr:"rejected" json:"rejected"` // SyftBox: a rejection marker (name.rejected.ext) lies next to it: the server refused the local version
+}
+
+// TemplatePosAt is the position in the manifest file of the byte at offset
+// in Template (TemplatePos when it is not known, as for the default
+// template).
+func (m *Manifest) TemplatePosAt(offset int) Pos {
+	if offset < 0 || offset > len(m.Template) || len(m.templateLines) == 0 {
+		return m.TemplatePos
+	}
+	before := m.Template[:offset]
+	line := strings.Count(before, "\n")
+	col := offset - (strings.LastIndexByte(before, '\n') + 1)
+	if line >= len(m.templateLines) {
+		return m.TemplatePos
+	}
+	p := m.templateLines[line]
+	return Pos{p.Line, p.Col + col}
 }

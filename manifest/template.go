@@ -50,12 +50,11 @@ func (l *loader) checkTemplate(m *Manifest, v *yaml.Node) {
 		}
 	}
 	names = append(names, "title")
-	at := func(off int) Pos {
-		before := m.Template[:off]
-		line := strings.Count(before, "\n") + 1
-		col := off - (strings.LastIndexByte(before, '\n') + 1)
-		return l.filePos(v, line, col)
+	m.templateLines = make([]Pos, strings.Count(m.Template, "\n")+1)
+	for i := range m.templateLines {
+		m.templateLines[i] = l.filePos(v, i+1, 0)
 	}
+	at := m.TemplatePosAt
 	report := func(off int, format string, args ...any) {
 		l.errs = append(l.errs, Error{File: l.file, Pos: at(off), Msg: "template: " + fmt.Sprintf(format, args...)})
 	}

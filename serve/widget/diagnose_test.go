@@ -66,3 +66,24 @@ func TestEmptySourcesAreLoggedAndAMissingRootNotedOnThePage(t *testing.T) {
 		t.Errorf("the warning was logged %d times, want once", n)
 	}
 }
+
+// check lists every problem in one run, each where it is: an expression
+// error, an unknown placeholder and a bad data-format together.
+func TestCheckReportsExpressionAndTemplateErrorsTogetherAtTheirPlace(t *testing.T) {
+	man := filepath.Join(t.TempDir(), "w.yaml")
+	os.WriteFile(man, []byte("endpoints:\n  /x:\n    a: 1\n    b: len(x)\ntemplate: |\n  <h3>{a} {total}</h3>\n  <p data-format=\"nmber\">{a}</p>\n"), 0o644)
+	_, _, err := Check(man)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	got := strings.ReplaceAll(err.Error(), man, "F")
+	for _, want := range []string{
+		"F:4:12: field b: unknown name x",
+		"F:6:11: template: {total} is not a field of this widget",
+		"F:7:6: template: unknown data-format \"nmber\" on <p>",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+}
