@@ -95,7 +95,7 @@ func TestMemoryBudgetStopsRunawayExpressions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errs := m.Endpoints[0].Eval(m.Env(nil))
-	if !strings.Contains(errs["x"], "memory budget") {
+	if !strings.Contains(errs["x"], "memory limit") {
 		t.Errorf("errs = %v", errs)
 	}
 }

@@ -18,8 +18,11 @@ const (
 	MinUpdateInterval     = 50 * time.Millisecond
 	DefaultExpiration     = 24 * time.Hour
 	DefaultMaxFileSize    = 8 << 20
-	DefaultWidth          = "100%"
-	DefaultHeight         = "auto"
+	// MaxFileSizeCeiling bounds max_file_size: a file is read whole into
+	// memory, so one file may not take more than this.
+	MaxFileSizeCeiling = 1 << 30
+	DefaultWidth       = "100%"
+	DefaultHeight      = "auto"
 )
 
 // Manifest is a validated widget declaration.
@@ -39,6 +42,7 @@ type Manifest struct {
 	Template       string        // the template as written (cleaning is render's job)
 	TemplatePos    Pos           // where the template's text starts
 	templateLines  []Pos         // where each line of the template starts in the file
+	StylePos       Pos           // where the style's text starts
 	Style          string        // CSS for the live page
 }
 

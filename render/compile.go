@@ -119,7 +119,7 @@ func (t *Template) Body(values map[string]any, stale map[string]string) (string,
 	w := &limitWriter{max: t.maxBody}
 	if err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
 		if w.over {
-			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", humanBytes(float64(t.maxBody)))
+			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", manifest.FormatSize(float64(t.maxBody)))
 		}
 		return "", fmt.Errorf("cannot render the template: %w", err)
 	}
@@ -438,6 +438,11 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	}
 	if staleI >= 0 && !hasTitle {
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
+	}
+	if name == "a" && hasAttr(n, "href") {
+		// A link may lead outside, but the page it opens gets neither a
+		// handle on this one nor its address.
+		e.b.WriteString(` rel="noopener noreferrer"`)
 	}
 	e.b.WriteString(">")
 	if isVoid(name) {

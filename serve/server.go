@@ -38,7 +38,7 @@ var Version = "dev"
 type Config struct {
 	Name       string   // server name, reported by /healthz
 	Token      string   // access token; "" makes a new one
-	AllowHosts []string // Host names accepted besides loopback ones
+	AllowHosts []string // Host names accepted besides loopback ones; AnyHost: any, with the token
 	ConfineTo  string   // when set, a manifest's root must lie inside this folder
 	Log        *slog.Logger
 
@@ -195,11 +195,12 @@ func (s *Server) Load(path string) error {
 	s.mu.Unlock()
 	var w *widget.Widget
 	m, loadErr := manifest.Parse(abs, data)
+	var rel string // of the root in the served folder
 	if loadErr == nil && s.jail != "" {
-		loadErr = s.confined(m)
+		rel, loadErr = s.confined(m)
 	}
 	if loadErr == nil {
-		w, loadErr = widget.New(m, abs, s.log)
+		w, loadErr = widget.NewConfined(m, abs, s.log, s.jail, rel)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -265,13 +266,16 @@ func (s *Server) failedLocked(e *entry, err error) error {
 	return err
 }
 
-// confined refuses a manifest whose root is outside the served folder.
-func (s *Server) confined(m *manifest.Manifest) error {
+// confined refuses a manifest whose root is outside the served folder, and
+// says where the root lies in it. The widget opens its root through the
+// folder at every pass (sources.Cache.ConfineTo): a root that becomes a
+// symlink leading out later is refused then.
+func (s *Server) confined(m *manifest.Manifest) (string, error) {
 	rel, err := filepath.Rel(s.jail, realPath(m.Root))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
+		return "", manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
 	}
-	return nil
+	return rel, nil
 }
 
 // realPath resolves symlinks as far as the path exists.
@@ -430,14 +434,22 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// httpServer is the HTTP server of s: a client gets 10 s to send its
+// headers (slowloris) and a keep-alive connection left idle is closed after
+// a minute; streams (SSE) are not idle, they are responses in progress.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
 // Serve answers HTTP on ln until ctx is done, then shuts down gracefully:
 // streams end, requests in flight finish, widgets stop.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	hs := s.httpServer()
 	hs.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -2,10 +2,11 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/syft-widget/syft-widget/render/ipynb"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -87,28 +88,15 @@ var evalCommand = &command{
 					fmt.Fprintf(stderr, "warning: %s\n", warn)
 				}
 			}
-			s := w.State()
-			var out []byte
+			path := ""
 			if len(args) == 2 {
-				b, ok := s.Endpoint(args[1])
-				if !ok {
-					return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
-				}
-				out = b
-			} else {
-				all := map[string]json.RawMessage{}
-				for _, ep := range w.M.Endpoints {
-					b, _ := s.Endpoint(ep.Path)
-					all[ep.Path] = b
-				}
-				out, _ = json.Marshal(all)
+				path = args[1]
 			}
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, out, "", "  "); err != nil {
-				return err
+			out, ok := w.State().EvalJSON(path)
+			if !ok {
+				return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
 			}
-			pretty.WriteByte('\n')
-			_, err = stdout.Write(pretty.Bytes())
+			_, err = stdout.Write(out)
 			return err
 		}
 	},
@@ -177,11 +165,33 @@ var renderCommand = &command{
 				}
 				b.WriteString(fragment)
 			}
+			// The marker lets `refresh` find this output in a saved notebook.
+			b.WriteString(ipynb.Marker(args[0]) + "\n")
 			if *outFile != "" {
-				return os.WriteFile(*outFile, b.Bytes(), 0o644)
+				return writePrivate(*outFile, b.Bytes())
 			}
 			_, err := stdout.Write(b.Bytes())
 			return err
 		}
 	},
+}
+
+// writePrivate writes a file that may carry a token: readable by the user
+// only (0600, also when it existed with a wider mode), written to a
+// temporary file and renamed into place, so no reader sees half of it and a
+// symlink at path is replaced rather than followed.
+func writePrivate(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

@@ -101,6 +101,30 @@ func (s *State) Endpoint(path string) ([]byte, bool) {
 	return b, true
 }
 
+// EvalJSON is what `eval` prints: the indented JSON of the endpoint at
+// path or, when path is "", of every endpoint keyed by its path. ok is false
+// when there is no endpoint at path.
+func (s *State) EvalJSON(path string) (out []byte, ok bool) {
+	var raw []byte
+	if path != "" {
+		if raw, ok = s.Endpoint(path); !ok {
+			return nil, false
+		}
+	} else {
+		all := make(map[string]json.RawMessage, len(s.endpoints))
+		for p := range s.endpoints {
+			all[p], _ = s.Endpoint(p)
+		}
+		raw = mustJSON(all)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+		return mustJSON(map[string]string{"_error": err.Error()}), true
+	}
+	pretty.WriteByte('\n')
+	return pretty.Bytes(), true
+}
+
 // Load loads the manifest at path, reads its sources and evaluates
 // every endpoint once. The error of a broken manifest lists every problem.
 func Load(path string, log *slog.Logger) (*Widget, error) {
@@ -114,6 +138,13 @@ func Load(path string, log *slog.Logger) (*Widget, error) {
 // New compiles m's template, reads its sources and evaluates it; errors
 // name the manifest as file.
 func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
+	return NewConfined(m, file, log, "", "")
+}
+
+// NewConfined is New for a widget whose root lies at rel in the folder
+// jail: the root is opened through jail at every pass, so it never leads
+// out of jail (sources.Cache.ConfineTo).
+func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel string) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -122,6 +153,9 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 		return nil, err
 	}
 	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	if jail != "" {
+		w.cache.ConfineTo(jail, rel)
+	}
 	w.cache.Scan()
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
