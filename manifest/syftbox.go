@@ -3,8 +3,10 @@ package manifest
 import (
 	"fmt"
 	"path"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -45,7 +47,7 @@ var syftboxHelpers = []expr.Option{
 		if err != nil {
 			return nil, err
 		}
-		d := syftbox.Resolve(acls, p, "")
+		d := acls.Resolve(p, "")
 		return map[string]any{
 			"path": p, "owner": d.Owner, "file": d.File, "rule": d.Rule, "terminal": d.Terminal, "reserved": d.Reserved,
 			"admin": anyList(d.Admin), "write": anyList(d.Write), "read": anyList(d.Read),
@@ -61,7 +63,7 @@ var syftboxHelpers = []expr.Option{
 			return nil, err
 		}
 		user, _ := args[2].(string)
-		return syftbox.Access(acls, p, user), nil
+		return acls.Access(p, user), nil
 	}),
 	expr.Function("canRead", func(args ...any) (any, error) { return can("canRead", syftbox.Read, args) }),
 	expr.Function("canWrite", func(args ...any) (any, error) { return can("canWrite", syftbox.Write, args) }),
@@ -108,7 +110,7 @@ func can(name, want string, args []any) (any, error) {
 		return nil, err
 	}
 	user, _ := args[2].(string)
-	return levels[syftbox.Access(acls, p, user)] >= levels[want], nil
+	return levels[acls.Access(p, user)] >= levels[want], nil
 }
 
 // recordList reads a list of records: a glob source, or what filter,
@@ -135,10 +137,60 @@ func recordList(name string, v any) ([]*Record, error) {
 
 // aclArgs reads the permission files (records of syft.pub.yaml files) and
 // a path (a string or a record).
-func aclArgs(name string, list, p any) ([]syftbox.ACL, string, error) {
-	recs, err := recordList(name, list)
+func aclArgs(name string, list, p any) (*syftbox.Tree, string, error) {
+	tree, err := trees.get(name, list)
 	if err != nil {
 		return nil, "", err
+	}
+	switch x := p.(type) {
+	case string:
+		return tree, x, nil
+	case *Record:
+		return tree, x.Path, nil
+	}
+	return nil, "", fmt.Errorf("%s needs a path (a string or a record), got %T", name, p)
+}
+
+// treeCache keeps the last few prepared permission trees, by the list they
+// were read from: a widget asks about many paths against one list (a
+// source's records are never modified once published, so the same slice
+// means the same files).
+type treeCache struct {
+	mu      sync.Mutex
+	entries [4]treeEntry
+	next    int
+}
+
+type treeEntry struct {
+	data uintptr // address of the list's first element
+	n    int
+	list any // holds the list, so no other list takes its address
+	tree *syftbox.Tree
+}
+
+var trees treeCache
+
+func (c *treeCache) get(name string, list any) (*syftbox.Tree, error) {
+	var data uintptr
+	var n int
+	switch list.(type) {
+	case []*Record, []any:
+		v := reflect.ValueOf(list)
+		data, n = v.Pointer(), v.Len()
+	}
+	if data != 0 {
+		c.mu.Lock()
+		for _, e := range c.entries {
+			if e.data == data && e.n == n {
+				c.mu.Unlock()
+				return e.tree, nil
+			}
+		}
+		c.mu.Unlock()
+	}
+	recs, err := recordList(name, list)
+	if err != nil {
+		return nil, err
 	}
 	var acls []syftbox.ACL
 	for _, r := range recs {
@@ -149,13 +201,14 @@ func aclArgs(name string, list, p any) ([]syftbox.ACL, string, error) {
 			acls = append(acls, acl)
 		}
 	}
-	switch x := p.(type) {
-	case string:
-		return acls, x, nil
-	case *Record:
-		return acls, x.Path, nil
+	tree := syftbox.NewTree(acls)
+	if data != 0 {
+		c.mu.Lock()
+		c.entries[c.next] = treeEntry{data, n, list, tree}
+		c.next = (c.next + 1) % len(c.entries)
+		c.mu.Unlock()
 	}
-	return nil, "", fmt.Errorf("%s needs a path (a string or a record), got %T", name, p)
+	return tree, nil
 }
 
 func rpcBodyOf(r *Record) any {

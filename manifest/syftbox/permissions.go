@@ -115,11 +115,32 @@ type Decision struct {
 	Read     []string
 }
 
+// Tree is a datasites folder's permission files, ready to resolve many
+// paths: the files by folder, their rules in SyftBox's order.
+type Tree struct {
+	byDir map[string]*ACL
+}
+
+// NewTree prepares acls for Resolve and Access.
+func NewTree(acls []ACL) *Tree {
+	t := &Tree{byDir: make(map[string]*ACL, len(acls))}
+	for i := range acls {
+		a := acls[i]
+		a.Rules = append([]Rule(nil), a.Rules...)
+		sort.SliceStable(a.Rules, func(i, j int) bool { return Score(a.Rules[i].Pattern) > Score(a.Rules[j].Pattern) })
+		t.byDir[a.Dir] = &a
+	}
+	return t
+}
+
 // Resolve decides a path (relative to the datasites folder, starting with
 // the owner's email) against the permission files of the tree, for the
 // user whose email expands the rules' templates ("" when asking in
 // general).
-func Resolve(acls []ACL, p, user string) Decision {
+func Resolve(acls []ACL, p, user string) Decision { return NewTree(acls).Resolve(p, user) }
+
+// Resolve is the package's Resolve against the prepared files.
+func (t *Tree) Resolve(p, user string) Decision {
 	p = strings.Trim(path.Clean("/"+p), "/")
 	d := Decision{Owner: Datasite(p)}
 	if d.Owner != "" {
@@ -130,18 +151,17 @@ func Resolve(acls []ACL, p, user string) Decision {
 		}
 	}
 	// The nearest permission file on the path; a terminal one ends the walk.
-	byDir := make(map[string]*ACL, len(acls))
-	for i := range acls {
-		byDir[acls[i].Dir] = &acls[i]
-	}
-	var acl *ACL
-	segs := strings.Split(p, "/")
-	for i := 0; i < len(segs); i++ { // folders "", segs[0], segs[0]/segs[1], ... (not the file)
-		dir := strings.Join(segs[:i], "/")
-		if a := byDir[dir]; a != nil {
-			acl = a
-			if a.Terminal {
-				break
+	acl := t.byDir[""]
+	if acl == nil || !acl.Terminal {
+		for i := 0; i < len(p); i++ { // the folders on the path: "a", "a/b", ... (not the file)
+			if p[i] != '/' {
+				continue
+			}
+			if a := t.byDir[p[:i]]; a != nil {
+				acl = a
+				if a.Terminal {
+					break
+				}
 			}
 		}
 	}
@@ -151,11 +171,8 @@ func Resolve(acls []ACL, p, user string) Decision {
 	d.File = path.Join(acl.Dir, "syft.pub.yaml")
 	d.Terminal = acl.Terminal
 	rel := strings.TrimPrefix(strings.TrimPrefix(p, acl.Dir), "/")
-	rules := append([]Rule(nil), acl.Rules...)
-	sort.SliceStable(rules, func(i, j int) bool { return Score(rules[i].Pattern) > Score(rules[j].Pattern) })
-	for _, r := range rules {
-		pat := expand(r.Pattern, user)
-		if ok, _ := doublestar.Match(pat, rel); ok {
+	for _, r := range acl.Rules {
+		if ok, _ := doublestar.Match(expand(r.Pattern, user), rel); ok {
 			d.Rule = r.Pattern
 			d.Admin, d.Write, d.Read = r.Admin, r.Write, r.Read
 			break
@@ -192,8 +209,11 @@ const (
 // Access is what user may do with the path: admin, write, read or none.
 // The owner may do everything; a reserved path is at most readable for
 // others; a syft.pub.yaml file needs admin to change.
-func Access(acls []ACL, p, user string) string {
-	d := Resolve(acls, p, user)
+func Access(acls []ACL, p, user string) string { return NewTree(acls).Access(p, user) }
+
+// Access is the package's Access against the prepared files.
+func (t *Tree) Access(p, user string) string {
+	d := t.Resolve(p, user)
 	if user != "" && d.Owner == user {
 		return Admin
 	}
