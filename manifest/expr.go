@@ -258,7 +258,7 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, errors.New(fe.Message)
+			return nil, errors.New(runtimeHint(fe.Message))
 		}
 		return nil, err
 	}

@@ -269,3 +269,18 @@ func didYouMean(key string, allowed []string) string {
 	}
 	return ""
 }
+
+// runtimeHint adds to the message of an error at run time what usually
+// causes it.
+func runtimeHint(msg string) string {
+	switch {
+	case msg == "invalid operation: int(string)":
+		// Reading a key (.data.sender) of a value that is text.
+		return msg + "; a key was read from text, not from an object: is the file parsed with the right format (format: json, yaml, ...)? SyftBox's .request/.response are JSON"
+	case strings.HasPrefix(msg, "invalid operation: string + int"), strings.HasPrefix(msg, "invalid operation: int + string"):
+		return msg + "; convert one side: int(s) or float(s) to read a number from text, string(n) to write a number as text"
+	case strings.HasPrefix(msg, "index out of range"):
+		return msg + "; the list is shorter than that: check len(xs) first, or use first(xs) or last(xs)"
+	}
+	return msg
+}

@@ -114,3 +114,24 @@ func TestShapesFollowTheBuiltinsThatKeepItems(t *testing.T) {
 		}
 	}
 }
+
+// A .request read as text once failed with "invalid operation: int(string)"
+// and nothing more: run-time errors with a known cause say it.
+func TestRuntimeErrorsGetAHint(t *testing.T) {
+	p := write(t, "w.yaml", "sources:\n  r: \"*.request\"\nendpoints:\n  /x:\n    s: map(r, .data?.sender)\n    u: r[0].data + 1\n    v: r[3]\n")
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []*Record{{Path: "a.request", Name: "a.request", Exists: true, Data: `{"sender":"bob"}`}}
+	_, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"r": text}))
+	for field, want := range map[string]string{
+		"s": "a key was read from text, not from an object: is the file parsed with the right format",
+		"u": "string(n) to write a number as text",
+		"v": "check len(xs) first, or use first(xs) or last(xs)",
+	} {
+		if !strings.Contains(errs[field], want) {
+			t.Errorf("%s: %q lacks %q", field, errs[field], want)
+		}
+	}
+}
