@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -77,4 +78,16 @@ func firstExternalIP() net.IP {
 		}
 	}
 	return six
+}
+
+// DefaultAddr is where run and serve listen unless told: loopback, on the
+// port SyftBox assigned when it runs syft-widget as an app
+// (SYFTBOX_ASSIGNED_PORT), else a free one.
+func DefaultAddr() string {
+	if p := os.Getenv("SYFTBOX_ASSIGNED_PORT"); p != "" {
+		if n, err := strconv.Atoi(p); err == nil && n > 0 && n < 65536 {
+			return "127.0.0.1:" + p
+		}
+	}
+	return "127.0.0.1:0"
 }

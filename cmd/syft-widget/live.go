@@ -26,7 +26,7 @@ func (h *hostList) Set(v string) error { *h = append(*h, v); return nil }
 var runCommand = &command{
 	name: "run", args: "MANIFEST... [--addr 127.0.0.1:PORT] [--open]", summary: "serve widgets in the foreground, reloading manifests as they change",
 	flags: func(fs *flag.FlagSet) func([]string) error {
-		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		addr := fs.String("addr", serve.DefaultAddr(), "address to listen on (loopback by default; port 0 picks a free one; $SYFTBOX_ASSIGNED_PORT when SyftBox runs it as an app)")
 		open := fs.Bool("open", false, "open each widget in the browser")
 		allowRemote := fs.Bool("allow-remote", false, "allow --addr to be a non-loopback address (other machines can then connect; the token still guards every page)")
 		var hosts hostList
@@ -57,7 +57,7 @@ var runCommand = &command{
 var serveCommand = &command{
 	name: "serve", args: "DIR [--addr 127.0.0.1:PORT]", summary: "serve every manifest in DIR, following the folder as files come and go",
 	flags: func(fs *flag.FlagSet) func([]string) error {
-		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		addr := fs.String("addr", serve.DefaultAddr(), "address to listen on (loopback by default; port 0 picks a free one; $SYFTBOX_ASSIGNED_PORT when SyftBox runs it as an app)")
 		allowRemote := fs.Bool("allow-remote", false, "allow --addr to be a non-loopback address (other machines can then connect; the token still guards every page)")
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")

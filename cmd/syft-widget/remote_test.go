@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,4 +69,30 @@ func TestAllowRemotePrintsAURLThatWorksAndWarns(t *testing.T) {
 	if !strings.Contains(errOut.String(), "reachable from other machines") {
 		t.Errorf("no warning on stderr: %q", errOut.String())
 	}
+}
+
+// Run as a SyftBox app, a server listens on the port SyftBox assigned.
+func TestRunListensOnTheSyftBoxAssignedPort(t *testing.T) {
+	_, m := widgetDir(t, "w", "fg", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(binary, "run", m)
+	cmd.Env = append(os.Environ(), "SYFTBOX_ASSIGNED_PORT="+port)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "index: http://127.0.0.1:"+port+"/") {
+		t.Errorf("first line %q, want the index on port %s", sc.Text(), port)
+	}
+	go io.Copy(io.Discard, stdout)
 }
