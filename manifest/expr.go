@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -153,6 +154,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
 	opts = append(opts, syftboxHelpers...)
 	opts = append(opts, limitOptions()...)
+	opts = append(opts, nilSafe...)
 	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
 	if err != nil {
 		return err
@@ -288,7 +290,8 @@ func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[str
 // Plain converts an expression result to plain data that both JSON and the
 // renderer understand: nil, bool, int, float64, string, time.Time, []any and
 // map[string]any. Records become maps with their JSON keys, durations
-// strings, non-finite floats nil.
+// strings, non-finite floats nil, JSON numbers numbers, bytes and errors
+// text, other structs maps by their JSON names.
 func Plain(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int, string, time.Time:
@@ -325,6 +328,18 @@ func Plain(v any) any {
 		return out
 	case time.Duration:
 		return x.String()
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return Plain(i)
+		}
+		if f, err := x.Float64(); err == nil {
+			return Plain(f)
+		}
+		return x.String()
+	case []byte:
+		return string(x)
+	case error:
+		return x.Error()
 	case fmt.Stringer:
 		if reflect.ValueOf(x).Kind() != reflect.Struct && reflect.ValueOf(x).Kind() != reflect.Pointer {
 			return x.String()
@@ -390,6 +405,7 @@ func (r *Record) plain() map[string]any {
 	m := map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
+		"stale": r.Stale,
 	}
 	addSyncState(m, r)
 	return m

@@ -103,7 +103,7 @@ var (
 	noFieldRE      = regexp.MustCompile(`^a record has no field ([A-Za-z_][A-Za-z0-9_]*)`)
 	mismatchRE     = regexp.MustCompile(`mismatched types (\S+) and (\S+)\)`)
 	argTypeRE      = regexp.MustCompile(`^cannot use (\S+) as argument \(type (\S+)\)`)
-	recordKeys     = []string{"path", "name", "stem", "ext", "dir", "size", "mtime", "exists", "data", "error", "datasite", "conflict", "rejected"}
+	recordKeys     = []string{"path", "name", "stem", "ext", "dir", "size", "mtime", "exists", "data", "error", "stale", "datasite", "conflict", "rejected"}
 	helperNames    = append([]string{"ago", "basename", "dirname"}, syftboxNames...)
 	conversionHint = map[string]string{
 		"string":        "string(x)",

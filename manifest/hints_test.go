@@ -77,7 +77,7 @@ template: |
 		"F:8:17: field broken: unknown name jbs; did you mean jobs?",
 		"F:11:16: template: {totl} is not a field of this widget (fields: total, rows, recs, broken, title); did you mean {total}?",
 		"F:15:36: template: {stat} is not a key of the items of rows (keys: name, state) nor a field; did you mean {state}?",
-		"F:17:56: template: {nme} is not a key of the items of recs (keys: path, name, stem, ext, dir, size, mtime, exists, data, error, datasite, conflict, rejected) nor a field; did you mean {name}?",
+		"F:17:56: template: {nme} is not a key of the items of recs (keys: path, name, stem, ext, dir, size, mtime, exists, data, error, stale, datasite, conflict, rejected) nor a field; did you mean {name}?",
 		"F:18:17: template: data-each names \"rowz\", which is not a field of this widget; did you mean {rows}?",
 		"F:19:6: template: {.} stands for an item: use it inside a <template data-each>",
 	}
@@ -96,8 +96,8 @@ func TestTemplateErrorsInAQuotedTemplateAreOnItsLine(t *testing.T) {
 func TestShapesFollowTheBuiltinsThatKeepItems(t *testing.T) {
 	m := &Manifest{Sources: []*Source{{Name: "jobs", Glob: "*"}, {Name: "conf", File: "c"}}}
 	for src, want := range map[string]string{
-		"jobs":                                   "[path name stem ext dir size mtime exists data error datasite conflict rejected]",
-		"sortBy(filter(jobs, .size > 0), .name)": "[path name stem ext dir size mtime exists data error datasite conflict rejected]",
+		"jobs":                                   "[path name stem ext dir size mtime exists data error stale datasite conflict rejected]",
+		"sortBy(filter(jobs, .size > 0), .name)": "[path name stem ext dir size mtime exists data error stale datasite conflict rejected]",
 		"map(jobs, ({a: 1, b: .name}))":          "[a b]",
 		"map(sortBy(jobs, .size), ({a: .name}))": "[a]",
 		"[{x: 1}, {x: 2}]":                       "[x]",
@@ -115,8 +115,9 @@ func TestShapesFollowTheBuiltinsThatKeepItems(t *testing.T) {
 	}
 }
 
-// A .request read as text once failed with "invalid operation: int(string)"
-// and nothing more: run-time errors with a known cause say it.
+// Run-time errors with a known cause say it. (A .request read as text once
+// failed with "invalid operation: int(string)" and nothing more; member
+// access into data is now nil-safe, so .data?.sender on text is null.)
 func TestRuntimeErrorsGetAHint(t *testing.T) {
 	p := write(t, "w.yaml", "sources:\n  r: \"*.request\"\nendpoints:\n  /x:\n    s: map(r, .data?.sender)\n    u: r[0].data + 1\n    v: r[3]\n")
 	m, err := Load(p)
@@ -124,14 +125,19 @@ func TestRuntimeErrorsGetAHint(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := []*Record{{Path: "a.request", Name: "a.request", Exists: true, Data: `{"sender":"bob"}`}}
-	_, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"r": text}))
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"r": text}))
 	for field, want := range map[string]string{
-		"s": "a key was read from text, not from an object: is the file parsed with the right format",
 		"u": "string(n) to write a number as text",
 		"v": "check len(xs) first, or use first(xs) or last(xs)",
 	} {
 		if !strings.Contains(errs[field], want) {
 			t.Errorf("%s: %q lacks %q", field, errs[field], want)
 		}
+	}
+	if msg := runtimeHint("invalid operation: int(string)"); !strings.Contains(msg, "is the file parsed with the right format") {
+		t.Errorf("int(string): %q", msg)
+	}
+	if s, ok := fields["s"].([]any); !ok || len(s) != 1 || s[0] != nil || errs["s"] != "" {
+		t.Errorf("s = %#v (%q)", fields["s"], errs["s"])
 	}
 }
