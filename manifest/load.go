@@ -534,7 +534,7 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 				}
 			case "syftignore":
 				if s, ok := l.str(vv); ok {
-					if s != "true" && s != "false" {
+					if vv.Tag != "!!bool" {
 						l.errorf(vv, "syftignore %q is not true or false", s)
 					}
 					src.NoSyftIgnore = s == "false"

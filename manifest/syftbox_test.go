@@ -101,3 +101,15 @@ func TestRootInTheSyftBoxFolder(t *testing.T) {
 		t.Errorf("root from the app folder = %s", m.Root)
 	}
 }
+
+func TestSyftignoreIsABoolean(t *testing.T) {
+	p := write(t, "w.yaml", "sources:\n  m:\n    glob: \"**/*.conflict.*\"\n    syftignore: false\n")
+	m, err := Load(p)
+	if err != nil || !m.Sources[0].NoSyftIgnore {
+		t.Fatalf("%v %+v", err, m)
+	}
+	errs := errorsOf(t, "sources:\n  m:\n    glob: \"*\"\n    syftignore: \"no\"\n")
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "F:4:17: syftignore \"no\" is not true or false") {
+		t.Errorf("%q", errs)
+	}
+}
