@@ -84,11 +84,43 @@ func (c *Cache) Diagnose() Diagnosis {
 		st.Files = len(recs)
 		d.Sources = append(d.Sources, st)
 		if st.Errors > 0 {
-			warnings = append(warnings, fmt.Sprintf("source %s: %d of %d files could not be read or parsed (first: %s: %s)", s.name, st.Errors, st.Files, firstErr.Path, firstErr.Error))
+			warnings = append(warnings, unreadableFiles(s.name, st.Errors, st.Files, firstErr))
 		}
 	}
 	d.Warnings = warnings
 	return d
+}
+
+func unreadableFiles(source string, n, of int, first *manifest.Record) string {
+	return fmt.Sprintf("source %s: %d of %d files could not be read or parsed (first: %s: %s)", source, n, of, first.Path, first.Error)
+}
+
+// FileWarnings are the warnings about files that could not be read or
+// parsed, one per source that has any; a pass over the records.
+func (c *Cache) FileWarnings() []string {
+	var out []string
+	vals := *c.pub.Load()
+	for i, s := range c.srcs {
+		var recs []*manifest.Record
+		if r, ok := vals[i].(*manifest.Record); ok && r != nil && r.Exists {
+			recs = []*manifest.Record{r}
+		} else if list, ok := vals[i].([]*manifest.Record); ok {
+			recs = list
+		}
+		n := 0
+		var first *manifest.Record
+		for _, r := range recs {
+			if r.Error != "" {
+				if n++; first == nil {
+					first = r
+				}
+			}
+		}
+		if n > 0 {
+			out = append(out, unreadableFiles(s.name, n, len(recs), first))
+		}
+	}
+	return out
 }
 
 // Warnings are the reasons a source may show less than the user expects

@@ -87,3 +87,19 @@ func TestCheckReportsExpressionAndTemplateErrorsTogetherAtTheirPlace(t *testing.
 		}
 	}
 }
+
+func TestFilesThatDoNotParseAreLoggedAtLoad(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "jobs", "a.json"), []byte(`{"x":`), 0o644)
+	os.WriteFile(filepath.Join(dir, "jobs", "b.json"), []byte(`{}`), 0o644)
+	man := filepath.Join(dir, "w.yaml")
+	os.WriteFile(man, []byte("sources:\n  jobs: \"jobs/*.json\"\nendpoints:\n  /x:\n    n: len(jobs)\n"), 0o644)
+	var logs lockedBuffer
+	if _, err := Load(man, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "source jobs: 1 of 2 files could not be read or parsed (first: jobs/a.json:") {
+		t.Errorf("log: %s", logs.String())
+	}
+}

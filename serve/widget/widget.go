@@ -157,6 +157,9 @@ func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel 
 		w.cache.ConfineTo(jail, rel)
 	}
 	w.cache.Scan()
+	for _, msg := range w.cache.FileWarnings() {
+		w.log.Warn(msg) // once, at load; the other warnings as they come (notice)
+	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
 }
