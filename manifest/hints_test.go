@@ -141,3 +141,16 @@ func TestRuntimeErrorsGetAHint(t *testing.T) {
 		t.Errorf("s = %#v (%q)", fields["s"], errs["s"])
 	}
 }
+
+// {rejected.length} once rendered empty without a word: a dotted path into
+// a field whose shape is known is checked too.
+func TestDottedPathsIntoKnownShapesAreChecked(t *testing.T) {
+	errs := errorsOf(t, "sources:\n  jobs: \"*.json\"\nendpoints:\n  /x:\n    xs: map(jobs, .name)\n    o: \"{a: 1, bee: 2}\"\n    r: jobs[0]\ntemplate: |\n  <p>{xs.length} {xs.0} {o.be} {o.a} {r.name} {r.data.anything}</p>\n")
+	want := []string{
+		`F:9:6: template: {xs.length}: xs is a list, which has items 0, 1, ..., not "length"; count it in a field of its own (len(...))`,
+		`F:9:25: template: {o.be}: o has no key "be" (keys: a, bee); did you mean {o.bee}?`,
+	}
+	if strings.Join(errs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
+	}
+}

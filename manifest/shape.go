@@ -13,7 +13,8 @@ import (
 // nil Keys, means unknown (anything may be there).
 type Shape struct {
 	Keys []string // keys of an object value, in the order written
-	Item *Shape   // shape of every item of a list value
+	List bool     // the value is a list
+	Item *Shape   // shape of every item of a list value; nil when not known
 }
 
 // recordShape is the shape of a source record.
@@ -38,7 +39,7 @@ func shapeNode(n ast.Node, m *Manifest, item *Shape) *Shape {
 				if s.IsFile() {
 					return recordShape
 				}
-				return &Shape{Item: recordShape}
+				return &Shape{List: true, Item: recordShape}
 			}
 		}
 	case *ast.PointerNode:
@@ -61,15 +62,15 @@ func shapeNode(n ast.Node, m *Manifest, item *Shape) *Shape {
 		return sh
 	case *ast.ArrayNode:
 		if len(n.Nodes) == 0 {
-			return nil
+			return &Shape{List: true}
 		}
 		first := shapeNode(n.Nodes[0], m, item)
 		for _, e := range n.Nodes[1:] {
 			if !sameShape(first, shapeNode(e, m, item)) {
-				return &Shape{}
+				return &Shape{List: true}
 			}
 		}
-		return &Shape{Item: first}
+		return &Shape{List: true, Item: first}
 	case *ast.ConditionalNode:
 		a, b := shapeNode(n.Exp1, m, item), shapeNode(n.Exp2, m, item)
 		if sameShape(a, b) {
@@ -95,11 +96,11 @@ func shapeNode(n ast.Node, m *Manifest, item *Shape) *Shape {
 		switch n.Name {
 		case "map":
 			if len(n.Arguments) == 2 {
-				return &Shape{Item: shapeNode(n.Arguments[1], m, elem)}
+				return &Shape{List: true, Item: shapeNode(n.Arguments[1], m, elem)}
 			}
 		case "filter", "sortBy", "sort", "reverse", "take", "uniq", "concat":
-			if in != nil {
-				return &Shape{Item: elem}
+			if in != nil && in.List {
+				return &Shape{List: true, Item: elem}
 			}
 		case "first", "last", "find", "findLast":
 			return elem
@@ -112,5 +113,5 @@ func sameShape(a, b *Shape) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return slices.Equal(a.Keys, b.Keys) && (a.Keys == nil) == (b.Keys == nil) && sameShape(a.Item, b.Item)
+	return slices.Equal(a.Keys, b.Keys) && (a.Keys == nil) == (b.Keys == nil) && a.List == b.List && sameShape(a.Item, b.Item)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -71,7 +72,13 @@ func (l *loader) checkTemplate(m *Manifest, v *yaml.Node) {
 		for _, g := range PlaceholderRE.FindAllStringSubmatchIndex(raw, -1) {
 			path := raw[g[2]:g[3]]
 			first := strings.SplitN(path, ".", 2)[0]
-			if _, ok := fields[first]; ok || first == "title" {
+			if f, ok := fields[first]; ok {
+				if msg := pathProblem(f, path); msg != "" {
+					report(off+g[0], "%s", msg)
+				}
+				continue
+			}
+			if first == "title" {
 				continue
 			}
 			s := scope()
@@ -168,4 +175,30 @@ func suggest(name string, cands []string) string {
 var voidElements = map[string]bool{
 	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
 	"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true,
+}
+
+// pathProblem says what is wrong with a dotted path {field.key...} into a
+// field whose shape is known: a key a list cannot have (only indexes), or
+// one the object does not have. "" when fine or not known.
+func pathProblem(f *Field, path string) string {
+	segs := strings.Split(path, ".")
+	if len(segs) < 2 || f.Shape == nil {
+		return ""
+	}
+	next := segs[1]
+	switch sh := f.Shape; {
+	case sh.List:
+		if _, err := strconv.Atoi(next); err != nil {
+			return fmt.Sprintf("{%s}: %s is a list, which has items 0, 1, ..., not %q; count it in a field of its own (len(...))", path, f.Name, next)
+		}
+	case sh.Keys != nil:
+		if !slices.Contains(sh.Keys, next) {
+			hint := "check the spelling"
+			if s := closest(next, sh.Keys); s != "" {
+				hint = "did you mean {" + f.Name + "." + s + "}?"
+			}
+			return fmt.Sprintf("{%s}: %s has no key %q (keys: %s); %s", path, f.Name, next, strings.Join(sh.Keys, ", "), hint)
+		}
+	}
+	return ""
 }

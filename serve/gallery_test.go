@@ -68,7 +68,8 @@ var galleryWants = map[string]map[string]string{
 		// 30 files in the tree; not synced: the two markers, the download in
 		// flight, run.log (*.log), cache.parquet (syftignore) and syftignore
 		// itself: 24. alice has 14 of them, bob 8, carol 2.
-		"/api/sync": `{"conflicts":["alice@openmined.org/shared/results/scores.csv"],` +
+		"/api/sync": `{"conflicts":["alice@openmined.org/shared/results/scores.csv"],"in_conflict":1,"refused":1,` +
+			`"flagged":[{"path":"alice@openmined.org/shared/results/scores.csv","why":"conflict"},{"path":"bob@openmined.org/results/model.json","why":"rejected"}],` +
 			`"markers":[{"kind":"conflict","marker":"alice@openmined.org/shared/results/scores.conflict.csv","size":26},{"kind":"rejected","marker":"bob@openmined.org/results/model.rejected.json","size":82}],` +
 			`"per_datasite":[{"datasite":"alice@openmined.org","files":14,"flagged":1},{"datasite":"bob@openmined.org","files":8,"flagged":1},{"datasite":"carol@example.org","files":2,"flagged":0}],` +
 			`"rejected":["bob@openmined.org/results/model.json"],"synced":24}`,
