@@ -262,7 +262,11 @@ func editDistance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
-// didYouMean is " (did you mean X?)" for a near key, or "".
+// Closest is the one of cands that name is most likely a typo of, or ""
+// when none is near enough.
+func Closest(name string, cands []string) string { return closest(name, cands) }
+
+// didYouMean is "did you mean X? " for a near key, or "".
 func didYouMean(key string, allowed []string) string {
 	if s := closest(key, allowed); s != "" {
 		return "did you mean " + s + "? "

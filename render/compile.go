@@ -404,7 +404,11 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	name := n.Data
 	format, hasFormat := attr(n, "data-format")
 	if hasFormat && !knownFormat(format) {
-		e.fail("unknown data-format %q on <%s>: use %s", format, name, formatList)
+		hint := ""
+		if s := manifest.Closest(format, formatNames); s != "" {
+			hint = "did you mean " + s + "? "
+		}
+		e.fail("unknown data-format %q on <%s>: %suse %s", format, name, hint, formatList)
 	}
 	staleI := -1
 	if f, ok := attr(n, "data-field"); ok && !inEach {

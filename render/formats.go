@@ -57,6 +57,9 @@ func knownFormat(format string) bool {
 	return opt == "" && formats[name]
 }
 
+// formatNames are the data-formats a typo is compared with.
+var formatNames = []string{"json", "bytes", "ago", "percent", "number", "duration", "date", "time", "datetime", "sparkline", "bar"}
+
 // formatList is what an unknown data-format's message offers.
 const formatList = "json, bytes, ago, percent, percent:N, number, number:N, duration, duration:ms, date, time, datetime (with :utc), sparkline, sparkline:min,max,last or bar"
 

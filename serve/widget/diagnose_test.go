@@ -80,7 +80,7 @@ func TestCheckReportsExpressionAndTemplateErrorsTogetherAtTheirPlace(t *testing.
 	for _, want := range []string{
 		"F:4:12: field b: unknown name x",
 		"F:6:11: template: {total} is not a field of this widget",
-		"F:7:6: template: unknown data-format \"nmber\" on <p>",
+		"F:7:6: template: unknown data-format \"nmber\" on <p>: did you mean number?",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lacks %q:\n%s", want, got)
