@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -284,7 +285,8 @@ func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[str
 // Plain converts an expression result to plain data that both JSON and the
 // renderer understand: nil, bool, int, float64, string, time.Time, []any and
 // map[string]any. Records become maps with their JSON keys, durations
-// strings, non-finite floats nil.
+// strings, non-finite floats nil, JSON numbers numbers, bytes and errors
+// text, other structs maps by their JSON names.
 func Plain(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int, string, time.Time:
@@ -321,6 +323,18 @@ func Plain(v any) any {
 		return out
 	case time.Duration:
 		return x.String()
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return Plain(i)
+		}
+		if f, err := x.Float64(); err == nil {
+			return Plain(f)
+		}
+		return x.String()
+	case []byte:
+		return string(x)
+	case error:
+		return x.Error()
 	case fmt.Stringer:
 		if reflect.ValueOf(x).Kind() != reflect.Struct && reflect.ValueOf(x).Kind() != reflect.Pointer {
 			return x.String()

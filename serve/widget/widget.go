@@ -3,10 +3,10 @@
 // change and time passes. Each result is an immutable State with its JSON
 // ready for the endpoints, the page and the event streams.
 //
-// It owns loading a manifest into a Widget, the evaluation loop and the
-// checkpoint fragment. It must not serve HTTP, know about tokens or
-// background processes, or reach back into manifest parsing or source
-// reading beyond calling those packages.
+// It owns loading a manifest into a Widget, the evaluation loop, Check and
+// the checkpoint fragment. It calls manifest, sources and render, and must
+// not serve HTTP, know about tokens, hosts or background processes: those
+// belong to package serve and serve/background, which build on it.
 package widget
 
 import (
