@@ -265,7 +265,7 @@ func holdPage(t *testing.T, liveURL string) (release func()) {
 func TestServersNeitherResetsIdleTimeNorPostponesExpiry(t *testing.T) {
 	home := t.TempDir()
 	stopAll(t, home)
-	_, m := widgetDir(t, "w", "idle1", "expiration: 1s\n")
+	_, m := widgetDir(t, "w", "idle1", "expiration: 2s\n")
 	release := holdPage(t, renderLive(t, home, m))
 	rec := record(t, home, "idle1")
 	release()

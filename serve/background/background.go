@@ -393,9 +393,11 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 		defer close(expired)
 		expireWhenIdle(ctx, srv, cfg.Expiration, cancel, log)
 	}()
+	// Read now: OnChange replaces id.Manifests as soon as a load lands.
+	lastRun := id.Manifests
 	go func() {
 		defer close(rehosted)
-		rehost(ctx, cfg.Name, id.Manifests, srv.Load, log)
+		rehost(ctx, cfg.Name, lastRun, srv.Load, log)
 	}()
 	err = srv.Serve(ctx, ln)
 	cancel()
