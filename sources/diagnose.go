@@ -185,7 +185,11 @@ func (c *Cache) warnings() []warning {
 			}
 		default:
 			if recs, _ := vals[i].([]*manifest.Record); len(recs) == 0 {
-				add(false, "source %s: no file matches %s under %s", s.name, s.glob, c.root)
+				why := ""
+				if s.skipped.Load() {
+					why = " that SyftBox syncs (files that match are ignored by SyftBox or still downloading; syftignore: false keeps the ignored ones)"
+				}
+				add(false, "source %s: no file matches %s under %s%s", s.name, s.glob, c.root, why)
 			}
 		}
 		for _, b := range blocked {

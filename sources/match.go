@@ -3,6 +3,7 @@ package sources
 import (
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -24,6 +25,7 @@ type source struct {
 	base    string                // static folder of the glob (doublestar.SplitPattern)
 	bad     string                // why the pattern is unusable ("" when fine)
 	skip    func(rel string) bool // files left out in a SyftBox tree; nil elsewhere
+	skipped atomic.Bool           // skip left out a file the pattern matched
 
 	// Records, guarded by Cache.mu. recs is sorted by Path and published as
 	// is: it is never written after publication, a change makes a new slice.
@@ -112,6 +114,7 @@ func (s *source) matches(rel string) bool {
 		return false
 	}
 	if s.skip != nil && s.skip(rel) {
+		s.skipped.Store(true)
 		return false
 	}
 	for _, x := range s.excl {

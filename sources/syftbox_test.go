@@ -131,3 +131,13 @@ func TestWatchRaisesAndClearsConflictFlags(t *testing.T) {
 	write(t, ds, "alice@x.org/results/a.conflict.csv", "x\n9\n")
 	eventually(t, "a.csv flagged again", conflict)
 }
+
+func TestAGlobThatOnlyMatchesIgnoredFilesSaysSo(t *testing.T) {
+	_, ds := syftTreeRoot(t)
+	c := NewCache(ds, []*manifest.Source{globSource("logs", "**/*.log")})
+	c.Scan()
+	w := c.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], "no file matches **/*.log under "+ds+" that SyftBox syncs (files that match are ignored by SyftBox") {
+		t.Errorf("warnings: %q", w)
+	}
+}
