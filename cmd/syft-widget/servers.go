@@ -22,7 +22,11 @@ var serversCommand = &command{
 			if len(args) > 0 {
 				return usagef("takes no arguments")
 			}
-			rows := background.Summaries(background.Home())
+			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
+			rows := background.Summaries(home)
 			if *asJSON {
 				b, _ := json.MarshalIndent(rows, "", "  ")
 				fmt.Fprintln(stdout, string(b))
@@ -47,6 +51,9 @@ var stopCommand = &command{
 				return usagef("give server names or --all")
 			}
 			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
 			var recs []*background.Record
 			if *all {
 				recs = background.Records(home)
@@ -87,8 +94,12 @@ var logsCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs one server name")
 			}
-			path := background.LogPath(background.Home(), args[0])
-			f, err := os.Open(path)
+			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
+			path := background.LogPath(home, args[0])
+			f, err := background.OpenLog(home, args[0])
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
 					return fmt.Errorf("server %s has no log (%s)", args[0], path)
@@ -118,6 +129,9 @@ var tokenCommand = &command{
 				return usagef("needs one server name")
 			}
 			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
 			r, err := background.ReadRecord(home, args[0])
 			if err != nil || !background.Alive(r) {
 				return fmt.Errorf("no background server named %s is running", args[0])
