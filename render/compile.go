@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/syft-widget/syft-widget/manifest"
 	"html"
 	"html/template"
 	"io"
@@ -115,7 +116,7 @@ func (t *Template) Body(values map[string]any, stale map[string]string) (string,
 	w := &limitWriter{max: t.maxBody}
 	if err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
 		if w.over {
-			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", humanBytes(float64(t.maxBody)))
+			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", manifest.FormatSize(float64(t.maxBody)))
 		}
 		return "", fmt.Errorf("cannot render the template: %w", err)
 	}

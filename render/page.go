@@ -5,10 +5,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/syft-widget/syft-widget/manifest"
 	"html"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -87,19 +87,17 @@ func styleText(style string) string {
 	return baseCSS + "\n" + styleEnd.ReplaceAllString(style, `<\/style`)
 }
 
-var cssLengthRE = regexp.MustCompile(`^(auto|0|[0-9]+(\.[0-9]+)?(px|%|em|rem|vh|vw|vmin|vmax|ch|ex|pt|cm|mm|in)?)$`)
-
-// cssLength passes a plain CSS length (a bare number means pixels) and
-// gives def for anything else.
+// cssLength passes "auto" and the lengths a manifest accepts (a bare
+// number means pixels), and gives def for anything else.
 func cssLength(s, def string) string {
 	s = strings.TrimSpace(s)
-	if !cssLengthRE.MatchString(s) {
-		return def
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil && s != "0" {
+	switch {
+	case s == "auto" || manifest.IsCSSLength(s):
+		return s
+	case manifest.IsCSSLength(s + "px"):
 		return s + "px"
 	}
-	return s
+	return def
 }
 
 // CheckpointInput is what a checkpoint fragment shows.

@@ -179,107 +179,68 @@ func attrText(v any) string {
 	return scalarText(v)
 }
 
+// maxJSONDepth bounds how deep jsonText follows a value: as deep as sources
+// read files, so only a self-referencing value reaches it.
+const maxJSONDepth = 10_000
+
 // jsonText encodes a value as JSON with sorted keys; NaN and infinities,
-// which JSON cannot hold, become null.
+// which JSON cannot hold, become null. HTML characters stay as they are:
+// callers escape the JSON for where it goes. A value nested deeper than
+// maxJSONDepth reads as a JSON string that says so.
 func jsonText(v any, indent bool) string {
 	var b strings.Builder
-	writeJSON(&b, v, indent, 0)
-	return b.String()
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	plain, err := jsonValue(v, 0)
+	if err != nil {
+		plain = err.Error()
+	}
+	if err := enc.Encode(plain); err != nil {
+		return strconv.Quote(err.Error())
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func writeJSON(b *strings.Builder, v any, indent bool, depth int) {
-	nl := func(d int) {
-		if indent {
-			b.WriteByte('\n')
-			b.WriteString(strings.Repeat("  ", d))
-		}
-	}
-	if depth > 2*maxDepth {
-		b.WriteString("null")
-		return
+// jsonValue brings v to what encoding/json writes as the page shows it:
+// normalised scalars, times as RFC 3339 text, no NaN or infinity.
+func jsonValue(v any, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, fmt.Errorf("(a value nested deeper than %d levels)", maxJSONDepth)
 	}
 	switch x := norm(v).(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case uint64:
-		b.WriteString(strconv.FormatUint(x, 10))
+	case nil, bool, int64, uint64, string:
+		return x, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			b.WriteString("null")
-		} else {
-			b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+			return nil, nil
 		}
-	case string:
-		writeJSONString(b, x)
+		return x, nil
 	case time.Time:
-		writeJSONString(b, x.Format(time.RFC3339Nano))
+		return x.Format(time.RFC3339Nano), nil
 	case []any:
-		if len(x) == 0 {
-			b.WriteString("[]")
-			return
-		}
-		b.WriteByte('[')
+		out := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
+			var err error
+			if out[i], err = jsonValue(e, depth+1); err != nil {
+				return nil, err
 			}
-			nl(depth + 1)
-			writeJSON(b, e, indent, depth+1)
 		}
-		nl(depth)
-		b.WriteByte(']')
+		return out, nil
 	case map[string]any:
-		if len(x) == 0 {
-			b.WriteString("{}")
-			return
-		}
-		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b.WriteByte(',')
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var err error
+			if out[k], err = jsonValue(e, depth+1); err != nil {
+				return nil, err
 			}
-			nl(depth + 1)
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			if indent {
-				b.WriteByte(' ')
-			}
-			writeJSON(b, x[k], indent, depth+1)
 		}
-		nl(depth)
-		b.WriteByte('}')
+		return out, nil
 	default:
-		writeJSONString(b, fmt.Sprint(x))
+		return fmt.Sprint(x), nil
 	}
-}
-
-// writeJSONString quotes s for JSON. HTML characters stay as they are:
-// callers escape the JSON for where it goes.
-func writeJSONString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteRune(r) // invalid UTF-8 becomes U+FFFD
-		}
-	}
-	b.WriteByte('"')
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -389,7 +350,7 @@ func textValue(v any, format string, now time.Time) any {
 			html.EscapeString(jsonText(v, true)) + `</code>`)
 	case "bytes":
 		if n, ok := number(v); ok {
-			return humanBytes(n)
+			return manifest.FormatSize(n)
 		}
 	case "percent":
 		if n, ok := number(v); ok {
@@ -462,24 +423,6 @@ func asTime(v any) (time.Time, bool) {
 		}
 	}
 	return manifest.AsTime(v)
-}
-
-// humanBytes writes a size in binary units: 512 B, 1.5 KiB, 1 MiB.
-func humanBytes(n float64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	if n < 1024 {
-		return sign + formatFloat(math.Round(n)) + " B"
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := -1
-	for n >= 1024 && i < len(units)-1 {
-		n /= 1024
-		i++
-	}
-	return sign + formatFloat(math.Round(n*10)/10) + " " + units[i]
 }
 
 // svgNum writes a coordinate with at most two decimals.

@@ -198,7 +198,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if name != "" && s.widgetOr404(w, r) == nil {
 		return
 	}
-	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -208,55 +207,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	s.streams.Add(1)
 	defer func() { s.streams.Add(-1); s.touch() }()
 
-	var buf bytes.Buffer
-	buf.WriteString("retry: 2000\n: hello\n\n")
-	var names []string
-	if name != "" {
-		names = []string{name}
-	} else {
-		for _, info := range s.Widgets() {
-			if info.Name != "" {
-				names = append(names, info.Name)
-			}
-		}
-	}
-	sent := map[string]uint64{}
-	last := r.Header.Get("Last-Event-ID")
-	write := func(names []string) error {
-		for _, n := range names {
-			wd := s.Widget(n)
-			if wd == nil {
-				fmt.Fprintf(&buf, "event: removed\ndata: {\"name\":%q}\n\n", n)
-				delete(sent, n)
-				continue
-			}
-			st := wd.State()
-			id := fmt.Sprintf("%s-%d", s.boot, st.Version)
-			if sent[n] == st.Version && st.Version != 0 || (name != "" && last == id) {
-				last = ""
-				continue
-			}
-			sent[n] = st.Version
-			fmt.Fprintf(&buf, "id: %s\ndata: %s\n\n", id, st.Payload())
-		}
-		if buf.Len() == 0 {
-			return nil
-		}
-		// A client that stops reading is dropped instead of holding a
-		// goroutine and its buffers forever.
-		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		_, err := w.Write(buf.Bytes())
-		buf.Reset()
-		if err == nil {
-			err = rc.Flush()
-		}
-		return err
-	}
-	if err := write(names); err != nil {
+	es := &eventStream{srv: s, w: w, rc: http.NewResponseController(w), only: name, sent: map[string]uint64{}, last: r.Header.Get("Last-Event-ID")}
+	es.buf.WriteString("retry: 2000\n: hello\n\n")
+	if err := es.send(s.streamNames(name)); err != nil {
 		return
 	}
-	if buf.Len() == 0 {
-		rc.Flush()
+	if es.buf.Len() == 0 {
+		es.rc.Flush()
 	}
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
@@ -267,19 +224,85 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-beat.C:
-			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-			if _, err := w.Write([]byte(": beat " + strconv.FormatInt(time.Now().Unix(), 10) + "\n\n")); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
+			if es.beat() != nil {
 				return
 			}
 		case <-sub.Ready():
-			if write(sub.Take()) != nil {
+			if es.send(sub.Take()) != nil {
 				return
 			}
 		}
 	}
+}
+
+// streamNames lists the widgets a new stream starts with: the one it is
+// for, or every hosted one.
+func (s *Server) streamNames(only string) []string {
+	if only != "" {
+		return []string{only}
+	}
+	var names []string
+	for _, info := range s.Widgets() {
+		if info.Name != "" {
+			names = append(names, info.Name)
+		}
+	}
+	return names
+}
+
+// eventStream is one client's event stream: what it was sent, so that it
+// is sent each version once.
+type eventStream struct {
+	srv  *Server
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	only string            // the widget of /w/{name}/events, or ""
+	sent map[string]uint64 // widget name -> version sent
+	last string            // Last-Event-ID of a reconnecting client, until used
+	buf  bytes.Buffer
+}
+
+// send writes the current state of each named widget the client does not
+// have yet, or that it was removed, and flushes.
+func (es *eventStream) send(names []string) error {
+	s := es.srv
+	for _, n := range names {
+		wd := s.Widget(n)
+		if wd == nil {
+			fmt.Fprintf(&es.buf, "event: removed\ndata: {\"name\":%q}\n\n", n)
+			delete(es.sent, n)
+			continue
+		}
+		st := wd.State()
+		id := fmt.Sprintf("%s-%d", s.boot, st.Version)
+		if es.sent[n] == st.Version && st.Version != 0 || (es.only != "" && es.last == id) {
+			es.last = ""
+			continue
+		}
+		es.sent[n] = st.Version
+		fmt.Fprintf(&es.buf, "id: %s\ndata: %s\n\n", id, st.Payload())
+	}
+	if es.buf.Len() == 0 {
+		return nil
+	}
+	// A client that stops reading is dropped instead of holding a
+	// goroutine and its buffers forever.
+	es.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_, err := es.w.Write(es.buf.Bytes())
+	es.buf.Reset()
+	if err == nil {
+		err = es.rc.Flush()
+	}
+	return err
+}
+
+// beat writes a heartbeat comment.
+func (es *eventStream) beat() error {
+	es.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if _, err := es.w.Write([]byte(": beat " + strconv.FormatInt(time.Now().Unix(), 10) + "\n\n")); err != nil {
+		return err
+	}
+	return es.rc.Flush()
 }
 
 var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>

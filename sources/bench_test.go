@@ -269,3 +269,33 @@ func BenchmarkChangeToOnChange(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkParseSmallJSON is the decoder alone on the small files of the
+// 100k benchmarks (one file's bytes per op), and the bytes a parsed file
+// keeps alive.
+func BenchmarkParseSmallJSON(b *testing.B) {
+	states := []string{"running", "done", "failed", "queued"}
+	docs := make([][]byte, 1000)
+	for i := range docs {
+		docs[i] = fmt.Appendf(nil, `{"name":"job-%d","state":%q,"progress":%d,"owner":"alice@example.org","tags":["a","b"],"score":%d.5}`, i, states[i%4], i%100, i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := parseJSON(docs[i%len(docs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	kept := make([]any, len(docs))
+	for i, d := range docs {
+		kept[i], _ = parseJSON(d)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(kept)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(docs)), "kept-B/file")
+}

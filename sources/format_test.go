@@ -92,7 +92,7 @@ func TestJSONErrorsNameLineAndColumn(t *testing.T) {
 	cases := map[string]string{
 		"{\n  \"a\": 1,\n  \"b\": x\n}": "line 3, column 8",
 		"{\"name\": \"job\", ":          "line 1, column 17: unexpected end of input",
-		"[1, 2,]":                       "line 1, column 7",
+		"[1, 2,]":                       "line 1, column 6",
 		"{\"a\": 01}":                   "line 1, column 8",
 		"\"tab\there\"":                 "control character",
 		"{\"é\": 1 2}":                  "line 1, column 9", // columns count characters
@@ -128,6 +128,13 @@ func TestYAMLKeepsTimesAndStringKeys(t *testing.T) {
 		if !reflect.DeepEqual(m[k], w) {
 			t.Errorf("%s = %#v, want %#v", k, m[k], w)
 		}
+	}
+}
+
+func TestYAMLDateKeysReadAsWritten(t *testing.T) {
+	v := mustParse(t, "yaml", "2024-05-01: 3\n2024-05-02T10:00:00Z: 4\n")
+	if want := map[string]any{"2024-05-01": 3, "2024-05-02T10:00:00Z": 4}; !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v, want %#v", v, want)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -57,28 +56,15 @@ var evalCommand = &command{
 			if err != nil {
 				return err
 			}
-			s := w.State()
-			var out []byte
+			path := ""
 			if len(args) == 2 {
-				b, ok := s.Endpoint(args[1])
-				if !ok {
-					return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
-				}
-				out = b
-			} else {
-				all := map[string]json.RawMessage{}
-				for _, ep := range w.M.Endpoints {
-					b, _ := s.Endpoint(ep.Path)
-					all[ep.Path] = b
-				}
-				out, _ = json.Marshal(all)
+				path = args[1]
 			}
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, out, "", "  "); err != nil {
-				return err
+			out, ok := w.State().EvalJSON(path)
+			if !ok {
+				return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
 			}
-			pretty.WriteByte('\n')
-			_, err = stdout.Write(pretty.Bytes())
+			_, err = stdout.Write(out)
 			return err
 		}
 	},

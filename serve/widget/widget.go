@@ -100,6 +100,30 @@ func (s *State) Endpoint(path string) ([]byte, bool) {
 	return b, true
 }
 
+// EvalJSON is what `eval` prints: the indented JSON of the endpoint at
+// path or, when path is "", of every endpoint keyed by its path. ok is false
+// when there is no endpoint at path.
+func (s *State) EvalJSON(path string) (out []byte, ok bool) {
+	var raw []byte
+	if path != "" {
+		if raw, ok = s.Endpoint(path); !ok {
+			return nil, false
+		}
+	} else {
+		all := make(map[string]json.RawMessage, len(s.endpoints))
+		for p := range s.endpoints {
+			all[p], _ = s.Endpoint(p)
+		}
+		raw = mustJSON(all)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+		return mustJSON(map[string]string{"_error": err.Error()}), true
+	}
+	pretty.WriteByte('\n')
+	return pretty.Bytes(), true
+}
+
 // Load loads the manifest at path, reads its sources and evaluates
 // every endpoint once. The error of a broken manifest lists every problem.
 func Load(path string, log *slog.Logger) (*Widget, error) {
