@@ -253,6 +253,9 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
+			if fe.Message == "memory budget exceeded" { // expr's own count
+				return nil, fmt.Errorf("the evaluation made more than %d list elements, over the limit of one evaluation", MemoryBudget)
+			}
 			return nil, errors.New(fe.Message)
 		}
 		return nil, err

@@ -73,7 +73,7 @@ func TestHostileExpressionsFailOnlyTheirField(t *testing.T) {
 }
 
 func isLimitError(msg string) bool {
-	for _, s := range []string{"memory limit", "took longer", "output limit", "memory budget"} {
+	for _, s := range []string{"memory limit", "took longer", "output limit", "list elements, over the limit"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
