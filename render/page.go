@@ -5,14 +5,18 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"github.com/syft-widget/syft-widget/manifest"
 	"html"
 	"io"
+	"math"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	nethtml "golang.org/x/net/html"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 //go:embed live.js
@@ -131,8 +135,9 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 	var b strings.Builder
 	b.WriteString(`<div id="` + html.EscapeString(id) + `" class="syft-widget-checkpoint">`)
 	b.WriteString(static)
-	b.WriteString(`<div style="font-size:11px;color:#888;margin-top:4px;font-family:system-ui,sans-serif">` +
-		html.EscapeString(when) + "</div></div>\n")
+	// No style attribute: classic Notebook's sanitizer turns one into
+	// "undefined:undefined"; <small> says it quietly everywhere.
+	b.WriteString(`<p><small>` + html.EscapeString(when) + "</small></p></div>\n")
 
 	cfg := map[string]string{
 		"id":      id,
@@ -177,8 +182,9 @@ func checkpointDoc(p Page, body, when string) string {
 		"r.setAttribute(\"data-theme\",d.theme===\"dark\"?\"dark\":\"light\")})})();</script></body></html>"
 }
 
-// staticBody is the body as a notebook's sanitizer would keep it: no
-// data-* attributes and none of the elements sanitizers strip.
+// staticBody is the body as every notebook's sanitizer keeps it: no
+// data-* or style attributes and none of the elements sanitizers strip; charts
+// (inline SVG, which every notebook sanitizer removes) in their text form.
 func staticBody(body string) (string, error) {
 	root, err := parseBody(body)
 	if err != nil {
@@ -194,10 +200,20 @@ func staticBody(body string) (string, error) {
 				switch ch.Data {
 				case "template", "style", "script", "iframe", "object", "embed", "link", "meta", "base", "noscript":
 					n.RemoveChild(ch)
+				case "svg":
+					if text := chartText(ch); text != nil {
+						n.InsertBefore(text, ch)
+						n.RemoveChild(ch)
+					} else {
+						n.RemoveChild(ch) // sanitizers drop it: say nothing rather than half
+					}
 				default:
 					kept := ch.Attr[:0]
 					for _, a := range ch.Attr {
-						if !strings.HasPrefix(a.Key, "data-") {
+						// Classic Notebook's sanitizer turns any style
+						// attribute into "undefined:undefined"; the layer reads
+						// right with no CSS at all.
+						if !strings.HasPrefix(a.Key, "data-") && a.Key != "style" {
 							kept = append(kept, a)
 						}
 					}
@@ -216,4 +232,91 @@ func staticBody(body string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// sparkBlocks are the levels of a sparkline drawn as text.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// maxBlocks bounds a chart drawn as text: longer lists are sampled, so it
+// stays about as wide as the SVG it stands for.
+const maxBlocks = 60
+
+// chartText is the text form of a chart that data-format drew as SVG: a
+// sparkline or a list of bars as block characters (the numbers in its
+// title), a single bar as a <meter> followed by its value. It reads the
+// numbers back from the chart's label. nil for any other SVG.
+func chartText(svg *nethtml.Node) *nethtml.Node {
+	var class, label string
+	for _, a := range svg.Attr {
+		switch a.Key {
+		case "class":
+			class = a.Val
+		case "aria-label":
+			label = a.Val
+		}
+	}
+	el := func(tag string, attrs ...string) *nethtml.Node {
+		n := &nethtml.Node{Type: nethtml.ElementNode, Data: tag}
+		for i := 0; i+1 < len(attrs); i += 2 {
+			n.Attr = append(n.Attr, nethtml.Attribute{Key: attrs[i], Val: attrs[i+1]})
+		}
+		return n
+	}
+	text := func(s string) *nethtml.Node { return &nethtml.Node{Type: nethtml.TextNode, Data: s} }
+	switch class {
+	case "sw-sparkline", "sw-bars":
+		var ns []float64
+		for _, f := range strings.Split(label, ",") {
+			n, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return nil
+			}
+			ns = append(ns, n)
+		}
+		if len(ns) > maxBlocks {
+			picked := make([]float64, maxBlocks) // evenly, first and last included
+			for i := range picked {
+				picked[i] = ns[i*(len(ns)-1)/(maxBlocks-1)]
+			}
+			ns = picked
+		}
+		span := el("span", "class", class, "title", label, "role", "img", "aria-label", label)
+		span.AppendChild(text(blocks(ns, class == "sw-bars")))
+		return span
+	case "sw-bar":
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(label, "%"), 64)
+		if err != nil {
+			return nil
+		}
+		f := math.Max(0, math.Min(1, pct/100))
+		span := el("span", "class", class)
+		m := el("meter", "min", "0", "max", "1", "value", strconv.FormatFloat(f, 'f', -1, 64), "title", label)
+		m.AppendChild(text(label))
+		span.AppendChild(m)
+		span.AppendChild(text(" " + label))
+		return span
+	}
+	return nil
+}
+
+// blocks draws ns as block characters: scaled from the lowest to the
+// highest value for a sparkline, from zero to the highest for bars.
+func blocks(ns []float64, fromZero bool) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	if fromZero {
+		lo, hi = 0, math.Max(hi, 0)
+	}
+	top := len(sparkBlocks) - 1
+	var b strings.Builder
+	for _, n := range ns {
+		i := top / 2
+		if hi > lo {
+			i = int(math.Round((math.Max(n, lo) - lo) / (hi - lo) * float64(top)))
+		}
+		b.WriteRune(sparkBlocks[max(0, min(top, i))])
+	}
+	return b.String()
 }

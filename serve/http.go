@@ -42,7 +42,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		if !s.hostAllowed(r.Host) {
+		if !s.hostAllowed(r.Host) && !s.proxiedWithToken(r) {
 			http.Error(w, "this server answers only to loopback names and configured hosts", http.StatusForbidden)
 			return
 		}
@@ -65,6 +65,27 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.Token())) == 1
 }
 
+// AnyHost, given as an allowed host, accepts any Host name on requests that
+// carry the token, except /healthz and /admin/. A proxy such as
+// jupyter-server-proxy passes the browser's Host through, and the name it
+// is reached by is not known in advance; a DNS-rebinding page does not
+// have the token, so it still gets nothing.
+const AnyHost = "*"
+
+// proxiedWithToken says whether r may pass the Host check as a proxied
+// request: any Host is accepted (AnyHost is allowed), r carries the token,
+// and it asks for a widget's page or data, not the token-less /healthz or
+// the command line's /admin/.
+func (s *Server) proxiedWithToken(r *http.Request) bool {
+	s.hostMu.RLock()
+	any := s.hosts[AnyHost]
+	s.hostMu.RUnlock()
+	if !any || r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/admin/") {
+		return false
+	}
+	return s.authorized(r)
+}
+
 func normalizeHost(h string) string {
 	if host, _, err := net.SplitHostPort(h); err == nil {
 		h = host
@@ -74,6 +95,9 @@ func normalizeHost(h string) string {
 
 func (s *Server) hostAllowed(hostport string) bool {
 	h := normalizeHost(hostport)
+	if h == AnyHost {
+		return false // a name, not the wildcard
+	}
 	s.hostMu.RLock()
 	allowed := s.hosts[h]
 	s.hostMu.RUnlock()

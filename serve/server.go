@@ -38,7 +38,7 @@ var Version = "dev"
 type Config struct {
 	Name       string   // server name, reported by /healthz
 	Token      string   // access token; "" makes a new one
-	AllowHosts []string // Host names accepted besides loopback ones
+	AllowHosts []string // Host names accepted besides loopback ones; AnyHost: any, with the token
 	ConfineTo  string   // when set, a manifest's root must lie inside this folder
 	Log        *slog.Logger
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/syft-widget/syft-widget/render/ipynb"
 	"os"
 	"path/filepath"
 
@@ -129,6 +130,8 @@ var renderCommand = &command{
 				}
 				b.WriteString(fragment)
 			}
+			// The marker lets `refresh` find this output in a saved notebook.
+			b.WriteString(ipynb.Marker(args[0]) + "\n")
 			if *outFile != "" {
 				return writePrivate(*outFile, b.Bytes())
 			}
