@@ -152,9 +152,13 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	}
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
 	opts = append(opts, limitOptions()...)
-	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
+	var reserved string
+	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}))...)
 	if err != nil {
 		return err
+	}
+	if reserved != "" {
+		return fmt.Errorf("%s is reserved: names starting with __ belong to syft-widget", reserved)
 	}
 	// Which `+` adds strings is known only once types are checked, and
 	// errors should name what the user wrote: an expression that allocates

@@ -445,7 +445,7 @@ func (l *loader) identifier(n *yaml.Node, what, name string) bool {
 		l.errorf(n, "%s name %q must be an identifier (letters, digits, _; not starting with a digit)", what, name)
 		return false
 	}
-	if reservedNames[name] || isBuiltin(name) {
+	if reservedNames[name] || isBuiltin(name) || strings.HasPrefix(name, "__") {
 		l.errorf(n, "%s name %q is reserved (a keyword, builtin or helper of expressions)", what, name)
 		return false
 	}
