@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -152,6 +153,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	}
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
 	opts = append(opts, limitOptions()...)
+	opts = append(opts, nilSafe...)
 	var reserved string
 	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}))...)
 	if err != nil {
@@ -290,7 +292,8 @@ func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[str
 // Plain converts an expression result to plain data that both JSON and the
 // renderer understand: nil, bool, int, float64, string, time.Time, []any and
 // map[string]any. Records become maps with their JSON keys, durations
-// strings, non-finite floats nil.
+// strings, non-finite floats nil, JSON numbers numbers, bytes and errors
+// text, other structs maps by their JSON names.
 func Plain(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int, string, time.Time:
@@ -327,6 +330,18 @@ func Plain(v any) any {
 		return out
 	case time.Duration:
 		return x.String()
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return Plain(i)
+		}
+		if f, err := x.Float64(); err == nil {
+			return Plain(f)
+		}
+		return x.String()
+	case []byte:
+		return string(x)
+	case error:
+		return x.Error()
 	case fmt.Stringer:
 		if reflect.ValueOf(x).Kind() != reflect.Struct && reflect.ValueOf(x).Kind() != reflect.Pointer {
 			return x.String()
@@ -392,5 +407,6 @@ func (r *Record) plain() map[string]any {
 	return map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
+		"stale": r.Stale,
 	}
 }

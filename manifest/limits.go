@@ -149,7 +149,7 @@ func (p limitPatch) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		// The walk does not visit the nodes this patch adds.
-		if strings.HasPrefix(n.Value, "__") && p.reserved != nil {
+		if ours(n.Value) && p.reserved != nil {
 			*p.reserved = n.Value
 		}
 	case *ast.PredicateNode:
@@ -181,6 +181,17 @@ func (p limitPatch) Visit(node *ast.Node) {
 			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__add"}, Arguments: []ast.Node{budgetArg(), n.Left, n.Right}})
 		}
 	}
+}
+
+// ours says whether name is one of the budget's names: the budget itself
+// and the calls that take it.
+func ours(name string) bool {
+	switch name {
+	case budgetName, "__tick", "__grow", "__range", "__add":
+		return true
+	}
+	_, guarded := guards[strings.TrimPrefix(name, "__")]
+	return guarded && strings.HasPrefix(name, "__")
 }
 
 // tickOf returns the callee of the budget call a patched predicate starts

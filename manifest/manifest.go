@@ -95,6 +95,7 @@ type Record struct {
 	Size   int64     `expr:"size" json:"size"`     // bytes
 	Mtime  time.Time `expr:"mtime" json:"mtime"`   // modification time
 	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
-	Data   any       `expr:"data" json:"data"`     // parsed content; nil when not read or on error
+	Data   any       `expr:"data" json:"data"`     // parsed content; the last good content while error is set, nil when never parsed
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
+	Stale  bool      `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
 }

@@ -87,7 +87,8 @@ function (c) {
       timer = setTimeout(function () {
         if (f !== live || heard || shown === live) return;
         unreachable();
-        load();
+        down = true;
+        if (!follow()) load();
       }, Math.min(60000, 1000 * Math.pow(2, attempt++)));
     });
     f.src = url;
@@ -133,7 +134,7 @@ function (c) {
     live.style.pointerEvents = '';
     live.removeAttribute('aria-hidden');
     live.removeAttribute('tabindex');
-    wrap.removeChild(cp);
+    wrap.removeChild(shown);
     if (note) wrap.removeChild(note);
     note = null;
     shown = live;
@@ -152,8 +153,13 @@ function (c) {
       if (d.kind === 'height') {
         liveH = d.height;
         if (shown === live) setH(live, d.height);
-      } else if (d.kind === 'ready' && shown !== live) {
-        swap();
+      } else if (d.kind === 'ready') {
+        down = false;
+        if (shown !== live) swap();
+        announce();
+      } else if (d.kind === 'status') {
+        down = d.state === 'reconnecting' || d.state === 'offline' || d.state === 'removed';
+        follow();
       }
     }
   });
@@ -169,5 +175,31 @@ function (c) {
     var mq = matchMedia('(prefers-color-scheme: dark)');
     if (mq.addEventListener) mq.addEventListener('change', retheme);
   }
+  // A background server whose old port was taken starts on another one.
+  // Any fragment of this document that reaches it (a cell run again) says
+  // where; the widgets of the same server whose pages lost it move there,
+  // keeping what they show until the new page is ready.
+  var reg = window.__syftWidgetServers = window.__syftWidgetServers || {};
+  var down = false;
+  // Live URLs are BASE + w/NAME/?token=...: the base is two levels up.
+  var baseOf = function (u) { try { return new URL('../../', u).href; } catch (e) { return ''; } };
+  var announce = function () {
+    if (!c.server) return;
+    reg[c.server] = url;
+    window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
+  };
+  var follow = function () {
+    var u = c.server && reg[c.server];
+    if (!down || !u || baseOf(u) === baseOf(url)) return false;
+    var token = /[?&]token=([^&#]*)/.exec(u);
+    url = new URL('../' + encodeURIComponent(c.name) + '/?token=' + (token ? token[1] : ''), u).href;
+    attempt = 0;
+    clearTimeout(timer);
+    if (shown === live) live = null; // shown until the new page is ready
+    load();
+    return true;
+  };
+  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(); });
+
   if (c.liveURL) start();
 }

@@ -144,6 +144,18 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 	return w.b.Write(p)
 }
 
+// ReadsClock reports whether the template shows time relative to now
+// (data-format="ago"): its rendering changes as time passes, with no change
+// in its values.
+func (t *Template) ReadsClock() bool {
+	for _, p := range t.ph {
+		if p.format == "ago" {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *Template) funcs() template.FuncMap {
 	return template.FuncMap{
 		"swT": func(s *scope, i int) any {

@@ -84,6 +84,7 @@
 
   // Status line.
   const hhmmss = (t) => new Date(t).toTimeString().slice(0, 8);
+  let told = '';
   const setStatus = (state) => {
     let text = state;
     if (removed) state = 'removed';
@@ -97,6 +98,8 @@
     if (state === 'live' || state === 'polling') downSince = 0;
     statusEl.textContent = text;
     statusEl.className = 'sw-' + state;
+    // The embedder moves a page that lost its server to where it went.
+    if (state !== told) toParent({ kind: 'status', state: (told = state) });
   };
 
   // Polling of this page's own data, while a stream delivers nothing.

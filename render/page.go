@@ -31,6 +31,7 @@ var baseCSS string
 // Page describes the document a widget is shown in.
 type Page struct {
 	Name           string
+	Server         string // the background server that hosts it ("" for none)
 	Title          string
 	Style          string        // the manifest's CSS
 	Width, Height  string        // CSS lengths; Height may be "auto"
@@ -111,6 +112,7 @@ type CheckpointInput struct {
 	At      time.Time // when the data were read
 	LiveURL string    // the live page, token included; "" keeps it a checkpoint (--no-server)
 	ID      string    // id of the static layer; "" picks a random one
+	Note    string    // said after the checkpoint's time, e.g. why it cannot turn live
 }
 
 // checkpointLayout is how the checkpoint line writes its time (in UTC).
@@ -132,6 +134,9 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 		id = "sw-cp-" + strings.ToLower(rand.Text()[:12])
 	}
 	when := "checkpoint · " + c.At.UTC().Format(checkpointLayout)
+	if c.Note != "" {
+		when += " · " + c.Note
+	}
 	var b strings.Builder
 	b.WriteString(`<div id="` + html.EscapeString(id) + `" class="syft-widget-checkpoint">`)
 	b.WriteString(static)
@@ -142,6 +147,7 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 	cfg := map[string]string{
 		"id":      id,
 		"name":    c.Page.Name,
+		"server":  c.Page.Server,
 		"title":   pageTitle(c.Page),
 		"width":   cssLength(c.Page.Width, "100%"),
 		"height":  cssLength(c.Page.Height, "auto"),

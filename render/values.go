@@ -6,7 +6,6 @@ import (
 	"html"
 	"html/template"
 	"math"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,8 +22,9 @@ const TimeLayout = "2006-01-02 15:04:05"
 // are shown as compact JSON, so a self-referencing value cannot recurse forever.
 const maxDepth = 16
 
-// norm brings any value to one of the plain shapes the renderer knows: nil,
-// bool, string, int64, uint64, float64, time.Time, []any, map[string]any.
+// norm brings a value to one of the shapes the renderer knows: nil, bool,
+// string, int64, uint64, float64, time.Time, []any, map[string]any. Values
+// come from manifest.Plain already; anything else goes through it once.
 // Children of lists and maps are normalised when they are visited.
 func norm(v any) any {
 	switch x := v.(type) {
@@ -32,95 +32,13 @@ func norm(v any) any {
 		return v
 	case int:
 		return int64(x)
-	case int32:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
-	case []byte:
-		return string(x)
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
-		return *x
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return nil
-		}
-		return x.String()
 	}
-	return normReflect(reflect.ValueOf(v), 0)
-}
-
-func normReflect(rv reflect.Value, depth int) any {
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return nil
-		}
-		rv = rv.Elem()
+	switch p := manifest.Plain(v).(type) {
+	case int:
+		return int64(p)
+	default:
+		return p
 	}
-	switch rv.Kind() {
-	case reflect.Bool:
-		return rv.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u := rv.Uint()
-		if u <= math.MaxInt64 {
-			return int64(u)
-		}
-		return u
-	case reflect.Float32, reflect.Float64:
-		return rv.Float()
-	case reflect.String:
-		return rv.String()
-	case reflect.Slice, reflect.Array:
-		if rv.Kind() == reflect.Slice && rv.IsNil() {
-			return nil
-		}
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = rv.Index(i).Interface()
-		}
-		return out
-	case reflect.Map:
-		if rv.IsNil() {
-			return nil
-		}
-		out := make(map[string]any, rv.Len())
-		it := rv.MapRange()
-		for it.Next() {
-			out[fmt.Sprint(norm(it.Key().Interface()))] = it.Value().Interface()
-		}
-		return out
-	case reflect.Struct:
-		if t, ok := rv.Interface().(time.Time); ok {
-			return t
-		}
-		// A struct reads as its JSON form (field names as its json tags say).
-		if b, err := json.Marshal(rv.Interface()); err == nil {
-			dec := json.NewDecoder(strings.NewReader(string(b)))
-			dec.UseNumber()
-			var out any
-			if dec.Decode(&out) == nil {
-				return out
-			}
-		}
-	}
-	if !rv.IsValid() {
-		return nil
-	}
-	return fmt.Sprint(rv.Interface())
 }
 
 // scalarText is a scalar as people write it. Composite values read as
@@ -266,53 +184,17 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			b.WriteString(html.EscapeString(jsonText(x, false)))
 			return
 		}
-		rows := make([]map[string]any, 0, len(x))
-		for _, e := range x {
-			m, ok := norm(e).(map[string]any)
-			if !ok {
-				rows = nil
-				break
-			}
-			rows = append(rows, m)
-		}
-		if rows == nil {
-			b.WriteString(`<ul class="sw-list">`)
-			for _, e := range x {
-				b.WriteString("<li>")
-				writeValueHTML(b, e, depth+1)
-				b.WriteString("</li>")
-			}
-			b.WriteString("</ul>")
+		if rows, ok := objects(x); ok {
+			writeTableHTML(b, rows, depth)
 			return
 		}
-		seen := map[string]bool{}
-		var keys []string
-		for _, r := range rows {
-			for k := range r {
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
+		b.WriteString(`<ul class="sw-list">`)
+		for _, e := range x {
+			b.WriteString("<li>")
+			writeValueHTML(b, e, depth+1)
+			b.WriteString("</li>")
 		}
-		slices.Sort(keys)
-		b.WriteString(`<table class="sw-table"><thead><tr>`)
-		for _, k := range keys {
-			b.WriteString("<th>")
-			b.WriteString(html.EscapeString(k))
-			b.WriteString("</th>")
-		}
-		b.WriteString("</tr></thead><tbody>")
-		for _, r := range rows {
-			b.WriteString("<tr>")
-			for _, k := range keys {
-				b.WriteString("<td>")
-				writeValueHTML(b, r[k], depth+1)
-				b.WriteString("</td>")
-			}
-			b.WriteString("</tr>")
-		}
-		b.WriteString("</tbody></table>")
+		b.WriteString("</ul>")
 	case map[string]any:
 		if len(x) == 0 {
 			return
@@ -333,6 +215,52 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 	default:
 		b.WriteString(html.EscapeString(scalarText(x)))
 	}
+}
+
+// objects returns the items of list as objects, if every one is.
+func objects(list []any) ([]map[string]any, bool) {
+	rows := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, ok := norm(e).(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		rows = append(rows, m)
+	}
+	return rows, true
+}
+
+// writeTableHTML draws a list of objects as a table whose columns are the
+// union of their keys, sorted.
+func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range rows {
+		for k := range r {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	b.WriteString(`<table class="sw-table"><thead><tr>`)
+	for _, k := range keys {
+		b.WriteString("<th>")
+		b.WriteString(html.EscapeString(k))
+		b.WriteString("</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for _, r := range rows {
+		b.WriteString("<tr>")
+		for _, k := range keys {
+			b.WriteString("<td>")
+			writeValueHTML(b, r[k], depth+1)
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
 }
 
 // Formats a data-format attribute may name.

@@ -51,7 +51,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				http.Error(w, "a valid token is required (?token=… or Authorization: Bearer …)", http.StatusUnauthorized)
 				return
 			}
-			s.touch()
+			// Idle time counts what users do (pages, data, events and,
+			// through Load, renders), not `servers`, `stop` or health checks.
+			if !strings.HasPrefix(r.URL.Path, "/admin/") {
+				s.touch()
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -181,10 +185,20 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 	st := wd.State()
 	if r.URL.Query().Get("html") == "1" {
 		// The polling fallback of the live page: data plus the page update.
-		var full map[string]any
-		json.Unmarshal(st.Data(), &full)
-		full["name"], full["html"], full["boot"] = st.Name, st.HTML, s.boot
-		b, _ := json.Marshal(full)
+		// The data's JSON object is extended as it is, not decoded, which
+		// would turn integers into float64 and round those over 2^53.
+		extra, _ := json.Marshal(struct {
+			Name string `json:"name"`
+			HTML string `json:"html"`
+			Boot string `json:"boot"`
+		}{st.Name, st.HTML, s.boot})
+		data := bytes.TrimSpace(st.Data())
+		b := make([]byte, 0, len(data)+len(extra)+1)
+		b = append(b, extra[:len(extra)-1]...)
+		if len(data) > 2 {
+			b = append(b, ',')
+		}
+		b = append(b, data[1:]...)
 		writeJSONBytes(w, r, b, etagOf(st, s.boot+"-h"))
 		return
 	}

@@ -75,6 +75,7 @@ func jobsSource() []*manifest.Source {
 func BenchmarkScan10kJSON(b *testing.B) {
 	root, files := jsonFixture(b, 10_000)
 	b.Run("scan", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			c := NewCache(root, jobsSource())
 			c.Scan()
@@ -83,6 +84,7 @@ func BenchmarkScan10kJSON(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(files)), "ns/file")
+		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/float64(len(files)), "cpu-ns/file")
 	})
 	b.Run("read-only", func(b *testing.B) {
 		for b.Loop() {
@@ -133,6 +135,7 @@ func BenchmarkRefreshOneOf100k(b *testing.B) {
 func BenchmarkTracked100k(b *testing.B) {
 	root, files := jsonFixture(b, 100_000)
 	var heap, rss, hwm float64
+	cpu0 := cpuTime()
 	for b.Loop() {
 		runtime.GC()
 		var before runtime.MemStats
@@ -158,6 +161,7 @@ func BenchmarkTracked100k(b *testing.B) {
 	b.ReportMetric(rss, "rss-MiB")
 	b.ReportMetric(hwm, "peak-rss-MiB")
 	b.ReportMetric(heap*(1<<20)/float64(len(files)), "heap-B/file")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // procStatus reads a size field of /proc/self/status (Linux), in bytes.

@@ -178,6 +178,35 @@ func TestHalfWrittenJSONGivesAnErrorThenTheData(t *testing.T) {
 	}
 }
 
+func TestFileThatStopsParsingKeepsItsLastGoodDataMarkedStale(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "job.json", `{"name": "train", "state": "running"}`)
+	write(t, root, "new.json", `{"name": "ev`)
+	c := NewCache(root, []*manifest.Source{globSource("jobs", "*.json"), fileSource("one", "job.json")})
+	c.Scan()
+	if r := records(t, c, "jobs")[1]; r.Data != nil || r.Stale || r.Error == "" {
+		t.Fatalf("never-parsed record = %+v, want null data, an error, not stale", r)
+	}
+	write(t, root, "job.json", `{"name": "train", "sta`)
+	c.Refresh([]string{"job.json"})
+	good := map[string]any{"name": "train", "state": "running"}
+	for _, r := range []*manifest.Record{records(t, c, "jobs")[0], c.Snapshot()["one"].(*manifest.Record)} {
+		if !r.Stale || r.Error == "" || !reflect.DeepEqual(r.Data, good) {
+			t.Fatalf("record that stopped parsing = %+v, want its last good data, an error and stale", r)
+		}
+	}
+	write(t, root, "job.json", `{"name": "train", "state": "do`)
+	c.Refresh([]string{"job.json"})
+	if r := records(t, c, "jobs")[0]; !r.Stale || !reflect.DeepEqual(r.Data, good) {
+		t.Fatalf("record broken twice = %+v, want the data of the last good read", r)
+	}
+	write(t, root, "job.json", `{"name": "train", "state": "done"}`)
+	c.Refresh([]string{"job.json"})
+	if r := records(t, c, "jobs")[0]; r.Stale || r.Error != "" || r.Data.(map[string]any)["state"] != "done" {
+		t.Fatalf("repaired record = %+v", r)
+	}
+}
+
 func TestRefreshReadsOnlyTheChangedFile(t *testing.T) {
 	root := t.TempDir()
 	for i := range 50 {

@@ -402,7 +402,7 @@ func parseYAML(b []byte) (any, error) {
 			break
 		}
 		if err != nil {
-			return nil, yamlError(err)
+			return nil, yamlError(err, b)
 		}
 		docs = append(docs, yamlValue(v))
 	}
@@ -415,12 +415,70 @@ func parseYAML(b []byte) (any, error) {
 	return docs, nil
 }
 
-func yamlError(err error) error {
+func yamlError(err error, b []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if strings.Contains(msg, "excessive aliasing") {
+	switch {
+	case strings.Contains(msg, "excessive aliasing"):
 		msg = "aliases expand the document too far (" + msg + ")"
+	case strings.HasPrefix(msg, "invalid map key"), strings.HasPrefix(msg, "map merge requires"):
+		// The decoder does not say where: find the key.
+		if n, what := badYAMLKey(b); n != nil {
+			return fmt.Errorf("invalid YAML at line %d, column %d: %s", n.Line, n.Column, what)
+		}
 	}
 	return fmt.Errorf("invalid YAML: %s", msg)
+}
+
+// badYAMLKey finds the first mapping key that is a list or a mapping, or
+// merge key (<<) whose value is not a mapping or a list of them.
+func badYAMLKey(b []byte) (*yaml.Node, string) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc yaml.Node
+		if dec.Decode(&doc) != nil {
+			return nil, ""
+		}
+		if n, what := findBadKey(&doc, 0); n != nil {
+			return n, what
+		}
+	}
+}
+
+func findBadKey(n *yaml.Node, depth int) (*yaml.Node, string) {
+	if n == nil || depth > maxDepth {
+		return nil, ""
+	}
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], unalias(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode && k.Kind != yaml.AliasNode {
+			return k, "a mapping key must be a plain value, not a list or a mapping"
+		}
+		if k.ShortTag() != "!!merge" {
+			continue
+		}
+		srcs := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, src := range srcs {
+			if unalias(src).Kind != yaml.MappingNode {
+				return k, "a merge key (<<) needs a mapping or a list of mappings"
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if bad, what := findBadKey(c, depth+1); bad != nil {
+			return bad, what
+		}
+	}
+	return nil, ""
+}
+
+func unalias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // yamlValue gives a decoded YAML value the shapes of JSON's: maps keyed by

@@ -174,6 +174,17 @@ func TestYAMLSeveralDocumentsMakeAList(t *testing.T) {
 	}
 }
 
+func TestYAMLKeyErrorsNameLineAndColumn(t *testing.T) {
+	for in, want := range map[string]string{
+		"a:\n  ? [1]\n  : 2\n": "line 2, column 5: a mapping key must be a plain value",
+		"b:\n  <<: [1]\n":      "line 2, column 3: a merge key (<<) needs a mapping",
+	} {
+		if got := parseErr(t, "yaml", in); !strings.Contains(got, want) {
+			t.Errorf("Parse(%q) error = %q, want it to contain %q", in, got, want)
+		}
+	}
+}
+
 func TestYAMLErrorsNameTheLine(t *testing.T) {
 	if got := parseErr(t, "yaml", "a: 1\nb: [1, 2\nc: 3\n"); !strings.Contains(got, "line") {
 		t.Fatalf("error = %q, want a line number", got)

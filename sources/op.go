@@ -531,6 +531,9 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 				rec.Data = data
 			}
 		}
+		if rec.Error != "" {
+			keepLastGood(rec, old)
+		}
 		if sameRecord(old, om, rec, m) {
 			rec = old
 		}
@@ -589,6 +592,7 @@ func (o *op) failed(rel string, want []int, why string, fi fs.FileInfo) {
 		if fi != nil {
 			rec.Size, rec.Mtime = fi.Size(), fi.ModTime()
 		}
+		keepLastGood(rec, old)
 		m := meta{transient: true}
 		if sameRecord(old, om, rec, m) {
 			rec = old

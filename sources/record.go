@@ -42,7 +42,17 @@ func extOf(name string) string {
 // unchanged re-read keeps the old pointer.
 func sameRecord(a *manifest.Record, am meta, b *manifest.Record, bm meta) bool {
 	return a != nil && b != nil && a.Size == b.Size && a.Mtime.Equal(b.Mtime) && a.Exists == b.Exists &&
-		a.Error == b.Error && am == bm && (a.Data == nil) == (b.Data == nil)
+		a.Error == b.Error && a.Stale == b.Stale && am == bm && (a.Data == nil) == (b.Data == nil)
+}
+
+// keepLastGood gives rec, a record of a file that exists but did not read
+// or parse, the data of the file's previous record, marked stale: a file
+// caught half-written by a sync tool shows what it said last, not nothing.
+// A file never parsed keeps nil data.
+func keepLastGood(rec, old *manifest.Record) {
+	if old != nil && old.Exists && old.Data != nil {
+		rec.Data, rec.Stale = old.Data, true
+	}
 }
 
 // sizeOver writes the size of a file over limit, in bytes where rounding

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"github.com/syft-widget/syft-widget/render/ipynb"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/syft-widget/syft-widget/render/ipynb"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/render"
 	"github.com/syft-widget/syft-widget/schema"
 	"github.com/syft-widget/syft-widget/serve/background"
 	"github.com/syft-widget/syft-widget/serve/widget"
@@ -109,26 +113,33 @@ var renderCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs exactly one manifest")
 			}
+			if err := checkPublicURL(*publicURL); err != nil {
+				return err
+			}
 			var b bytes.Buffer
 			if *noServer {
-				w, err := widget.Load(args[0], nil)
-				if err != nil {
-					return err
-				}
-				if err := w.Checkpoint(&b, ""); err != nil {
+				if err := localCheckpoint(&b, args[0], ""); err != nil {
 					return err
 				}
 			} else {
-				// The server reads the data and renders: a warm render reads nothing.
-				m, err := manifest.Load(args[0])
+				// Every error of the manifest is reported before a server
+				// is started or asked to host it.
+				m, _, err := widget.Check(args[0])
 				if err != nil {
 					return err
 				}
+				// The server reads the data and renders: a warm render reads nothing.
 				fragment, err := background.EnsureHosted(background.Home(), m, *publicURL)
 				if err != nil {
-					return err
+					// No server (a read-only home, no free port...): the
+					// checkpoint still shows, and says why it stays one,
+					// inside the output, since a notebook merges stderr in.
+					if err := localCheckpoint(&b, args[0], "not live: "+err.Error()); err != nil {
+						return err
+					}
+				} else {
+					b.WriteString(fragment)
 				}
-				b.WriteString(fragment)
 			}
 			// The marker lets `refresh` find this output in a saved notebook.
 			b.WriteString(ipynb.Marker(args[0]) + "\n")
@@ -139,6 +150,43 @@ var renderCommand = &command{
 			return err
 		}
 	},
+}
+
+// localCheckpoint renders the checkpoint of the manifest at path in this
+// process, with no live page; note says why, when there is a reason to.
+func localCheckpoint(b *bytes.Buffer, path, note string) error {
+	w, err := widget.Load(path, nil)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	st := w.State()
+	return render.Checkpoint(b, render.CheckpointInput{Page: w.Page(), Body: st.HTML, At: st.At, Note: note})
+}
+
+// checkPublicURL refuses a public URL (the flag, or else
+// $SYFT_WIDGET_PUBLIC_URL) that could not reach a server: it must be http
+// or https and say where the port goes.
+func checkPublicURL(flagValue string) error {
+	v, from := flagValue, "--public-url"
+	if v == "" {
+		v, from = os.Getenv(background.EnvPublicURL), "$"+background.EnvPublicURL
+	}
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(v, "{port}", "1"))
+	switch {
+	case err != nil:
+		return usagef("%s %q is not a URL: %v", from, v, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return usagef("%s %q must start with http:// or https://", from, v)
+	case u.Host == "":
+		return usagef("%s %q has no host", from, v)
+	case !strings.Contains(v, "{port}"):
+		return usagef("%s %q needs {port} where the server's port goes, e.g. https://hub.example.org/user/ada/proxy/{port}/", from, v)
+	}
+	return nil
 }
 
 // writePrivate writes a file that may carry a token: readable by the user

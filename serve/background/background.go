@@ -301,7 +301,7 @@ func startServer(home string, m *manifest.Manifest, publicURL string) (*Record, 
 	}
 	defer logf.Close()
 	// The boot id (48 random bits) tells this run's record from a stale one.
-	boot, token := serve.NewToken()[:12], serve.NewToken()
+	boot, token := serve.NewToken()[:12], tokenFor(home, m.Server)
 	args := []string{DaemonCommand, "--name", m.Server, "--home", home, "--expiration", expirationString(m.Expiration)}
 	if h := allowHostFor(PublicBase(publicURL, 1)); h != "" {
 		args = append(args, "--allow-host", h)
@@ -355,19 +355,24 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	ignoreHangup()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("server", cfg.Name)
 	rec := &Record{Name: cfg.Name, PID: os.Getpid(), Expiration: expirationString(cfg.Expiration), Log: LogPath(cfg.Home, cfg.Name)}
+	id := readIdentity(cfg.Home, cfg.Name)
 	srv := serve.NewServer(serve.Config{
 		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
 		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
-		// Called under the server's lock, so record writes never interleave.
+		// Called one at a time, with the latest state, so record writes never interleave.
 		OnChange: func(files []string, token string) {
 			rec.Manifests, rec.Token = files, token
 			if err := writeRecord(cfg.Home, rec); err != nil {
 				log.Error("cannot write record", "error", err)
 			}
+			id.Token, id.Manifests = token, files
+			if err := writeIdentity(cfg.Home, cfg.Name, id); err != nil {
+				log.Error("cannot write identity", "error", err)
+			}
 		},
 	})
 	os.Unsetenv(envToken)
-	ln, err := serve.Listen("127.0.0.1:0")
+	ln, err := listenAsBefore(id, log)
 	if err != nil {
 		return err
 	}
@@ -376,17 +381,28 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	if err := writeRecord(cfg.Home, rec); err != nil {
 		log.Error("cannot write record", "error", err)
 	}
+	id.Port, id.Token = ln.Addr().(*net.TCPAddr).Port, srv.Token()
+	if err := writeIdentity(cfg.Home, cfg.Name, id); err != nil {
+		log.Error("cannot write identity", "error", err)
+	}
 	defer removeRecord(cfg.Home, cfg.Name, srv.Boot())
 	log.Info("server started", "addr", rec.Addr, "pid", rec.PID, "boot", rec.Boot)
 	ctx, cancel := context.WithCancel(ctx)
-	expired := make(chan struct{})
+	expired, rehosted := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(expired)
 		expireWhenIdle(ctx, srv, cfg.Expiration, cancel, log)
 	}()
+	// Read now: OnChange replaces id.Manifests as soon as a load lands.
+	lastRun := id.Manifests
+	go func() {
+		defer close(rehosted)
+		rehost(ctx, cfg.Name, lastRun, srv.Load, log)
+	}()
 	err = srv.Serve(ctx, ln)
 	cancel()
 	<-expired
+	<-rehosted
 	log.Info("server stopped")
 	return err
 }

@@ -3,10 +3,10 @@
 // change and time passes. Each result is an immutable State with its JSON
 // ready for the endpoints, the page and the event streams.
 //
-// It owns loading a manifest into a Widget, the evaluation loop and the
-// checkpoint fragment. It must not serve HTTP, know about tokens or
-// background processes, or reach back into manifest parsing or source
-// reading beyond calling those packages.
+// It owns loading a manifest into a Widget, the evaluation loop, Check and
+// the checkpoint fragment. It calls manifest, sources and render, and must
+// not serve HTTP, know about tokens, hosts or background processes: those
+// belong to package serve and serve/background, which build on it.
 package widget
 
 import (
@@ -183,6 +183,9 @@ func (w *Widget) ContinueFrom(prev *State) {
 // evaluate computes a new state from prev, re-evaluating only eps (every
 // endpoint when prev is nil).
 func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64) *State {
+	if f := beforeEvaluate.Load(); f != nil {
+		(*f)(w.M.Name)
+	}
 	env := w.M.Env(w.cache.Snapshot())
 	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
 	if prev != nil {
@@ -288,8 +291,16 @@ func (w *Widget) loop(ctx context.Context) {
 			nowEps = append(nowEps, ep)
 		}
 	}
-	if len(nowEps) > 0 {
-		t := time.NewTicker(w.M.UpdateInterval)
+	// "5 s ago" written by the template goes stale by itself: re-render
+	// (not re-evaluate) at least every second; update publishes only when
+	// the text changed.
+	rerender := len(nowEps) == 0 && w.tmpl.ReadsClock()
+	if len(nowEps) > 0 || rerender {
+		every := w.M.UpdateInterval
+		if rerender {
+			every = max(every, time.Second)
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -299,6 +310,10 @@ func (w *Widget) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			if rerender {
+				w.update(nil)
+				continue
+			}
 			eps = nowEps
 		case changed := <-w.dirty:
 			set := map[string]bool{}
@@ -400,5 +415,5 @@ func (w *Widget) Checkpoint(out io.Writer, liveURL string) error {
 
 // Page describes the widget's document for the renderer.
 func (w *Widget) Page() render.Page {
-	return render.Page{Name: w.M.Name, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
+	return render.Page{Name: w.M.Name, Server: w.M.Server, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
 }
