@@ -155,9 +155,13 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	opts = append(opts, syftboxHelpers...)
 	opts = append(opts, limitOptions()...)
 	opts = append(opts, nilSafe...)
-	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
+	var reserved string
+	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}))...)
 	if err != nil {
 		return err
+	}
+	if reserved != "" {
+		return fmt.Errorf("%s is reserved: names starting with __ belong to syft-widget", reserved)
 	}
 	// Which `+` adds strings is known only once types are checked, and
 	// errors should name what the user wrote: an expression that allocates
@@ -260,6 +264,9 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
+			if fe.Message == "memory budget exceeded" { // expr's own count
+				return nil, fmt.Errorf("the evaluation made more than %d list elements, over the limit of one evaluation", MemoryBudget)
+			}
 			return nil, errors.New(runtimeHint(fe.Message))
 		}
 		return nil, err

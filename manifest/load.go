@@ -469,7 +469,7 @@ func (l *loader) identifier(n *yaml.Node, what, name string) bool {
 		l.errorf(n, "%s name %q must be an identifier (letters, digits, _; not starting with a digit)", what, name)
 		return false
 	}
-	if reservedNames[name] || isBuiltin(name) || slices.Contains(syftboxNames, name) {
+	if reservedNames[name] || isBuiltin(name) || slices.Contains(syftboxNames, name) || strings.HasPrefix(name, "__") {
 		l.errorf(n, "%s name %q is reserved (a keyword, builtin or helper of expressions)", what, name)
 		return false
 	}

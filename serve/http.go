@@ -113,7 +113,9 @@ func (s *Server) hostAllowed(hostport string) bool {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, map[string]any{"ok": true, "server": s.name, "version": Version, "pid": os.Getpid(), "boot": s.boot})
+	answer := map[string]any{"ok": true, "server": s.name, "version": Version, "pid": os.Getpid(), "boot": s.boot}
+	s.challenge(r, answer, os.Getpid())
+	writeJSON(w, r, answer)
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
