@@ -39,8 +39,25 @@ func unknownShape(t reflect.Type) bool {
 // get is expr's own member access, with nil for a path that is not there.
 func get(args ...any) (v any, err error) {
 	from, key := args[0], args[1]
-	if from == nil {
+	// Parsed JSON, YAML and CSV are maps and lists: read them directly.
+	switch x := from.(type) {
+	case nil:
 		return nil, nil
+	case map[string]any:
+		if k, ok := key.(string); ok {
+			return x[k], nil
+		}
+		return nil, nil
+	case []any:
+		if i, ok := key.(int); ok {
+			if i < 0 {
+				i += len(x)
+			}
+			if i >= 0 && i < len(x) {
+				return x[i], nil
+			}
+			return nil, nil
+		}
 	}
 	defer func() {
 		// Out of range, a key of a list, a field of a number: not there.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -36,8 +37,9 @@ func identityPath(home, name string) string {
 // it has none (or it cannot be read: a new one is made).
 func readIdentity(home, name string) identity {
 	var id identity
-	if b, err := os.ReadFile(identityPath(home, name)); err == nil {
-		json.Unmarshal(b, &id)
+	if f, err := openNoFollow(identityPath(home, name), os.O_RDONLY, 0); err == nil {
+		json.NewDecoder(io.LimitReader(f, 1<<16)).Decode(&id)
+		f.Close()
 	}
 	return id
 }
