@@ -206,62 +206,71 @@
 
   // elect calls lead in one page of those that share key, where Web Locks
   // are missing (they exist only in secure contexts: a plain-HTTP hub has
-  // none). Pages talk over a BroadcastChannel: one that hears no leader
-  // claims the role; of two claims, or two leaders, the lower id wins (the
-  // other steps down, calling what lead returned); the leader says so every
-  // second and "bye" when its page goes; a follower that stops hearing it
-  // elects again. A slow message costs an extra stream for a moment, never
-  // a missing one.
+  // none). The role is a lease kept in IndexedDB, which every context has:
+  // one readwrite transaction reads and writes it, and the browser runs such
+  // transactions one at a time, so two pages never both take it, however
+  // late their timers run or their messages arrive, and however many start
+  // together. The leader opens its stream only once its transaction has
+  // committed, and renews the lease every second for a few seconds ahead; a
+  // page that finds it expired (its holder gone, or frozen for seconds)
+  // takes it over. That is the one moment two streams may be open: the late
+  // holder's next renewal finds the lease taken and closes its own (calling
+  // what lead returned). A leader whose page goes closes its stream, gives
+  // the lease back and says "bye", so that another takes over at once.
   const elect = (key, lead) => {
     const ch = new BroadcastChannel(key + ' leader');
-    const me = Math.random().toString(36).slice(2) + '.' + Date.now().toString(36);
-    let role = 'follower', heard = 0, timer = 0, beat = 0, stepDown = null;
-    const say = (k) => ch.postMessage({ k, id: me });
-    const claim = () => {
-      role = 'claiming';
-      say('claim');
-      timer = setTimeout(() => {
-        if (role !== 'claiming') return;
-        role = 'leader';
-        stepDown = lead();
-        say('leader');
-        beat = setInterval(() => say('leader'), 1000);
-      }, 250);
+    const words = crypto.getRandomValues(new Uint32Array(4));
+    const me = Array.from(words, (w) => w.toString(36)).join('.');
+    const lease = 5000;
+    let db = null, busy = false, stepDown = null;
+    const step = () => {
+      if (stepDown) stepDown();
+      stepDown = null;
     };
-    // A leader is alive while it was heard within three of its beats.
-    const alive = () => Date.now() - heard < 3000;
-    // Wait a moment (random, so that pages starting together rarely claim
-    // together) for a leader to answer before claiming.
-    const later = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => { if (role === 'follower' && !alive()) claim(); }, 150 + Math.random() * 200);
+    const tick = () => {
+      if (!db || busy) return;
+      busy = true;
+      let mine = false;
+      let tx;
+      try { tx = db.transaction('leases', 'readwrite'); } catch (e) { busy = false; step(); return; }
+      const leases = tx.objectStore('leases');
+      leases.get(key).onsuccess = (e) => {
+        const l = e.target.result, now = Date.now();
+        mine = !l || l.id === me || l.until < now;
+        if (mine) leases.put({ id: me, until: now + lease }, key);
+      };
+      tx.oncomplete = () => {
+        busy = false;
+        if (!mine) step();
+        else if (!stepDown) stepDown = lead();
+      };
+      // A lease this page cannot confirm is not its to use.
+      tx.onabort = () => {
+        busy = false;
+        step();
+      };
     };
-    ch.onmessage = (e) => {
-      const m = e.data || {};
-      if (role === 'leader') {
-        if (m.k === 'leader' && m.id < me) {
-          clearInterval(beat);
-          stepDown();
-          role = 'follower';
-          heard = Date.now();
-        } else if (m.k === 'who' || m.k === 'claim' || m.k === 'leader') {
-          say('leader');
-        }
-        return;
-      }
-      if (m.k === 'leader' || (m.k === 'claim' && (role === 'follower' || m.id < me))) {
-        if (role === 'claiming') clearTimeout(timer);
-        role = 'follower';
-        heard = Date.now();
-      } else if (m.k === 'bye') {
-        heard = 0;
-        later();
-      }
+    const req = indexedDB.open('syft-widget', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('leases');
+    req.onsuccess = () => {
+      db = req.result;
+      db.onversionchange = () => db.close();
+      tick();
+      setInterval(tick, 1000);
     };
-    setInterval(() => { if (role === 'follower' && !alive()) later(); }, 1000);
-    addEventListener('pagehide', () => { if (role === 'leader') say('bye'); });
-    say('who');
-    later();
+    // Refused storage: this page keeps a stream of its own.
+    req.onerror = () => { stepDown = lead(); };
+    ch.onmessage = (e) => { if ((e.data || {}).k === 'bye') tick(); };
+    addEventListener('pagehide', () => {
+      if (!stepDown || !db) return;
+      step();
+      const tx = db.transaction('leases', 'readwrite');
+      const leases = tx.objectStore('leases');
+      leases.get(key).onsuccess = (e) => { if ((e.target.result || {}).id === me) leases.delete(key); };
+      // The others' transactions queue behind this one.
+      ch.postMessage({ k: 'bye' });
+    });
+    addEventListener('pageshow', (e) => { if (e.persisted) tick(); });
   };
 
   // Shared stream: one page (the holder of the lock, or the elected leader)

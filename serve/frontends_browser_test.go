@@ -103,6 +103,19 @@ func hubURL(t *testing.T, srv *httptest.Server) string {
 	return "http://hub.test:" + port
 }
 
+// busyThread keeps a page's thread (shared with its same-site iframes) busy
+// in bursts for its first seconds, as on a loaded machine: the widgets'
+// timers fire late, after messages that wait to be read.
+const busyThread = `<script>(() => {
+  const end = performance.now() + 4000;
+  const busy = () => {
+    const t = performance.now();
+    while (performance.now() - t < 300) {}
+    if (performance.now() < end) setTimeout(busy, 20);
+  };
+  busy();
+})();</script>`
+
 // TestTwelveWidgetsStayLiveBehindAPlainHTTPHub: a JupyterHub user's
 // notebook on a plain-HTTP, non-loopback origin, whose widgets come through
 // jupyter-server-proxy ($JUPYTERHUB_SERVICE_PREFIX only: no --allow-host).
@@ -134,7 +147,7 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 		io.WriteString(w, `{"saved":true}`)
 	})
 	mux.HandleFunc("/user/ada/notebooks/x.ipynb", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+cells.String()+"</body></html>")
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+busyThread+cells.String()+"</body></html>")
 	})
 	hub := httptest.NewServer(mux)
 	defer func() { hub.CloseClientConnections(); hub.Close() }()
