@@ -183,6 +183,57 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 	}
 }
 
+// TestALaterWidgetTakesTheStreamOverWhenTheOthersGoBehindAPlainHTTPHub: on
+// a plain-HTTP hub (no Web Locks), a widget added to a notebook whose
+// widgets already share a stream follows that stream; when the cells that
+// were there first are cleared (the leader's among them), it takes the
+// stream over and still follows changes, never over more than two streams.
+func TestALaterWidgetTakesTheStreamOverWhenTheOthersGoBehindAPlainHTTPHub(t *testing.T) {
+	p := newTab(t)
+	ts := startTestServer(t, Config{Name: "hub", AllowHosts: []string{AnyHost}})
+	names := []string{"a0", "a1", "later"}
+	for _, name := range names {
+		if err := ts.Load(ts.write(t, name+".yaml", countManifest(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sp := newServerProxy(t, ts, "/user/ada/")
+	cell := func(name string) string {
+		var b bytes.Buffer
+		if err := ts.Widget(name).Checkpoint(&b, URL(sp.prefix, name, ts.Token())); err != nil {
+			t.Fatal(err)
+		}
+		return `<div class="cell" id="cell-` + name + `">` + b.String() + `</div>`
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/user/ada/proxy/", sp)
+	mux.HandleFunc("/user/ada/notebooks/x.ipynb", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+cell("a0")+cell("a1")+"</body></html>")
+	})
+	hub := httptest.NewServer(mux)
+	defer func() { hub.CloseClientConnections(); hub.Close() }()
+
+	p.navigate(hubURL(t, hub) + "/user/ada/notebooks/x.ipynb")
+	for _, name := range names[:2] {
+		p.frame("#cell-"+name+" "+liveFrame).wait(name+" to be live", statusIs("live")+" && "+countIs(name, 0))
+	}
+	// A cell runs later: its output's script runs as it is inserted.
+	p.str(`(document.body.append(document.createRange().createContextualFragment(` + js(cell("later")) + `)), 'added')`)
+	p.wait("the later widget to turn live", liveShown("#cell-later"))
+	p.frame("#cell-later "+liveFrame).wait("the later widget to be live", statusIs("live")+" && "+countIs("later", 0))
+	if n := sp.streams.Load(); n != 1 {
+		t.Errorf("with the later widget live, %d event streams are open through the proxy; want the one shared", n)
+	}
+
+	p.str(`(document.getElementById('cell-a0').remove(), document.getElementById('cell-a1').remove(), 'cleared')`)
+	ts.write(t, "data/later/1.txt", "one")
+	p.frame("#cell-later "+liveFrame).wait("the later widget's change", countIs("later", 1))
+	t.Logf("the widgets held at most %d event stream(s) through the proxy", sp.most.Load())
+	if most := sp.most.Load(); most > 2 {
+		t.Errorf("the widgets held up to %d event streams through the proxy; want at most 2", most)
+	}
+}
+
 // TestSlowLivePageIsLoadedOnce: a big widget's live page takes seconds to
 // arrive (here a proxy sends half of it, then the rest after 2.5 s, longer
 // than the bootstrap's first wait); the bootstrap keeps the loading iframe
