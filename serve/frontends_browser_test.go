@@ -103,19 +103,6 @@ func hubURL(t *testing.T, srv *httptest.Server) string {
 	return "http://hub.test:" + port
 }
 
-// busyThread keeps a page's thread (shared with its same-site iframes) busy
-// in bursts for its first seconds, as on a loaded machine: the widgets'
-// timers fire late, after messages that wait to be read.
-const busyThread = `<script>(() => {
-  const end = performance.now() + 4000;
-  const busy = () => {
-    const t = performance.now();
-    while (performance.now() - t < 300) {}
-    if (performance.now() < end) setTimeout(busy, 20);
-  };
-  busy();
-})();</script>`
-
 // TestTwelveWidgetsStayLiveBehindAPlainHTTPHub: a JupyterHub user's
 // notebook on a plain-HTTP, non-loopback origin, whose widgets come through
 // jupyter-server-proxy ($JUPYTERHUB_SERVICE_PREFIX only: no --allow-host).
@@ -147,11 +134,14 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 		io.WriteString(w, `{"saved":true}`)
 	})
 	mux.HandleFunc("/user/ada/notebooks/x.ipynb", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+busyThread+cells.String()+"</body></html>")
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>x.ipynb</title></head><body>"+cells.String()+"</body></html>")
 	})
 	hub := httptest.NewServer(mux)
 	defer func() { hub.CloseClientConnections(); hub.Close() }()
 
+	// The widgets start on a loaded machine: the browser lags, pages' timers
+	// fire before the others' messages arrive.
+	thaw := p.stallBrowser()
 	p.navigate(hubURL(t, hub) + "/user/ada/notebooks/x.ipynb")
 	if p.str(`window.isSecureContext`) != "false" || p.str(`!!navigator.locks`) != "false" {
 		t.Fatalf("the hub page is a secure context; the test needs one without Web Locks")
@@ -159,6 +149,7 @@ func TestTwelveWidgetsStayLiveBehindAPlainHTTPHub(t *testing.T) {
 	for _, name := range names {
 		p.wait(name+" to turn live", liveShown("#cell-"+name))
 	}
+	thaw()
 	for _, name := range names {
 		p.frame("#cell-"+name+" "+liveFrame).wait(name+" to be live", statusIs("live")+" && "+countIs(name, 0))
 	}
@@ -225,9 +216,11 @@ func TestALaterWidgetTakesTheStreamOverWhenTheOthersGoBehindAPlainHTTPHub(t *tes
 		t.Errorf("with the later widget live, %d event streams are open through the proxy; want the one shared", n)
 	}
 
+	thaw := p.stallBrowser()
 	p.str(`(document.getElementById('cell-a0').remove(), document.getElementById('cell-a1').remove(), 'cleared')`)
 	ts.write(t, "data/later/1.txt", "one")
 	p.frame("#cell-later "+liveFrame).wait("the later widget's change", countIs("later", 1))
+	thaw()
 	t.Logf("the widgets held at most %d event stream(s) through the proxy", sp.most.Load())
 	if most := sp.most.Load(); most > 2 {
 		t.Errorf("the widgets held up to %d event streams through the proxy; want at most 2", most)
