@@ -359,6 +359,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	srv := serve.NewServer(serve.Config{
 		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
 		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
+		Locate: func(name, token string) (int, bool) { return Locate(cfg.Home, name, token) },
 		// Called one at a time, with the latest state, so record writes never interleave.
 		OnChange: func(files []string, token string) {
 			rec.Manifests, rec.Token = files, token

@@ -2,17 +2,44 @@ package background
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/serve"
 )
+
+// Where a moved server went: see Locate. Server names follow the
+// manifest's rule, so a name never leaves the servers folder.
+var serverName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// Locate says on which loopback port server name of home runs now, if it
+// runs (it proves so: Alive) and token is its token. A server answers
+// this to pages of its own that ask where another server of the same home
+// went (serve.Config.Locate): the page knows that server's token already;
+// the answer never carries one.
+func Locate(home, name, token string) (port int, ok bool) {
+	if !serverName.MatchString(name) {
+		return 0, false
+	}
+	r, err := ReadRecord(home, name)
+	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(r.Token)) != 1 || !Alive(r) {
+		return 0, false
+	}
+	_, p, err := net.SplitHostPort(r.Addr)
+	if err != nil {
+		return 0, false
+	}
+	port, err = strconv.Atoi(p)
+	return port, err == nil
+}
 
 // A background server's identity is what the pages and saved notebooks that
 // show its widgets know of it: its port and token. It outlives each run
@@ -28,36 +55,70 @@ type identity struct {
 	Manifests []string `json:"manifests,omitempty"`
 }
 
-func identityPath(home, name string) string {
-	return filepath.Join(serversDir(home), name+".identity")
-}
-
 // readIdentity returns the identity of server name; the zero identity when
-// it has none (or it cannot be read: a new one is made).
+// it has none (or it cannot be read, or is not a regular file of its own:
+// a new one is made, replacing it).
 func readIdentity(home, name string) identity {
 	var id identity
-	if b, err := os.ReadFile(identityPath(home, name)); err == nil {
+	root, err := os.OpenRoot(serversDir(home))
+	if err != nil {
+		return id
+	}
+	defer root.Close()
+	if b, err := readNoFollow(root, name+".identity"); err == nil {
 		json.Unmarshal(b, &id)
 	}
 	return id
 }
 
-// writeIdentity replaces the identity atomically, 0600: it holds a token.
+// readNoFollow reads the regular file name in root, not through a symlink:
+// the identity holds a token, and a link planted in its place must not
+// make a server adopt a token or port from elsewhere. (os.Root keeps
+// reads inside the folder; the Lstat before and the SameFile after the
+// open refuse a link, even one swapped in meanwhile.)
+func readNoFollow(root *os.Root, name string) ([]byte, error) {
+	li, err := root.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !li.Mode().IsRegular() {
+		return nil, fmt.Errorf("refusing to read %s: it is not a regular file", name)
+	}
+	f, err := root.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !os.SameFile(li, fi) {
+		return nil, fmt.Errorf("refusing to read %s: it was replaced while being opened", name)
+	}
+	return io.ReadAll(io.LimitReader(f, 1<<16))
+}
+
+// writeIdentity replaces the identity atomically (a new 0600 file, then a
+// rename over the old name, which replaces a link rather than writing
+// through it): it holds a token.
 func writeIdentity(home, name string, id identity) error {
 	b, _ := json.MarshalIndent(id, "", "  ")
-	tmp, err := os.CreateTemp(serversDir(home), "."+name+".*.identity.tmp")
+	root, err := os.OpenRoot(serversDir(home))
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
+	defer root.Close()
+	tmp := "." + name + "." + serve.NewToken()[:8] + ".identity.tmp"
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		return err
 	}
-	if err := tmp.Close(); err != nil {
+	defer root.Remove(tmp)
+	if _, err := f.Write(b); err != nil {
+		f.Close()
 		return err
 	}
-	return os.Rename(tmp.Name(), identityPath(home, name))
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return root.Rename(tmp, name+".identity")
 }
 
 // tokenFor is the token a new run of server name starts with: its own,
