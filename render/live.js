@@ -353,7 +353,7 @@
     if (e.source !== window.parent || !d || d.type !== 'syft-widget-where') return;
     const answer = { kind: 'where', id: d.id };
     try {
-      const r = await fetch('../../servers/' + encodeURIComponent(d.server) + '/where' + query(),
+      const r = await fetch(['..', '..', 'servers', encodeURIComponent(d.server), 'where'].join('/') + query(),
         { method: 'POST', body: JSON.stringify({ token: String(d.token) }), cache: 'no-store' });
       if (r.ok) {
         const a = await r.json();
