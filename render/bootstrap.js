@@ -201,14 +201,16 @@ function (c) {
     reg[c.server] = url;
     window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
   };
-  var follow = function () {
+  var follow = function (nudged) {
     var u = c.server && reg[c.server];
     if (!u) return false;
     var moved = baseOf(u) !== baseOf(url);
-    // A frame that loaded and stays silent (an error page) waits out a
-    // backoff: it may try again now. One still loading is left to load.
-    var waiting = live && shown !== live && !heard;
-    if (waiting ? !loaded : !(down && moved)) return false;
+    // A page that lost its server moves to where it went. A frame that
+    // loaded and stays silent (an error page) waits out a backoff: told
+    // that a sibling reached the server, it tries again now. One still
+    // loading is left to load.
+    var waiting = nudged && live && shown !== live && !heard && loaded;
+    if (!waiting && !(down && moved)) return false;
     if (moved) url = new URL('../' + encodeURIComponent(c.name) + '/?token=' + tokenIn(u), u).href;
     attempt = 0;
     clearTimeout(timer);
@@ -216,7 +218,7 @@ function (c) {
     load();
     return true;
   };
-  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(); });
+  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(true); });
 
   // seek asks, while this widget is not live, every other server whose
   // page is live in this document where this one runs now: a server reads
@@ -241,7 +243,9 @@ function (c) {
     ask();
   };
   var found = function (base) {
-    reg[c.server] = new URL('w/' + encodeURIComponent(c.name) + '/?token=' + tokenIn(url), base).href;
+    var u = new URL('w/' + encodeURIComponent(c.name) + '/?token=' + tokenIn(url), base).href;
+    if (baseOf(u) === baseOf(url)) return; // where it was: its own retries reach it
+    reg[c.server] = u;
     window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
   };
   // The asking side's counterpart: a live widget of another server passes
