@@ -185,7 +185,7 @@ func where(t *testing.T, rec *background.Record, token, name, nameToken string) 
 	resp, err := http.Post(rec.BaseURL()+"servers/"+name+"/where?token="+token, "application/json",
 		strings.NewReader(`{"token":"`+nameToken+`"}`))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err.Error()
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -232,4 +232,21 @@ func TestAServerTellsWhereAnotherServerOfItsHomeRunsAndNoToken(t *testing.T) {
 	if code, body := where(t, b, b.Token, "found", a.Token); code != http.StatusNotFound {
 		t.Errorf("for a server that was killed: %d %s", code, body)
 	}
+}
+
+func TestAskingWhereAnotherServerRunsDoesNotPostponeExpiry(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, ma := widgetDir(t, "wa", "sought", "")
+	_, mb := widgetDir(t, "wb", "expiring", "expiration: 2s\n")
+	renderLive(t, home, ma)
+	renderLive(t, home, mb)
+	a, b := record(t, home, "sought"), record(t, home, "expiring")
+	waitFor(t, "the server to expire while a page asks it where another one runs", func() bool {
+		if !running(b.PID) {
+			return true
+		}
+		where(t, b, b.Token, "sought", a.Token)
+		return false
+	})
 }
