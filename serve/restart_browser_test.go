@@ -7,7 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,8 +61,14 @@ func binary(t *testing.T) string {
 // stdout; it fails the test unless it succeeds with nothing on stderr.
 func syftWidget(t *testing.T, home string, args ...string) string {
 	t.Helper()
+	return syftWidgetIn(t, home, nil, args...)
+}
+
+// syftWidgetIn is syftWidget with env added to the environment.
+func syftWidgetIn(t *testing.T, home string, env []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=")
+	cmd.Env = append(append(os.Environ(), "SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX="), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
@@ -320,4 +332,73 @@ func anyFailed(tree *page.FrameTree, path string) bool {
 		}
 	}
 	return false
+}
+
+// hubProxy is jupyter-server-proxy as a hub serves it: /user/ada/proxy/PORT/...
+// goes to 127.0.0.1:PORT, for any port, with the browser's Host.
+func hubProxy(w http.ResponseWriter, r *http.Request) {
+	port, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/user/ada/proxy/"), "/")
+	target, err := url.Parse("http://127.0.0.1:" + port)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1 // streams pass as they come
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	r.URL.Path, r.URL.RawPath = "/"+rest, ""
+	rp.ServeHTTP(w, r)
+}
+
+func TestBehindAHubAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	stopAllIn(t, home)
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	hubEnv := []string{"JUPYTERHUB_SERVICE_PREFIX=/user/ada/"}
+	var cells string
+	for i, m := range []string{smallWidget(t, dir, "shown", "hubmover"), smallWidget(t, dir, "neighbour", "hubstays")} {
+		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidgetIn(t, home, hubEnv, "render", "--checkpoint", m))
+	}
+	if !strings.Contains(cells, "/user/ada/proxy/") {
+		t.Fatalf("the fragments do not use the hub's proxy: %s", cells)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/user/ada/proxy/", hubProxy)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>hub</title></head><body>"+cells+"</body></html>")
+	})
+	hub := httptest.NewServer(mux)
+	defer func() {
+		hub.CloseClientConnections() // the page's streams, some to the squatter
+		hub.Close()
+	}()
+	p.navigate(hub.URL + "/user/ada/notebooks/a.ipynb")
+	for _, cell := range []string{"#cell0", "#cell1"} {
+		p.wait(cell+" to turn live", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
+	}
+
+	pid, addr := serverRecord(t, home, "hubmover")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	moving := p.frame("#cell0 " + liveFrame)
+	moving.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
+	var squatter net.Listener
+	eventually(t, "the old port to be free", func() bool {
+		var err error
+		squatter, err = net.Listen("tcp", addr)
+		return err == nil
+	})
+	defer squatter.Close()
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+	syftWidgetIn(t, home, hubEnv, "render", "--checkpoint", smallWidget(t, dir, "other", "hubmover"))
+	_, newAddr := serverRecord(t, home, "hubmover")
+	_, newPort, _ := net.SplitHostPort(newAddr)
+	moving.wait("the widget live through the hub on the new port, without a reload", statusIs("live")+" && "+bodyHas("beta"))
+	if src := p.str(`document.querySelector('#cell0 iframe').src`); !strings.HasPrefix(src, hub.URL+"/user/ada/proxy/"+newPort+"/") {
+		t.Errorf("the widget's live page is %s, not the hub's address of port %s", src, newPort)
+	}
 }
