@@ -152,11 +152,16 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 		return errors.New("expression is empty")
 	}
 	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
+	opts = append(opts, syftboxHelpers...)
 	opts = append(opts, limitOptions()...)
 	opts = append(opts, nilSafe...)
-	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
+	var reserved string
+	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}))...)
 	if err != nil {
 		return err
+	}
+	if reserved != "" {
+		return fmt.Errorf("%s is reserved: names starting with __ belong to syft-widget", reserved)
 	}
 	// Which `+` adds strings is known only once types are checked, and
 	// errors should name what the user wrote: an expression that allocates
@@ -213,6 +218,10 @@ func (l *loader) exprError(v *yaml.Node, f *Field, err error) {
 		pos := l.filePos(v, line, fe.Column)
 		msg := strings.ReplaceAll(fe.Message, "type *manifest.Record", "a record")
 		msg = strings.ReplaceAll(msg, "type manifest.Record", "a record")
+		msg = strings.TrimSpace(msg)
+		if hint := exprHint(msg, f.Expr, line, fe.Column, l.m); hint != "" {
+			msg += "; " + hint
+		}
 		l.errs = append(l.errs, Error{File: l.file, Pos: pos, Msg: fmt.Sprintf("field %s: %s", f.Name, msg)})
 		return
 	}
@@ -255,7 +264,10 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 	if err != nil {
 		var fe *file.Error
 		if errors.As(err, &fe) {
-			return nil, errors.New(fe.Message)
+			if fe.Message == "memory budget exceeded" { // expr's own count
+				return nil, fmt.Errorf("the evaluation made more than %d list elements, over the limit of one evaluation", MemoryBudget)
+			}
+			return nil, errors.New(runtimeHint(fe.Message))
 		}
 		return nil, err
 	}
@@ -397,9 +409,11 @@ func plainReflect(rv reflect.Value) any {
 }
 
 func (r *Record) plain() map[string]any {
-	return map[string]any{
+	m := map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
 		"stale": r.Stale,
 	}
+	addSyncState(m, r)
+	return m
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -48,8 +49,14 @@ func newBudget() *budget {
 	return &budget{deadline: time.Now().Add(evalTimeout), bytes: MaxEvalBytes}
 }
 
+// errNoBudget fails a guarded call made without the evaluation's budget.
+var errNoBudget = errors.New("expression evaluated without a budget (use Field.Eval)")
+
 func (b *budget) checkTime() error {
-	if b != nil && time.Now().After(b.deadline) {
+	if b == nil {
+		return errNoBudget
+	}
+	if time.Now().After(b.deadline) {
 		return fmt.Errorf("evaluation took longer than %s and was stopped", evalTimeout)
 	}
 	return nil
@@ -58,9 +65,6 @@ func (b *budget) checkTime() error {
 // spend takes n bytes that what is about to make from the budget, or says
 // why it may not.
 func (b *budget) spend(n int64, what string) error {
-	if b == nil {
-		return nil
-	}
 	if err := b.checkTime(); err != nil {
 		return err
 	}
@@ -105,7 +109,7 @@ func mul(a, b int64) int64 {
 func tick(args ...any) (any, error) {
 	b, _ := args[0].(*budget)
 	if b == nil {
-		return true, nil
+		return nil, errNoBudget
 	}
 	if b.steps++; b.steps%16 != 0 {
 		return true, nil
@@ -135,11 +139,19 @@ const elemBytes = 48
 type limitPatch struct {
 	guard bool
 	adds  map[file.Location]bool
+	// reserved is set to a name of ours that the expression itself uses:
+	// called with a budget of its own, a guarded builtin would be unbounded.
+	reserved *string
 }
 
 func (p limitPatch) Visit(node *ast.Node) {
 	budgetArg := func() ast.Node { return &ast.IdentifierNode{Value: budgetName} }
 	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		// The walk does not visit the nodes this patch adds.
+		if ours(n.Value) && p.reserved != nil {
+			*p.reserved = n.Value
+		}
 	case *ast.PredicateNode:
 		if tickOf(n) != nil {
 			return // patched already
@@ -169,6 +181,17 @@ func (p limitPatch) Visit(node *ast.Node) {
 			ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__add"}, Arguments: []ast.Node{budgetArg(), n.Left, n.Right}})
 		}
 	}
+}
+
+// ours says whether name is one of the budget's names: the budget itself
+// and the calls that take it.
+func ours(name string) bool {
+	switch name {
+	case budgetName, "__tick", "__grow", "__range", "__add":
+		return true
+	}
+	_, guarded := guards[strings.TrimPrefix(name, "__")]
+	return guarded && strings.HasPrefix(name, "__")
 }
 
 // tickOf returns the callee of the budget call a patched predicate starts

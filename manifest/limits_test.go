@@ -73,7 +73,7 @@ func TestHostileExpressionsFailOnlyTheirField(t *testing.T) {
 }
 
 func isLimitError(msg string) bool {
-	for _, s := range []string{"memory limit", "took longer", "output limit", "memory budget"} {
+	for _, s := range []string{"memory limit", "took longer", "output limit", "list elements, over the limit"} {
 		if strings.Contains(msg, s) {
 			return true
 		}
@@ -155,15 +155,24 @@ func TestLimitsDoNotChangeResults(t *testing.T) {
 
 func TestCompileErrorsStayCompileErrors(t *testing.T) {
 	for x, want := range map[string]string{
-		`"a" + 1`:      "mismatched types string and int",
-		`repeat(1, 2)`: "cannot use int as argument (type string)",
-		`split("a")`:   "not enough arguments",
-		`1.."x"`:       "mismatched types",
+		`"a" + 1`:                             "mismatched types string and int",
+		`repeat(1, 2)`:                        "cannot use int as argument (type string)",
+		`split("a")`:                          "not enough arguments",
+		`1.."x"`:                              "mismatched types",
+		`len(__repeat(nil, "a", 1000000000))`: "__repeat is reserved",
+		`__budget`:                            "__budget is reserved",
 	} {
 		msgs := errorsOf(t, "endpoints:\n  /a:\n    x: '"+x+"'\n")
 		if len(msgs) != 1 || !strings.Contains(msgs[0], want) {
 			t.Errorf("%s: %v, want %q", x, msgs, want)
 		}
+	}
+}
+
+func TestASourceMayNotTakeTheBudgetsName(t *testing.T) {
+	msgs := errorsOf(t, "sources:\n  __budget: \"*.json\"\nendpoints:\n  /a:\n    n: len(__budget)\n")
+	if len(msgs) == 0 || !strings.Contains(msgs[0], `source name "__budget" is reserved`) {
+		t.Errorf("%v", msgs)
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syft-widget/syft-widget/manifest/syftbox"
 )
 
 // MaxFileSize bounds a manifest file; a manifest is a page of YAML, not data.
@@ -74,9 +76,11 @@ func Parse(path string, data []byte) (*Manifest, error) {
 
 // loader collects every problem of one manifest instead of stopping at the first.
 type loader struct {
-	file  string // as the user named it, for messages
-	lines []string
-	errs  ErrorList
+	file   string // as the user named it, for messages
+	lines  []string
+	errs   ErrorList
+	m      *Manifest         // what is loaded so far, for hints
+	fields map[string]*Field // every field defined, compiled or not
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
@@ -108,7 +112,8 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		Root:           filepath.Dir(abs),
 		RootPos:        Pos{1, 1},
 	}
-	sourcesNode, endpointsNode := l.topLevel(m, root, abs)
+	l.m = m
+	sourcesNode, endpointsNode, templateNode := l.topLevel(m, root, abs)
 	l.defaults(m, root, abs)
 	if sourcesNode != nil {
 		l.sources(m, sourcesNode)
@@ -118,15 +123,43 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 	}
 	if m.Template == "" {
 		m.Template = defaultTemplate(m)
+	} else if templateNode != nil {
+		l.checkTemplate(m, templateNode)
 	}
 	if len(l.errs) > 0 {
-		sort.SliceStable(l.errs, func(i, j int) bool {
-			a, b := l.errs[i].Pos, l.errs[j].Pos
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
-		return nil, l.errs
+		l.errs.Sort()
+		return nil, partial{m, l.errs}
 	}
 	return m, nil
+}
+
+// partial is the error of a manifest that loaded with problems: the
+// problems, and what was loaded despite them (for Partial).
+type partial struct {
+	m *Manifest
+	ErrorList
+}
+
+func (p partial) Unwrap() error { return p.ErrorList }
+
+// Partial returns what a failed Load or Parse could read of the manifest
+// despite its problems (sources, the fields that compiled, the template),
+// so that later stages can report their own problems in the same run; nil
+// when there is nothing (a YAML syntax error).
+func Partial(err error) *Manifest {
+	var p partial
+	if errors.As(err, &p) {
+		return p.m
+	}
+	return nil
+}
+
+// Sort orders the problems by position.
+func (l ErrorList) Sort() {
+	sort.SliceStable(l, func(i, j int) bool {
+		a, b := l[i].Pos, l[j].Pos
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 }
 
 // document decodes data and returns its top-level mapping, refusing an
@@ -154,7 +187,7 @@ func (l *loader) document(data []byte) (*yaml.Node, error) {
 
 // topLevel reads the manifest's own keys into m; sources and endpoints are
 // returned to be read once the name and root are known.
-func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode, endpointsNode *yaml.Node) {
+func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode, endpointsNode, templateNode *yaml.Node) {
 	l.mapping(root, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -196,6 +229,7 @@ func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode
 			if s, ok := l.str(v); ok {
 				m.Template = s
 				m.TemplatePos = l.scalarStart(v)
+				templateNode = v
 			}
 		case "style":
 			if s, ok := l.str(v); ok {
@@ -209,7 +243,7 @@ func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode
 			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, sources, endpoints, template, style")
 		}
 	})
-	return sourcesNode, endpointsNode
+	return sourcesNode, endpointsNode, templateNode
 }
 
 // rootDir reads root: absolute, or relative to the manifest's folder.
@@ -218,6 +252,13 @@ func (l *loader) rootDir(v *yaml.Node, abs string) (string, bool) {
 	switch {
 	case !ok:
 		return "", false
+	case strings.HasPrefix(s, "syftbox:"):
+		dir, found := syftbox.FindDataDir("")
+		if !found {
+			l.errorf(v, "root %q is in the SyftBox folder, which is not known here: pass --syftbox DIR, or set SYFTBOX_DIR", s)
+			return "", false
+		}
+		return filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(s, "syftbox:"))), true
 	case s == "":
 		l.errorf(v, "root must not be empty")
 		return "", false
@@ -242,23 +283,6 @@ func (l *loader) defaults(m *Manifest, root *yaml.Node, abs string) {
 	if m.Server == "" {
 		m.Server = m.Name
 	}
-}
-
-// yamlError turns a YAML syntax error into FILE:LINE:COL form; yaml.v3 gives
-// "yaml: line N: msg" without a column.
-func (l *loader) yamlError(err error) error {
-	msg := err.Error()
-	line := 1
-	if rest, ok := strings.CutPrefix(msg, "yaml: line "); ok {
-		if i := strings.Index(rest, ":"); i > 0 {
-			if n, e := strconv.Atoi(rest[:i]); e == nil {
-				line, msg = n, strings.TrimSpace(rest[i+1:])
-			}
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	return ErrorList{{File: l.file, Pos: Pos{line, 1}, Msg: "YAML: " + msg}}
 }
 
 func findAlias(n *yaml.Node) *yaml.Node {
@@ -296,7 +320,7 @@ func (l *loader) mapping(n *yaml.Node, each func(key string, k, v *yaml.Node)) {
 }
 
 func (l *loader) unknown(k *yaml.Node, key, allowed string) {
-	l.errorf(k, "unknown key %q (allowed: %s)", key, allowed)
+	l.errorf(k, "unknown key %q (%sallowed: %s)", key, didYouMean(key, strings.Split(allowed, ", ")), allowed)
 }
 
 func (l *loader) str(v *yaml.Node) (string, bool) {
@@ -445,7 +469,7 @@ func (l *loader) identifier(n *yaml.Node, what, name string) bool {
 		l.errorf(n, "%s name %q must be an identifier (letters, digits, _; not starting with a digit)", what, name)
 		return false
 	}
-	if reservedNames[name] || isBuiltin(name) {
+	if reservedNames[name] || isBuiltin(name) || slices.Contains(syftboxNames, name) || strings.HasPrefix(name, "__") {
 		l.errorf(n, "%s name %q is reserved (a keyword, builtin or helper of expressions)", what, name)
 		return false
 	}
@@ -508,8 +532,15 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 					}
 					src.Watch = s
 				}
+			case "syftignore":
+				if s, ok := l.str(vv); ok {
+					if vv.Tag != "!!bool" {
+						l.errorf(vv, "syftignore %q is not true or false", s)
+					}
+					src.NoSyftIgnore = s == "false"
+				}
 			default:
-				l.unknown(kk, key, "glob, file, format, exclude, max_file_size, watch")
+				l.unknown(kk, key, "glob, file, format, exclude, max_file_size, watch, syftignore")
 			}
 		})
 		if given != 1 {
@@ -561,6 +592,7 @@ func (l *loader) pattern(v *yaml.Node, p string) bool {
 func (l *loader) endpoints(m *Manifest, n *yaml.Node) {
 	env := compileEnv(m)
 	defined := map[string]*Field{}
+	l.fields = defined
 	l.mapping(n, func(path string, k, v *yaml.Node) {
 		switch {
 		case !endpointRE.MatchString(path) || strings.Contains(path, "/../") || strings.HasSuffix(path, "/.."):
@@ -595,6 +627,7 @@ func (l *loader) endpoints(m *Manifest, n *yaml.Node) {
 				l.exprError(fv, f, err)
 				return
 			}
+			f.Shape = shapeOf(f.Expr, m)
 			for _, s := range f.Sources {
 				uses[s] = true
 			}

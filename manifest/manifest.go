@@ -6,6 +6,7 @@
 package manifest
 
 import (
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -40,6 +41,7 @@ type Manifest struct {
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)
 	TemplatePos    Pos           // where the template's text starts
+	templateLines  []Pos         // where each line of the template starts in the file
 	StylePos       Pos           // where the style's text starts
 	Style          string        // CSS for the live page
 }
@@ -53,7 +55,10 @@ type Source struct {
 	Exclude     []string // doublestar patterns relative to Root
 	MaxFileSize int64    // larger files are listed but not read
 	Watch       string   // auto | poll
-	Pos         Pos
+	// NoSyftIgnore keeps the files SyftBox ignores (syftignore, markers,
+	// *.tmp, ...) in a SyftBox tree; in-flight downloads stay out.
+	NoSyftIgnore bool
+	Pos          Pos
 }
 
 // IsFile reports whether the source is a single-file source.
@@ -76,7 +81,8 @@ type Field struct {
 	Program  *vm.Program
 	Sources  []string // names of the sources it reads, sorted
 	UsesNow  bool
-	Pos      Pos // position of the expression's first character in the file
+	Shape    *Shape // what is known of its value's structure; nil when nothing
+	Pos      Pos    // position of the expression's first character in the file
 }
 
 // Pos is a position in a manifest file; Line and Col start at 1.
@@ -98,4 +104,28 @@ type Record struct {
 	Data   any       `expr:"data" json:"data"`     // parsed content; the last good content while error is set, nil when never parsed
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
 	Stale  bool      `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
+
+	// In a SyftBox tree (see package syftbox): the datasite (owner's email)
+	// the file lies in, and whether SyftBox set a local version of it aside
+	// as name.conflict.ext or name.rejected.ext.
+	Datasite string `expr:"datasite" json:"datasite"` // SyftBox: the email of the datasite the file is in; "" outside a SyftBox tree
+	Conflict bool   `expr:"conflict" json:"conflict"` // SyftBox: a conflict marker (name.conflict.ext) lies next to it: the local version was set aside
+	Rejected bool   `expr:"rejected" json:"rejected"` // SyftBox: a rejection marker (name.rejected.ext) lies next to it: the server refused the local version
+}
+
+// TemplatePosAt is the position in the manifest file of the byte at offset
+// in Template (TemplatePos when it is not known, as for the default
+// template).
+func (m *Manifest) TemplatePosAt(offset int) Pos {
+	if offset < 0 || offset > len(m.Template) || len(m.templateLines) == 0 {
+		return m.TemplatePos
+	}
+	before := m.Template[:offset]
+	line := strings.Count(before, "\n")
+	col := offset - (strings.LastIndexByte(before, '\n') + 1)
+	if line >= len(m.templateLines) {
+		return m.TemplatePos
+	}
+	p := m.templateLines[line]
+	return Pos{p.Line, p.Col + col}
 }

@@ -2,22 +2,24 @@ package render
 
 import (
 	"fmt"
-	"github.com/syft-widget/syft-widget/manifest"
 	"html"
 	"html/template"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	nethtml "golang.org/x/net/html"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // placeholderRE matches a brace group that may be a placeholder: {name},
-// {a.b.0.c} or {.}. Whether it is one depends on the known fields.
-var placeholderRE = regexp.MustCompile(`\{(\.|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\}`)
+// {a.b.0.c} or {.}. Whether it is one depends on the known fields; the
+// manifest's loader has checked that every one outside <style> names a
+// field or an item's key.
+var placeholderRE = manifest.PlaceholderRE
 
 // The html/template delimiters of generated template source. "<{" cannot
 // occur in the literal parts, where every "<" starts a tag name or is escaped.
@@ -41,6 +43,7 @@ type placeholder struct {
 	path   []string // nil for {.}
 	format string   // data-format of the element holding it (text positions)
 	field  bool     // its first name is a field of the widget
+	order  []string // keys of the tables drawn for it, in order (see OrderKeys)
 }
 
 // scope is what the generated template executes against: the field
@@ -164,7 +167,7 @@ func (t *Template) funcs() template.FuncMap {
 			if !ok {
 				return p.raw
 			}
-			return textValue(v, p.format, s.now)
+			return textValueOrdered(v, p.format, s.now, p.order)
 		},
 		"swA": func(s *scope, i int) string {
 			p := &t.ph[i]
@@ -400,8 +403,12 @@ func (e *emitter) onlyPlaceholder(n *nethtml.Node, inEach bool) string {
 func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	name := n.Data
 	format, hasFormat := attr(n, "data-format")
-	if hasFormat && !formats[format] {
-		e.fail("unknown data-format %q on <%s>: use json, bytes, ago, percent, sparkline or bar", format, name)
+	if hasFormat && !knownFormat(format) {
+		hint := ""
+		if s := manifest.Closest(format, formatNames); s != "" {
+			hint = "did you mean " + s + "? "
+		}
+		e.fail("unknown data-format %q on <%s>: %suse %s", format, name, hint, formatList)
 	}
 	staleI := -1
 	if f, ok := attr(n, "data-field"); ok && !inEach {

@@ -62,3 +62,26 @@ func TestALinkCarriesNoOpenerNorReferrer(t *testing.T) {
 	got := render(t, `<a href="https://x.example/{id}">go</a>`, map[string]any{"id": "1"})
 	wantContains(t, got, `<a href="https://x.example/1" rel="noopener noreferrer">go</a>`)
 }
+
+// FuzzCleanStyle: whatever the CSS, what CleanStyle keeps has no @import,
+// no image function and no url() but data: images, even once its escapes
+// are decoded.
+func FuzzCleanStyle(f *testing.F) {
+	for _, s := range []string{`.a{background:url(https://x.example/a)}`, `@import 'x.css';`, `.b{background:image-set("a" 1x)}`,
+		`.c{background:\75rl(x)}`, `.d{background:url(data:image/png;base64,AAAA)}`, `.e{x:image-set(url(a) 1x, "b" 2x)}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, css string) {
+		out, _ := CleanStyle(css)
+		for _, text := range []string{out, cssUnescaped(out)} {
+			if cssImport.MatchString(text) || cssImageFunc.MatchString(text) {
+				t.Fatalf("%q kept a load: %q", css, out)
+			}
+			for _, m := range cssURL.FindAllString(text, -1) {
+				if target := cssURLTarget(m); !safeImageURL.MatchString(strings.ToLower(target[:min(len(target), 64)])) {
+					t.Fatalf("%q kept %s: %q", css, m, out)
+				}
+			}
+		}
+	})
+}

@@ -25,6 +25,9 @@ var liveJS string
 //go:embed bootstrap.js
 var bootstrapJS string
 
+//go:embed tables.js
+var tablesJS string
+
 //go:embed base.css
 var baseCSS string
 
@@ -71,7 +74,7 @@ func LivePage(w io.Writer, p Page, body string, version uint64, nonce string) er
 		html.EscapeString(p.Name), version, interval.Milliseconds(), html.EscapeString(cssLength(p.Height, "auto")))
 	b.WriteString("<main id=\"sw-body\">" + body + "</main>\n")
 	b.WriteString("<div id=\"sw-status\" role=\"status\">connecting…</div>\n")
-	b.WriteString(`<script nonce="` + n + `">` + liveJS + "</script>\n</body>\n</html>\n")
+	b.WriteString(`<script nonce="` + n + `">` + liveJS + "\n" + tablesJS + "</script>\n</body>\n</html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

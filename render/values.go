@@ -174,6 +174,14 @@ func sortedKeys(m map[string]any) []string {
 // table (header: the union of keys, sorted), any other list as <ul>, an
 // object as key/value rows, scalars as escaped text.
 func writeValueHTML(b *strings.Builder, v any, depth int) {
+	writeValueHTMLOrdered(b, v, depth, nil)
+}
+
+// writeValueHTMLOrdered is writeValueHTML with the columns of a table (or
+// the rows of an object) in the given order; keys it does not name follow,
+// sorted. A list longer than MaxAutoRows shows its first rows and counts
+// the rest.
+func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string) {
 	v = norm(v)
 	switch x := v.(type) {
 	case []any:
@@ -184,15 +192,22 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			b.WriteString(html.EscapeString(jsonText(x, false)))
 			return
 		}
+		shown, more := x, 0
+		if len(x) > MaxAutoRows {
+			shown, more = x[:MaxAutoRows], len(x)-MaxAutoRows
+		}
 		if rows, ok := objects(x); ok {
-			writeTableHTML(b, rows, depth)
+			writeTableHTML(b, rows[:len(shown)], depth, order, more)
 			return
 		}
 		b.WriteString(`<ul class="sw-list">`)
-		for _, e := range x {
+		for _, e := range shown {
 			b.WriteString("<li>")
 			writeValueHTML(b, e, depth+1)
 			b.WriteString("</li>")
+		}
+		if more > 0 {
+			b.WriteString(`<li class="sw-more">` + moreText(more) + "</li>")
 		}
 		b.WriteString("</ul>")
 	case map[string]any:
@@ -204,7 +219,9 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			return
 		}
 		b.WriteString(`<table class="sw-kv"><tbody>`)
-		for _, k := range sortedKeys(x) {
+		keys := sortedKeys(x)
+		sortKeys(keys, order)
+		for _, k := range keys {
 			b.WriteString("<tr><th>")
 			b.WriteString(html.EscapeString(k))
 			b.WriteString("</th><td>")
@@ -232,7 +249,7 @@ func objects(list []any) ([]map[string]any, bool) {
 
 // writeTableHTML draws a list of objects as a table whose columns are the
 // union of their keys, sorted.
-func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
+func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int, order []string, more int) {
 	seen := map[string]bool{}
 	var keys []string
 	for _, r := range rows {
@@ -243,7 +260,7 @@ func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
 			}
 		}
 	}
-	slices.Sort(keys)
+	sortKeys(keys, order)
 	b.WriteString(`<table class="sw-table"><thead><tr>`)
 	for _, k := range keys {
 		b.WriteString("<th>")
@@ -260,6 +277,9 @@ func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
 		}
 		b.WriteString("</tr>")
 	}
+	if more > 0 {
+		b.WriteString(`<tr class="sw-more"><td colspan="` + strconv.Itoa(len(keys)) + `">` + moreText(more) + "</td></tr>")
+	}
 	b.WriteString("</tbody></table>")
 }
 
@@ -271,7 +291,16 @@ var formats = map[string]bool{"json": true, "bytes": true, "ago": true, "percent
 // here with every piece of data escaped. A value a format cannot read falls
 // back to the default rendering.
 func textValue(v any, format string, now time.Time) any {
+	return textValueOrdered(v, format, now, nil)
+}
+
+// textValueOrdered is textValue with a table's columns in order (see
+// writeValueHTMLOrdered).
+func textValueOrdered(v any, format string, now time.Time, order []string) any {
 	v = norm(v)
+	if out, ok := optionValue(v, format); ok {
+		return out
+	}
 	switch format {
 	case "json":
 		return template.HTML(`<code class="sw-json" style="white-space:pre">` +
@@ -304,7 +333,7 @@ func textValue(v any, format string, now time.Time) any {
 	switch v.(type) {
 	case []any, map[string]any:
 		var b strings.Builder
-		writeValueHTML(&b, v, 0)
+		writeValueHTMLOrdered(&b, v, 0, order)
 		return template.HTML(b.String())
 	}
 	return scalarText(v)
@@ -401,7 +430,7 @@ func sparkline(all []float64) string {
 		pts.WriteString(svgNum(x) + "," + svgNum(y))
 	}
 	label := html.EscapeString(numList(all))
-	return `<svg class="sw-sparkline" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+	return `<svg class="sw-sparkline" ` + accent + ` width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title><polyline fill="none" stroke="currentColor" stroke-width="1.5" ` +
 		`stroke-linejoin="round" stroke-linecap="round" vector-effect="non-scaling-stroke" points="` + pts.String() + `"></polyline></svg>`
 }
@@ -410,7 +439,7 @@ func sparkline(all []float64) string {
 func barOne(n float64) string {
 	f := math.Max(0, math.Min(1, n))
 	label := formatFloat(math.Round(n*1000)/10) + "%"
-	return `<svg class="sw-bar" width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="` +
+	return `<svg class="sw-bar" ` + accent + ` width="100" height="10" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title><rect width="100" height="10" fill="currentColor" opacity="0.15"></rect>` +
 		`<rect width="` + svgNum(f*100) + `" height="10" fill="currentColor"></rect></svg>`
 }
@@ -423,7 +452,7 @@ func bars(all []float64) string {
 	w := 100 / float64(len(ns))
 	var b strings.Builder
 	label := html.EscapeString(numList(all))
-	b.WriteString(`<svg class="sw-bars" width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
+	b.WriteString(`<svg class="sw-bars" ` + accent + ` width="100" height="20" viewBox="0 0 100 20" preserveAspectRatio="none" role="img" aria-label="` +
 		label + `"><title>` + label + `</title>`)
 	for i, n := range ns {
 		h := 0.0

@@ -92,6 +92,7 @@ examples:
 		"sources.yaml":     "title: Sources\n",
 		"expressions.yaml": "title: Expressions\n",
 		"templates.yaml":   "title: Templates\n",
+		"syftbox.yaml":     "title: SyftBox\n",
 	}
 	for name, text := range sections {
 		os.WriteFile(filepath.Join(root, "schema", "gen", "examples", name), []byte(text), 0o644)

@@ -96,6 +96,7 @@ func TestSchemaAndLoaderAgree(t *testing.T) {
 		"escaping pattern":       "sources:\n  j: \"../*\"\n",
 		"absolute pattern":       "sources:\n  j: \"/etc/*\"\n",
 		"bad source name":        "sources:\n  1j: \"*\"\n",
+		"reserved source name":   "sources:\n  __j: \"*\"\n",
 		"bad size":               "sources:\n  j:\n    glob: \"*\"\n    max_file_size: lots\n",
 		"size over the ceiling":  "sources:\n  j:\n    glob: \"*\"\n    max_file_size: 100GiB\n",
 		"bytes over the ceiling": "sources:\n  j:\n    glob: \"*\"\n    max_file_size: 1073741825\n",

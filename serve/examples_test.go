@@ -22,6 +22,12 @@ var exampleShows = map[string][]string{
 	"log_tail":    {"Syft client log", "sync complete: 1285 files", "permission denied"},
 	"metrics":     {"Training metrics", "Step 30 of", "95.5%", "512 B"},
 	"permissions": {"Permissions overview", "alice@openmined.org/public", "bob@openmined.org/private", "3"},
+	// The SyftBox gallery.
+	"syftbox_permissions": {"Permissions overview", "6 permission files, 3 of them public", "carol@example.org/shared", "alice@openmined.org, *@example.org", "bob@openmined.org/private/keys.txt"},
+	"syftbox_rpc":         {"RPC monitor", "4 calls", "1 pending", "1 failed", "973 ms", "120 ms", "2.5 s", "pending"},
+	"syftbox_jobs":        {"Jobs dashboard", "1 running", "1 failed", "58%", "aggregate-stats", "30 min", "45 min 30 s", "out of memory"},
+	"syftbox_sync":        {"Sync health", "24", "files in sync", "1 in conflict", "rejected by the server", "alice@openmined.org/shared/results/scores.csv", "bob@openmined.org/results/model.rejected.json"},
+	"syftbox_storage":     {"Datasite storage", "5 KiB", "2.3 KiB", "45.2%", "carol@example.org/shared/data/table.csv"},
 }
 
 func exampleFiles(t *testing.T) []string {

@@ -115,7 +115,9 @@ func (s *Server) hostAllowed(hostport string) bool {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, r, map[string]any{"ok": true, "server": s.name, "version": Version, "pid": os.Getpid(), "boot": s.boot})
+	answer := map[string]any{"ok": true, "server": s.name, "version": Version, "pid": os.Getpid(), "boot": s.boot}
+	s.challenge(r, answer, os.Getpid())
+	writeJSON(w, r, answer)
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
@@ -347,20 +349,23 @@ var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>syft-widget · {{.Server}}</title>
 <style nonce="{{.Nonce}}">
-body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:16px 20px;background:#fafafa;color:#222}
-@media (prefers-color-scheme:dark){body{background:#1b1b1d;color:#ddd}.card{background:#242428;border-color:#3a3a40}}
+:root{color-scheme:light dark;--sw-fg:#1f2328;--sw-muted:#6e7781;--sw-border:#d0d7de;--sw-accent:#0969da;--sw-stale:#bf8700;--sw-error:#cf222e;--sw-bg:#f6f8fa;--sw-card:#fff;--sw-code:rgba(127,127,127,.12)}
+@media (prefers-color-scheme:dark){:root{--sw-fg:#e6edf3;--sw-muted:#8d96a0;--sw-border:#3d444d;--sw-accent:#4493f8;--sw-stale:#d29922;--sw-error:#f85149;--sw-bg:#0d1117;--sw-card:#151b23}}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;padding:16px 20px;background:var(--sw-bg);color:var(--sw-fg)}
 h1{font-size:18px;margin:0 0 12px}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:14px}
-.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px 12px;min-width:0}
-.card h2{font-size:15px;margin:0 0 6px;display:flex;justify-content:space-between;gap:8px}
-.card a{color:inherit}.errors{color:#b3261e;font:12px/1.4 ui-monospace,monospace;white-space:pre-wrap;margin:6px 0}
-iframe{border:0;width:100%;height:160px;display:block}.empty{color:#888}
+.card{background:var(--sw-card);border:1px solid var(--sw-border);border-radius:8px;padding:6px 10px 10px;min-width:0;overflow:hidden}
+.card header{display:flex;justify-content:flex-end;gap:8px;font-size:11px;color:var(--sw-muted);min-height:14px}
+.card header a{color:var(--sw-muted);text-decoration:none}.card header a:hover{color:var(--sw-accent);text-decoration:underline}
+.card header .file{margin-right:auto;font-size:13px;color:var(--sw-fg)}
+.errors{border:1px solid var(--sw-error);border-left-width:4px;border-radius:4px;background:var(--sw-code);color:var(--sw-fg);font:12px/1.4 ui-monospace,monospace;white-space:pre-wrap;overflow-wrap:anywhere;padding:4px 8px;margin:6px 0}
+iframe{border:0;width:100%;height:160px;display:block}.empty{color:var(--sw-muted)}
 </style></head><body>
 <h1>syft-widget · {{.Server}}</h1>
 {{if not .Widgets}}<p class="empty">No widgets are hosted yet.</p>{{end}}
 <div class="grid">
-{{range .Widgets}}<section class="card" id="card-{{.Name}}">
-<h2><span>{{if .Name}}<a href="w/{{.Name}}/?token={{$.Token}}">{{.Title}}</a>{{else}}{{.File}}{{end}}</span>{{if .Name}}<small>{{.Name}}</small>{{end}}</h2>
-{{range .Errors}}<div class="errors">{{.}}</div>{{end}}
+{{range .Widgets}}<section class="card" id="card-{{.Name}}" aria-label="{{if .Name}}{{.Title}}{{else}}{{.File}}{{end}}">
+<header>{{if .Name}}<a href="w/{{.Name}}/?token={{$.Token}}" title="open {{.Title}} on its own">{{.Name}} ↗</a>{{else}}<span class="file">{{.File}}</span>{{end}}</header>
+{{range .Errors}}<div class="errors" role="alert">{{.}}</div>{{end}}
 {{if .Name}}<iframe title="{{.Title}}" data-widget="{{.Name}}" src="w/{{.Name}}/?token={{$.Token}}"></iframe>{{end}}
 </section>
 {{end}}</div>

@@ -29,6 +29,8 @@ type Cache struct {
 	mu      sync.Mutex // serialises Scan and Refresh; guards the sources' records
 	scanned bool
 	pub     atomic.Pointer[[]any] // published value of each source, by index
+	blocked map[string]blockedDir // folders the last walks could not list, by root-relative path; guarded by mu
+	syft    *syftTree             // the SyftBox tree the root is in, or nil
 	reads   atomic.Int64
 }
 
@@ -40,9 +42,11 @@ func NewCache(root string, srcs []*manifest.Source) *Cache {
 		root = abs
 	}
 	c := &Cache{root: filepath.Clean(root), seed: maphash.MakeSeed()}
+	c.syft = newSyftTree(c.root)
 	vals := make([]any, len(srcs))
 	for i, s := range srcs {
 		src := newSource(s)
+		src.skip = c.syft.skipFor(s)
 		if src.bad != "" && src.one != nil {
 			src.one.Error = "not read: " + src.bad
 		}
@@ -122,6 +126,7 @@ func (c *Cache) update(o *op) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o.c = c
+	o.forced = c.syft.owners(o.forced)
 	o.cs = make([]map[string]entry, len(c.srcs))
 	o.covered = make([]bool, len(c.srcs))
 	o.run()

@@ -22,11 +22,11 @@ var formats = []string{"json", "yaml", "csv", "tsv", "ndjson", "text", "lines", 
 // FormatFor returns the format that `format: auto` gives a file name, by its
 // extension (case-insensitive): .json; .yaml/.yml; .csv; .tsv/.tab;
 // .ndjson/.jsonl; .txt/.md -> text; .log -> lines (a log is read line by
-// line). It returns "" for any other extension: such a file is read as text
+// line); SyftBox's RPC files .request/.response -> json. It returns "" for any other extension: such a file is read as text
 // when its content is valid UTF-8, and as none (data null) otherwise.
 func FormatFor(name string) string {
 	switch strings.ToLower(extOf(name)) {
-	case ".json":
+	case ".json", ".request", ".response":
 		return "json"
 	case ".yaml", ".yml":
 		return "yaml"

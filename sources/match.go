@@ -3,6 +3,7 @@ package sources
 import (
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -12,17 +13,19 @@ import (
 // source is a manifest source prepared for matching, plus its records.
 type source struct {
 	name    string
-	glob    string   // doublestar pattern; "" for a file source
-	file    string   // the one file of a file source
-	fileDir string   // path.Dir(file)
-	excl    []string // exclude patterns
-	format  string   // auto | json | ...
-	max     int64    // max_file_size
-	poll    bool     // watch: poll
-	git     bool     // the pattern names .git, so .git folders are walked
-	segs    []string // glob split at "/"; nil when braces make segments unreliable
-	base    string   // static folder of the glob (doublestar.SplitPattern)
-	bad     string   // why the pattern is unusable ("" when fine)
+	glob    string                // doublestar pattern; "" for a file source
+	file    string                // the one file of a file source
+	fileDir string                // path.Dir(file)
+	excl    []string              // exclude patterns
+	format  string                // auto | json | ...
+	max     int64                 // max_file_size
+	poll    bool                  // watch: poll
+	git     bool                  // the pattern names .git, so .git folders are walked
+	segs    []string              // glob split at "/"; nil when braces make segments unreliable
+	base    string                // static folder of the glob (doublestar.SplitPattern)
+	bad     string                // why the pattern is unusable ("" when fine)
+	skip    func(rel string) bool // files left out in a SyftBox tree; nil elsewhere
+	skipped atomic.Bool           // skip left out a file the pattern matched
 
 	// Records, guarded by Cache.mu. recs is sorted by Path and published as
 	// is: it is never written after publication, a change makes a new slice.
@@ -108,6 +111,10 @@ func (s *source) matches(rel string) bool {
 		return false
 	}
 	if !doublestar.MatchUnvalidated(s.glob, rel) {
+		return false
+	}
+	if s.skip != nil && s.skip(rel) {
+		s.skipped.Store(true)
 		return false
 	}
 	for _, x := range s.excl {

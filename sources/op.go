@@ -136,6 +136,9 @@ func (o *op) run() {
 		o.dropUnseen(rel, srcs)
 	}
 	if o.full {
+		if o.only == nil {
+			o.c.blocked = nil // the walk finds them again
+		}
 		var srcs []int
 		for i := range o.c.srcs {
 			if o.covers(i) {
@@ -213,11 +216,16 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 	if o.onDir != nil {
 		o.onDir(dir)
 	}
+	o.c.readable(dir)
 	f, err := r.Open(".")
 	if err != nil {
+		o.c.unreadable(dir, srcs, err)
 		return
 	}
-	ents, _ := f.ReadDir(-1) // what could be listed is still worth having
+	ents, err := f.ReadDir(-1) // what could be listed is still worth having
+	if err != nil {
+		o.c.unreadable(dir, srcs, err)
+	}
 	f.Close()
 	var jobs []*readJob
 	var subdirs []string
@@ -257,6 +265,7 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		}
 		cr, err := r.OpenRoot(name)
 		if err != nil {
+			o.c.unreadable(child, sub, err)
 			continue
 		}
 		o.walk(child, cr, sub)
@@ -502,6 +511,7 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 		rec.Exists = true
 		rec.Size = st.Size()
 		rec.Mtime = st.ModTime()
+		o.c.syft.syncState(rec, j.opener, j.name)
 		m := meta{ino: inode(st)}
 		switch {
 		case read && rerr != nil:

@@ -42,7 +42,8 @@ func extOf(name string) string {
 // unchanged re-read keeps the old pointer.
 func sameRecord(a *manifest.Record, am meta, b *manifest.Record, bm meta) bool {
 	return a != nil && b != nil && a.Size == b.Size && a.Mtime.Equal(b.Mtime) && a.Exists == b.Exists &&
-		a.Error == b.Error && a.Stale == b.Stale && am == bm && (a.Data == nil) == (b.Data == nil)
+		a.Error == b.Error && a.Stale == b.Stale && am == bm && (a.Data == nil) == (b.Data == nil) &&
+		a.Conflict == b.Conflict && a.Rejected == b.Rejected
 }
 
 // keepLastGood gives rec, a record of a file that exists but did not read

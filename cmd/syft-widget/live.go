@@ -26,13 +26,18 @@ func (h *hostList) Set(v string) error { *h = append(*h, v); return nil }
 var runCommand = &command{
 	name: "run", args: "MANIFEST... [--addr 127.0.0.1:PORT] [--open]", summary: "serve widgets in the foreground, reloading manifests as they change",
 	flags: func(fs *flag.FlagSet) func([]string) error {
-		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		addr := fs.String("addr", serve.DefaultAddr(), "address to listen on (loopback by default; port 0 picks a free one; $SYFTBOX_ASSIGNED_PORT when SyftBox runs it as an app)")
+		allowRemote := fs.Bool("allow-remote", false, "allow --addr to be a non-loopback address (other machines can then connect; the token still guards every page)")
 		open := fs.Bool("open", false, "open each widget in the browser")
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		verbose := fs.Bool("v", false, "log debug messages")
 		token := tokenFlag(fs)
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
@@ -49,7 +54,7 @@ var runCommand = &command{
 			if err != nil {
 				return err
 			}
-			return foreground("run", *addr, hosts, *verbose, "", tok, func(srv *serve.Server) (closer, error) {
+			return foreground("run", *addr, *allowRemote, hosts, *verbose, "", tok, func(srv *serve.Server) (closer, error) {
 				mw, err := serve.WatchFiles(srv, args)
 				if err != nil {
 					fmt.Fprintln(stderr, err)
@@ -66,13 +71,18 @@ var runCommand = &command{
 var serveCommand = &command{
 	name: "serve", args: "DIR [--addr 127.0.0.1:PORT]", summary: "serve every manifest in DIR, following the folder as files come and go",
 	flags: func(fs *flag.FlagSet) func([]string) error {
-		addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback by default; port 0 picks a free one)")
+		addr := fs.String("addr", serve.DefaultAddr(), "address to listen on (loopback by default; port 0 picks a free one; $SYFTBOX_ASSIGNED_PORT when SyftBox runs it as an app)")
+		allowRemote := fs.Bool("allow-remote", false, "allow --addr to be a non-loopback address (other machines can then connect; the token still guards every page)")
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		outside := fs.Bool("allow-outside", false, "let manifests read data outside DIR")
 		verbose := fs.Bool("v", false, "log debug messages")
 		token := tokenFlag(fs)
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) != 1 {
 				return usagef("needs exactly one folder")
 			}
@@ -84,7 +94,7 @@ var serveCommand = &command{
 			if err != nil {
 				return err
 			}
-			return foreground(filepath.Base(absOr(args[0])), *addr, hosts, *verbose, confine, tok, func(srv *serve.Server) (closer, error) {
+			return foreground(filepath.Base(absOr(args[0])), *addr, *allowRemote, hosts, *verbose, confine, tok, func(srv *serve.Server) (closer, error) {
 				return serve.WatchFolder(srv, args[0])
 			}, false)
 		}
@@ -111,7 +121,10 @@ func serverGC() {
 }
 
 // foreground serves until SIGINT or SIGTERM.
-func foreground(name, addr string, hosts []string, verbose bool, confine, token string, start func(*serve.Server) (closer, error), open bool) error {
+func foreground(name, addr string, allowRemote bool, hosts []string, verbose bool, confine, token string, start func(*serve.Server) (closer, error), open bool) error {
+	if err := serve.CheckAddr(addr, allowRemote); err != nil {
+		return usagef("%v", err)
+	}
 	serverGC()
 	level := slog.LevelInfo
 	if verbose {
@@ -122,6 +135,14 @@ func foreground(name, addr string, hosts []string, verbose bool, confine, token 
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
+	base := "http://" + ln.Addr().String() + "/"
+	if !serve.IsLoopbackAddr(ln.Addr().String()) {
+		// The URL printed must be one the server accepts from elsewhere.
+		var remoteHosts []string
+		base, remoteHosts = serve.RemoteBase(ln.Addr())
+		hosts = append(hosts, remoteHosts...)
+		fmt.Fprintf(stderr, "warning: listening on %s, reachable from other machines; anyone with a URL below (it holds the token) can read these widgets\n", ln.Addr())
+	}
 	srv := serve.NewServer(serve.Config{Name: name, Token: token, AllowHosts: hosts, Log: log, ConfineTo: confine})
 	watcher, err := start(srv)
 	if err != nil {
@@ -130,7 +151,6 @@ func foreground(name, addr string, hosts []string, verbose bool, confine, token 
 		return err
 	}
 	defer watcher.Close()
-	base := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "index: %s?token=%s\n", base, srv.Token())
 	for _, w := range srv.Widgets() {
 		if w.Name != "" {

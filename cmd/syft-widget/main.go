@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/syft-widget/syft-widget/serve"
@@ -143,4 +144,21 @@ var versionCommand = &command{
 			return nil
 		}
 	},
+}
+
+// syftboxFlag adds --syftbox to a command; the returned func applies it
+// by setting SYFTBOX_DIR, which the manifests' `root: syftbox:...` read and
+// the background servers the command starts inherit.
+func syftboxFlag(fs *flag.FlagSet) func() error {
+	dir := fs.String("syftbox", "", "the SyftBox `DIR` that root: syftbox:... names (default: $SYFTBOX_DIR, or the SyftBox app's folder, or ~/SyftBox)")
+	return func() error {
+		if *dir == "" {
+			return nil
+		}
+		abs, err := filepath.Abs(*dir)
+		if err != nil {
+			return err
+		}
+		return os.Setenv("SYFTBOX_DIR", abs)
+	}
 }

@@ -288,7 +288,7 @@ func TestTutorialNotebookRunsAndShowsWhatItTeaches(t *testing.T) {
 	expect("!syft-widget render --checkpoint tutorial_files/list.yaml", "<li", "evaluate", "running")
 	expect("!syft-widget render --checkpoint tutorial_files/metrics.yaml", `class="sw-sparkline"`, "2.31, 1.87")
 	// The markdown cell after it explains line 6, column 20.
-	expectRE("!syft-widget check tutorial_files/bad.yaml", `(?m)^tutorial_files/bad\.yaml:6:20: field running: unknown name job\r?$`)
+	expectRE("!syft-widget check tutorial_files/bad.yaml", `(?m)^tutorial_files/bad\.yaml:6:20: field running: unknown name job; did you mean jobs\?\r?$`)
 	expectRE("!syft-widget servers", `(?m)^tutorial\s+\d+\s+http://127\.0\.0\.1:\d+/\?token=[0-9a-f]+\s+(jobs|list|metrics)(,(jobs|list|metrics)){2}\s`)
 	expect("!syft-widget logs tutorial", "server started", "widget loaded")
 	// Run top to bottom, the tutorial leaves its widgets live: stopping the

@@ -9,10 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/syft-widget/syft-widget/render/ipynb"
-
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/render"
+	"github.com/syft-widget/syft-widget/render/ipynb"
 	"github.com/syft-widget/syft-widget/schema"
 	"github.com/syft-widget/syft-widget/serve/background"
 	"github.com/syft-widget/syft-widget/serve/widget"
@@ -21,7 +20,11 @@ import (
 var checkCommand = &command{
 	name: "check", args: "MANIFEST...", summary: "validate manifests; list every error; exit 1 if any",
 	flags: func(fs *flag.FlagSet) func([]string) error {
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
@@ -41,6 +44,15 @@ var checkCommand = &command{
 					fields += len(ep.Fields)
 				}
 				fmt.Fprintf(stdout, "%s: ok (widget %s, %d sources, %d endpoints, %d fields)\n", path, m.Name, len(m.Sources), len(m.Endpoints), fields)
+				d := widget.Diagnose(m)
+				for _, line := range strings.Split(strings.TrimSuffix(d.String(), "\n"), "\n") {
+					if line != "" {
+						fmt.Fprintf(stdout, "  %s\n", line)
+					}
+				}
+				for _, w := range d.Warnings {
+					fmt.Fprintf(stderr, "%s: warning: %s\n", path, w)
+				}
 			}
 			if failed {
 				return errSilent
@@ -53,13 +65,30 @@ var checkCommand = &command{
 var evalCommand = &command{
 	name: "eval", args: "MANIFEST [ENDPOINT]", summary: "print the endpoints' JSON once (all, or one)",
 	flags: func(fs *flag.FlagSet) func([]string) error {
+		explain := fs.Bool("explain", false, "also list, on stderr, the files each source matched and every warning")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("needs a manifest and at most one endpoint")
 			}
 			w, err := widget.Load(args[0], nil)
 			if err != nil {
 				return err
+			}
+			if *explain {
+				d := w.Diagnose()
+				for _, src := range d.Sources {
+					fmt.Fprintf(stderr, "source %s: %d files match %s under %s\n", src.Name, src.Files, src.Pattern, d.Root)
+					for _, p := range src.Paths {
+						fmt.Fprintf(stderr, "  %s\n", p)
+					}
+				}
+				for _, warn := range d.Warnings {
+					fmt.Fprintf(stderr, "warning: %s\n", warn)
+				}
 			}
 			path := ""
 			if len(args) == 2 {
@@ -106,7 +135,11 @@ var renderCommand = &command{
 		noServer := fs.Bool("no-server", false, "do not start or use a background server: the fragment stays a checkpoint")
 		publicURL := fs.String("public-url", "", "address the browser uses to reach the server, with {port} (default: $SYFT_WIDGET_PUBLIC_URL, $JUPYTERHUB_SERVICE_PREFIX, or http://127.0.0.1:{port}/)")
 		outFile := fs.String("out", "", "write the fragment to this file instead of stdout")
+		applySyftbox := syftboxFlag(fs)
 		return func(args []string) error {
+			if err := applySyftbox(); err != nil {
+				return err
+			}
 			if !*checkpoint {
 				return usagef("--checkpoint is required")
 			}

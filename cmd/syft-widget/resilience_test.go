@@ -93,6 +93,12 @@ var exampleShowsWithABrokenFile = map[string][]string{
 	"log_tail":    {"Syft client log", "sync complete: 1285 files"},
 	"metrics":     {"Training metrics"},
 	"permissions": {"Permissions overview", "alice@openmined.org/public", "bob@openmined.org/private", "4 permission files"},
+	// The SyftBox gallery; a broken file in a glob of "**" has no format to break.
+	"syftbox_permissions": {"Permissions overview", "7 permission files, 3 of them public", "carol@example.org/shared"},
+	"syftbox_rpc":         {"RPC monitor", "4 calls", "1 pending"},
+	"syftbox_jobs":        {"Jobs dashboard", "1 running", "aggregate-stats", "45 min 30 s"},
+	"syftbox_sync":        {"Sync health", "files in sync", "scores.conflict.csv"}, // other examples broke files here too
+	"syftbox_storage":     {"Datasite storage", "5 KiB"},
 }
 
 func TestEveryExampleReadsRightWithABrokenFileAmongItsData(t *testing.T) {

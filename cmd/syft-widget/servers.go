@@ -22,7 +22,11 @@ var serversCommand = &command{
 			if len(args) > 0 {
 				return usagef("takes no arguments")
 			}
-			rows := background.Summaries(background.Home())
+			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
+			rows := background.Summaries(home)
 			if *asJSON {
 				b, _ := json.MarshalIndent(rows, "", "  ")
 				fmt.Fprintln(stdout, string(b))
@@ -47,6 +51,9 @@ var stopCommand = &command{
 				return usagef("give server names or --all")
 			}
 			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
 			var recs []*background.Record
 			if *all {
 				recs = background.Records(home)
@@ -101,8 +108,12 @@ var logsCommand = &command{
 			if *n < 0 {
 				return usagef("-n is a number of lines: 0 or more, not %d", *n)
 			}
-			path := background.LogPath(background.Home(), args[0])
-			f, err := os.Open(path)
+			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
+			path := background.LogPath(home, args[0])
+			f, err := background.OpenLog(home, args[0])
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
 					return fmt.Errorf("server %s has no log (%s)", args[0], path)
@@ -132,6 +143,9 @@ var tokenCommand = &command{
 				return usagef("needs one server name")
 			}
 			home := background.Home()
+			if err := background.CheckHome(home); err != nil {
+				return err
+			}
 			r, err := background.ReadRecord(home, args[0])
 			if err != nil || !background.Alive(r) {
 				// Not running: its identity holds the token it comes back with.

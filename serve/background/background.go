@@ -55,7 +55,7 @@ func Home() string {
 	if dir, err := os.UserHomeDir(); err == nil {
 		return filepath.Join(dir, ".local", "state", "syft-widget")
 	}
-	return filepath.Join(os.TempDir(), "syft-widget-"+strconv.Itoa(os.Getuid()))
+	return fallbackHome()
 }
 
 // Record describes a running background server.
@@ -83,7 +83,12 @@ func LogPath(home, name string) string { return filepath.Join(serversDir(home), 
 
 // ReadRecord reads the record of server name.
 func ReadRecord(home, name string) (*Record, error) {
-	b, err := os.ReadFile(recordPath(home, name))
+	f, err := openNoFollow(recordPath(home, name), os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -144,20 +149,12 @@ func Records(home string) []*Record {
 
 var healthClient = &http.Client{Timeout: 2 * time.Second}
 
-// Alive reports whether the record's server answers /healthz as the same run
-// (boot id): a record whose process is gone, or whose port another process
-// now holds, is stale.
+// Alive reports whether the record's server answers the token challenge
+// (see prove) as the same run (boot id): a record whose process is gone, or
+// whose port another process now holds, is stale.
 func Alive(r *Record) bool {
-	resp, err := healthClient.Get(r.BaseURL() + "healthz")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	var h struct {
-		OK   bool   `json:"ok"`
-		Boot string `json:"boot"`
-	}
-	return json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&h) == nil && h.OK && h.Boot == r.Boot
+	h, err := prove(r)
+	return err == nil && h.Boot == r.Boot
 }
 
 // Admin calls an admin path of the record's server with its token.
@@ -267,6 +264,9 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment
 // ensureServer returns the record of a live server named m.Server, starting
 // one if there is none.
 func ensureServer(home string, m *manifest.Manifest, publicURL string) (*Record, error) {
+	if err := CheckHome(home); err != nil {
+		return nil, err
+	}
 	if r, err := ReadRecord(home, m.Server); err == nil && Alive(r) {
 		return r, nil
 	}
@@ -295,7 +295,7 @@ func startServer(home string, m *manifest.Manifest, publicURL string) (*Record, 
 		return nil, err
 	}
 	logPath := LogPath(home, m.Server)
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := openNoFollow(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -447,6 +447,11 @@ func Stop(home string, r *Record, timeout time.Duration) (forced bool, err error
 	deadline := time.Now().Add(timeout)
 	for delay := time.Millisecond; processAlive(r.PID); delay = min(2*delay, 50*time.Millisecond) {
 		if time.Now().After(deadline) {
+			if !isOurServer(r.PID) {
+				if _, err := prove(r); err != nil {
+					return false, fmt.Errorf("not killing pid %d: it is not server %s's process", r.PID, r.Name)
+				}
+			}
 			if err := killProcess(r.PID); err != nil {
 				return true, fmt.Errorf("cannot kill server %s (pid %d): %w", r.Name, r.PID, err)
 			}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 
@@ -55,70 +56,37 @@ type identity struct {
 	Manifests []string `json:"manifests,omitempty"`
 }
 
+func identityPath(home, name string) string {
+	return filepath.Join(serversDir(home), name+".identity")
+}
+
 // readIdentity returns the identity of server name; the zero identity when
-// it has none (or it cannot be read, or is not a regular file of its own:
-// a new one is made, replacing it).
+// it has none (or it cannot be read: a new one is made).
 func readIdentity(home, name string) identity {
 	var id identity
-	root, err := os.OpenRoot(serversDir(home))
-	if err != nil {
-		return id
-	}
-	defer root.Close()
-	if b, err := readNoFollow(root, name+".identity"); err == nil {
-		json.Unmarshal(b, &id)
+	if f, err := openNoFollow(identityPath(home, name), os.O_RDONLY, 0); err == nil {
+		json.NewDecoder(io.LimitReader(f, 1<<16)).Decode(&id)
+		f.Close()
 	}
 	return id
 }
 
-// readNoFollow reads the regular file name in root, not through a symlink:
-// the identity holds a token, and a link planted in its place must not
-// make a server adopt a token or port from elsewhere. (os.Root keeps
-// reads inside the folder; the Lstat before and the SameFile after the
-// open refuse a link, even one swapped in meanwhile.)
-func readNoFollow(root *os.Root, name string) ([]byte, error) {
-	li, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !li.Mode().IsRegular() {
-		return nil, fmt.Errorf("refusing to read %s: it is not a regular file", name)
-	}
-	f, err := root.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !os.SameFile(li, fi) {
-		return nil, fmt.Errorf("refusing to read %s: it was replaced while being opened", name)
-	}
-	return io.ReadAll(io.LimitReader(f, 1<<16))
-}
-
-// writeIdentity replaces the identity atomically (a new 0600 file, then a
-// rename over the old name, which replaces a link rather than writing
-// through it): it holds a token.
+// writeIdentity replaces the identity atomically, 0600: it holds a token.
 func writeIdentity(home, name string, id identity) error {
 	b, _ := json.MarshalIndent(id, "", "  ")
-	root, err := os.OpenRoot(serversDir(home))
+	tmp, err := os.CreateTemp(serversDir(home), "."+name+".*.identity.tmp")
 	if err != nil {
 		return err
 	}
-	defer root.Close()
-	tmp := "." + name + "." + serve.NewToken()[:8] + ".identity.tmp"
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
 		return err
 	}
-	defer root.Remove(tmp)
-	if _, err := f.Write(b); err != nil {
-		f.Close()
+	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return root.Rename(tmp, name+".identity")
+	return os.Rename(tmp.Name(), identityPath(home, name))
 }
 
 // tokenFor is the token a new run of server name starts with: its own,

@@ -38,7 +38,7 @@ func killProcess(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
 // lockFile takes an exclusive lock on path, waiting for it.
 func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := openNoFollow(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,9 @@ type Summary struct {
 }
 
 // Summaries describes the servers under home that answer, by name, and
-// removes the records of those that do not. A server that answers /healthz
-// but not /admin/status is listed with what its record says.
+// removes the records of those that do not. A server that proves it knows
+// its token (Alive) but does not answer /admin/status is listed with what
+// its record says.
 func Summaries(home string) []Summary {
 	out := []Summary{}
 	for _, r := range Records(home) {

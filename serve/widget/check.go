@@ -1,7 +1,11 @@
 package widget
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/render"
@@ -12,6 +16,18 @@ import (
 func Check(path string) (m *manifest.Manifest, notes []string, err error) {
 	m, err = manifest.Load(path)
 	if err != nil {
+		// Report the template's own problems in the same run.
+		var list manifest.ErrorList
+		if pm := manifest.Partial(err); pm != nil && errors.As(err, &list) {
+			if _, _, terr := compileTemplate(pm, path); terr != nil {
+				var tl manifest.ErrorList
+				if errors.As(terr, &tl) {
+					list = append(append(manifest.ErrorList{}, list...), tl...)
+					list.Sort()
+					return nil, nil, list
+				}
+			}
+		}
 		return nil, nil, err
 	}
 	_, removed, err := compileTemplate(m, path)
@@ -38,7 +54,44 @@ func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []str
 	}
 	t, removed, err := render.Compile(m.Template, names)
 	if err != nil {
-		return nil, nil, manifest.ErrorList{{File: file, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
+		return nil, nil, manifest.ErrorList{{File: file, Pos: templateErrorPos(m, err.Error()), Msg: "template: " + err.Error()}}
+	}
+	// Tables keep the keys in the order the manifest wrote them.
+	for _, ep := range m.Endpoints {
+		for _, f := range ep.Fields {
+			if sh := f.Shape; sh != nil && sh.Item != nil && sh.Item.Keys != nil {
+				t.OrderKeys(f.Name, sh.Item.Keys)
+			} else if sh != nil && sh.Keys != nil {
+				t.OrderKeys(f.Name, sh.Keys)
+			}
+		}
 	}
 	return t, removed, nil
+}
+
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// templateErrorPos finds where in the manifest a template error is: the
+// attribute whose value the message quotes, or the data-each it is about;
+// else where the template starts.
+func templateErrorPos(m *manifest.Manifest, msg string) manifest.Pos {
+	for _, q := range quotedRE.FindAllString(msg, -1) {
+		v, err := strconv.Unquote(q)
+		if err != nil {
+			continue
+		}
+		for _, attr := range []string{"data-format", "data-each", "data-field"} {
+			for _, quote := range []string{`"`, `'`} {
+				if i := strings.Index(m.Template, attr+"="+quote+v+quote); i >= 0 {
+					return m.TemplatePosAt(i)
+				}
+			}
+		}
+	}
+	if strings.Contains(msg, "data-each") {
+		if i := strings.Index(m.Template, "data-each"); i >= 0 {
+			return m.TemplatePosAt(i)
+		}
+	}
+	return m.TemplatePos
 }

@@ -42,6 +42,7 @@ type Widget struct {
 	mu       sync.Mutex
 	state    *State   // immutable once published
 	problems []string // errors of a failed reload, shown above the body
+	warnings []string // the sources' warnings last shown (see notice)
 
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
@@ -156,6 +157,9 @@ func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel 
 		w.cache.ConfineTo(jail, rel)
 	}
 	w.cache.Scan()
+	for _, msg := range w.cache.FileWarnings() {
+		w.log.Warn(msg) // once, at load; the other warnings as they come (notice)
+	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
 }
@@ -217,7 +221,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 	if err != nil {
 		body = "<p>" + html.EscapeString(err.Error()) + "</p>"
 	}
-	s.HTML = w.banner() + body
+	s.HTML = w.banner() + w.notice() + body
 	s.finish()
 	return s
 }

@@ -38,7 +38,7 @@ func Generate(root string) ([]byte, error) {
 		return nil, err
 	}
 	var rest []*section
-	for _, name := range []string{"sources.yaml", "expressions.yaml", "templates.yaml"} {
+	for _, name := range []string{"sources.yaml", "expressions.yaml", "templates.yaml", "syftbox.yaml"} {
 		s, err := readSection(filepath.Join(examples, name))
 		if err != nil {
 			return nil, err
@@ -58,7 +58,7 @@ func Generate(root string) ([]byte, error) {
 	g.para(g.schemaDescription())
 	g.line("Contents: [A first manifest](#a-first-manifest) · [Top-level keys](#top-level-keys) ·")
 	g.line("[Source keys](#source-keys) · [Sources by example](#sources-by-example) · [Records](#records) ·")
-	g.line("[Expressions](#expressions) · [Templates](#templates) · [Value types](#value-types)")
+	g.line("[Expressions](#expressions) · [Templates](#templates) · [SyftBox](#syftbox) · [Value types](#value-types)")
 	g.line("")
 	if err := g.section(intro); err != nil {
 		return nil, err
