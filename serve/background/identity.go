@@ -74,19 +74,7 @@ func readIdentity(home, name string) identity {
 // writeIdentity replaces the identity atomically, 0600: it holds a token.
 func writeIdentity(home, name string, id identity) error {
 	b, _ := json.MarshalIndent(id, "", "  ")
-	tmp, err := os.CreateTemp(serversDir(home), "."+name+".*.identity.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), identityPath(home, name))
+	return replacePrivate(identityPath(home, name), b)
 }
 
 // tokenFor is the token a new run of server name starts with: its own,
