@@ -237,7 +237,7 @@ function (c) {
       window.dispatchEvent(new CustomEvent('syft-widget-where', {
         detail: { server: c.server, token: decodeURIComponent(tokenIn(url)), asked: {}, answer: found }
       }));
-      seekDelay = Math.min(10000, Math.max(1000, 2 * seekDelay));
+      seekDelay = Math.min(5000, Math.max(1000, 2 * seekDelay));
       seekTimer = setTimeout(ask, seekDelay);
     };
     ask();
