@@ -30,6 +30,7 @@ func (s *Server) Handler() http.Handler {
 	r.HandleFunc("/w/{name}/data", s.data).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/w/{name}/events", s.events).Methods(http.MethodGet)
 	r.PathPrefix("/w/{name}/").HandlerFunc(s.endpoint).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/servers/{name}/where", s.where).Methods(http.MethodPost)
 	s.adminRoutes(r.PathPrefix("/admin/").Subrouter())
 	return s.guard(r)
 }
@@ -52,8 +53,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				return
 			}
 			// Idle time counts what users do (pages, data, events and,
-			// through Load, renders), not `servers`, `stop` or health checks.
-			if !strings.HasPrefix(r.URL.Path, "/admin/") {
+			// through Load, renders), not `servers`, `stop`, health checks
+			// or a page asking where another server went.
+			if !strings.HasPrefix(r.URL.Path, "/admin/") && !strings.HasPrefix(r.URL.Path, "/servers/") {
 				s.touch()
 			}
 		}
