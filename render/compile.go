@@ -167,7 +167,7 @@ func (t *Template) funcs() template.FuncMap {
 			if !ok {
 				return p.raw
 			}
-			return textValueOrdered(v, p.format, s.now, p.order)
+			return markPaged(p, s, v, textValueOrdered(v, p.format, s.now, p.order))
 		},
 		"swA": func(s *scope, i int) string {
 			p := &t.ph[i]
