@@ -175,7 +175,8 @@ var pagedOpenings = []string{`<table class="sw-table"`, `<ul class="sw-list"`}
 
 // markPaged gives the table or list drawn for a field's placeholder, when
 // it holds more rows than the body shows, the attributes by which the live
-// page pages it through Rows: data-sw-rows (the path) and data-sw-total.
+// page pages it through Rows: data-sw-rows (the path), data-sw-total (its
+// rows) and data-sw-page (the rows of a page).
 // The checkpoint's static layer drops data-* attributes, so it keeps the
 // first rows and "… and N more".
 func markPaged(p *placeholder, s *scope, v any, out any) any {
@@ -190,7 +191,7 @@ func markPaged(p *placeholder, s *scope, v any, out any) any {
 	for _, open := range pagedOpenings {
 		if rest, found := strings.CutPrefix(string(h), open); found {
 			return template.HTML(open + ` data-sw-rows="` + html.EscapeString(strings.Join(p.path, ".")) +
-				`" data-sw-total="` + strconv.Itoa(len(list)) + `"` + rest)
+				`" data-sw-total="` + strconv.Itoa(len(list)) + `" data-sw-page="` + strconv.Itoa(PageRows) + `"` + rest)
 		}
 	}
 	return out
