@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	nethtml "golang.org/x/net/html"
 )
 
 // PageRows is how many rows a paged list shows at once in the live page:
@@ -26,6 +28,7 @@ const MaxPageRows = 1000
 // column Sort (the list's own order when ""), Limit of them from Offset.
 // For a list of scalars, any Sort orders by the items themselves.
 type RowQuery struct {
+	Each          bool // the data-each list at the path, not a table drawn for it
 	Offset, Limit int
 	Sort          string
 	Desc          bool
@@ -59,9 +62,12 @@ func (t *Template) Rows(values map[string]any, path string, q RowQuery) (Rows, e
 	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxPageRows {
 		return Rows{}, fmt.Errorf("offset must be 0 or more and limit from 1 to %d", MaxPageRows)
 	}
+	if q.Each {
+		return t.eachRows(values, path, q)
+	}
 	var p *placeholder
 	for i := range t.ph {
-		if t.ph[i].field && strings.Join(t.ph[i].path, ".") == path {
+		if t.ph[i].field && !t.ph[i].each && strings.Join(t.ph[i].path, ".") == path {
 			p = &t.ph[i]
 			break
 		}
@@ -88,23 +94,8 @@ func (t *Template) Rows(values map[string]any, path string, q RowQuery) (Rows, e
 		}
 		return list[i]
 	}
-	idx := make([]int, 0, len(list))
-	needle := strings.ToLower(strings.TrimSpace(q.Text))
-	for i := range list {
-		if needle == "" || strings.Contains(strings.ToLower(rowText(cell, i, keys, isTable)), needle) {
-			idx = append(idx, i)
-		}
-	}
+	idx := pick(len(list), cell, func(i int) string { return rowText(cell, i, keys, isTable) }, q)
 	out.Matched = len(idx)
-	if q.Sort != "" {
-		slices.SortStableFunc(idx, func(a, b int) int {
-			r := compareCells(cell(a, q.Sort), cell(b, q.Sort))
-			if q.Desc {
-				return -r
-			}
-			return r
-		})
-	}
 	idx = idx[min(q.Offset, len(idx)):]
 	idx = idx[:min(q.Limit, len(idx))]
 	var b strings.Builder
@@ -118,6 +109,78 @@ func (t *Template) Rows(values map[string]any, path string, q RowQuery) (Rows, e
 		b.WriteString("</li>")
 	}
 	out.HTML = b.String()
+	return out, nil
+}
+
+// pick filters the rows 0..n-1 by their text and sorts them by the cell
+// in column q.Sort (stable: ties keep the list's order).
+func pick(n int, cell func(int, string) any, text func(int) string, q RowQuery) []int {
+	idx := make([]int, 0, n)
+	needle := strings.ToLower(strings.TrimSpace(q.Text))
+	for i := range n {
+		if needle == "" || strings.Contains(strings.ToLower(text(i)), needle) {
+			idx = append(idx, i)
+		}
+	}
+	if q.Sort != "" {
+		slices.SortStableFunc(idx, func(a, b int) int {
+			r := compareCells(cell(a, q.Sort), cell(b, q.Sort))
+			if q.Desc {
+				return -r
+			}
+			return r
+		})
+	}
+	return idx
+}
+
+// eachRows is Rows for a data-each list: its items drawn by their
+// template. A filter looks in an item's values (an object's, by key
+// order); a sort orders by the item's value at that key (the item itself
+// when it is not an object).
+func (t *Template) eachRows(values map[string]any, path string, q RowQuery) (Rows, error) {
+	var blk *eachBlock
+	for i := range t.each {
+		if strings.Join(t.ph[t.each[i].ph].path, ".") == path {
+			blk = &t.each[i]
+			break
+		}
+	}
+	if blk == nil {
+		return Rows{}, ErrNoList
+	}
+	top := &scope{vals: values, now: time.Now()}
+	v, _ := top.lookup(&t.ph[blk.ph])
+	items := top.items(v)
+	cell := func(i int, key string) any {
+		if m, ok := norm(items[i].item).(map[string]any); ok {
+			return m[key]
+		}
+		return items[i].item
+	}
+	text := func(i int) string {
+		m, ok := norm(items[i].item).(map[string]any)
+		if !ok {
+			return scalarText(items[i].item)
+		}
+		keys := sortedKeys(m)
+		parts := make([]string, len(keys))
+		for k, key := range keys {
+			parts[k] = scalarText(m[key])
+		}
+		return strings.Join(parts, "\t")
+	}
+	idx := pick(len(items), cell, text, q)
+	out := Rows{Total: len(items), Matched: len(idx), Offset: q.Offset, Limit: q.Limit}
+	idx = idx[min(q.Offset, len(idx)):]
+	idx = idx[:min(q.Limit, len(idx))]
+	w := &limitWriter{max: t.maxBody}
+	for _, i := range idx {
+		if err := blk.tmpl.Execute(w, items[i]); err != nil {
+			return Rows{}, fmt.Errorf("cannot render the rows: %w", err)
+		}
+	}
+	out.HTML = w.b.String()
 	return out, nil
 }
 
@@ -195,4 +258,79 @@ func markPaged(p *placeholder, s *scope, v any, out any) any {
 		}
 	}
 	return out
+}
+
+// eachBlock is a data-each template over a field of the body: the
+// placeholder of its list and its items' template source, compiled on its
+// own so that Rows draws items as Body does.
+type eachBlock struct {
+	ph   int
+	src  string
+	tmpl *template.Template
+}
+
+func (t *Template) compileEach() error {
+	for i := range t.each {
+		b := &t.each[i]
+		tmpl, err := template.New("each").Delims(leftDelim, rightDelim).Funcs(t.funcs()).Parse(b.src)
+		if err != nil {
+			return err
+		}
+		b.tmpl = tmpl
+	}
+	return nil
+}
+
+// pagedEach writes, on an element that holds a data-each list of the
+// body's fields, the attributes by which the live page pages the list when
+// it is longer than a page (see markPaged); data-sw-kind="each" tells it
+// apart from a table drawn for the same field.
+func (e *emitter) pagedEach(n *nethtml.Node, inEach bool) {
+	if inEach {
+		return
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type != nethtml.ElementNode || ch.Data != "template" || !hasAttr(ch, "data-each") {
+			continue
+		}
+		path := e.eachPath(ch, false)
+		if path == "" || placeholderRE.FindString("{"+path+"}") != "{"+path+"}" || !e.known(path, false) {
+			return // each reports it
+		}
+		i := e.add("{"+path+"}", path, "")
+		e.t.ph[i].each = true
+		fmt.Fprintf(&e.b, `%swith swPaged . %d%s data-sw-rows="%s.Path%s" data-sw-kind="each" data-sw-total="%s.Total%s" data-sw-page="%s.Page%s"%send%s`,
+			leftDelim, i, rightDelim, leftDelim, rightDelim, leftDelim, rightDelim, leftDelim, rightDelim, leftDelim, rightDelim)
+		return
+	}
+}
+
+// pagedList is what pagedEach writes for a list longer than a page.
+type pagedList struct {
+	Path        string
+	Total, Page int
+}
+
+// paged says how long the data-each list of placeholder i is, when it is
+// longer than a page; nil otherwise.
+func (t *Template) paged(s *scope, i int) *pagedList {
+	p := &t.ph[i]
+	v, _ := s.lookup(p)
+	if n := eachLen(v); n > PageRows {
+		return &pagedList{Path: strings.Join(p.path, "."), Total: n, Page: PageRows}
+	}
+	return nil
+}
+
+// eachLen is how many items data-each repeats over v (scope.items).
+func eachLen(v any) int {
+	switch x := norm(v).(type) {
+	case nil:
+		return 0
+	case []any:
+		return len(x)
+	case map[string]any:
+		return len(x)
+	}
+	return 1
 }

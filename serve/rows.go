@@ -10,7 +10,8 @@ import (
 )
 
 // rows answers GET /w/{name}/rows/{path}?offset=&limit=&sort=&desc=1&q=:
-// one page of a list the widget's template draws, sorted, filtered and
+// one page of a list the widget's template draws (each=1: its data-each
+// list at path, rather than a table drawn for it), sorted, filtered and
 // paged over all its rows from the current state, as HTML rows drawn by
 // the same code as the page (so escaped the same way), with the version,
 // the list's total and how many rows match. limit is at most
@@ -35,6 +36,7 @@ func (s *Server) rows(w http.ResponseWriter, r *http.Request) {
 			*p.to = n
 		}
 	}
+	rq.Each = q.Get("each") == "1"
 	rq.Sort = q.Get("sort")
 	rq.Desc = q.Get("desc") == "1"
 	rq.Text = q.Get("q")
