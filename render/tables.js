@@ -43,6 +43,7 @@
       let v = views.get(path);
       if (!v) views.set(path, (v = { path, offset: 0, sort: '', desc: false, q: '', got: null, seq: 0 }));
       v.size = Number(el.getAttribute('data-sw-page')) || 200;
+      v.each = el.getAttribute('data-sw-kind') === 'each';
       v.total = Number(el.getAttribute('data-sw-total')) || 0;
       return v;
     };
@@ -53,6 +54,7 @@
       if (v.sort) p.set('sort', v.sort);
       if (v.desc) p.set('desc', '1');
       if (v.q) p.set('q', v.q);
+      if (v.each) p.set('each', '1');
       if (token !== null) p.set('token', token);
       let got;
       try {
@@ -69,33 +71,44 @@
         load(v);
         return;
       }
+      got.seq = seq;
       v.got = got;
       apply();
     };
     // The element that holds the rows, and its "… and N more" item.
     const holder = (el) => (el.tagName === 'TABLE' ? el.tBodies[0] : el);
     const moreOf = (h) => Array.from(h.children).find((c) => c.classList.contains('sw-more')) || null;
+    // The rows are the elements right before "… and N more": as many as
+    // the server drew (a data-each's parent may hold other elements before
+    // them), or as were last put there (counted on the "more" element,
+    // which an update of the body resets).
+    const itemsOf = (h, more, v) => {
+      const before = [];
+      for (let c = more.previousElementSibling; c; c = c.previousElementSibling) before.unshift(c);
+      const n = more.hasAttribute('data-sw-shown') ? Number(more.getAttribute('data-sw-shown')) : Math.min(v.total, v.size);
+      return before.slice(Math.max(0, before.length - n));
+    };
     const install = (el, v) => {
       const h = holder(el);
-      if (!h) return;
-      const more = moreOf(h);
-      if (v.got) {
-        const items = Array.from(h.children).filter((c) => c !== more);
-        if (items.map((c) => c.outerHTML).join('') !== v.got.html) {
-          const t = document.createElement('template');
-          t.innerHTML = v.got.html;
-          items.forEach((c) => h.removeChild(c));
-          h.insertBefore(t.content, more);
-        }
+      const more = h && moreOf(h);
+      if (!more) return; // the body holds every row
+      let items = itemsOf(h, more, v);
+      if (v.got && more.getAttribute('data-sw-got') !== String(v.got.seq)) {
+        const t = document.createElement('template');
+        t.innerHTML = v.got.html;
+        items.forEach((c) => h.removeChild(c));
+        items = Array.from(t.content.children);
+        h.insertBefore(t.content, more);
+        more.setAttribute('data-sw-shown', String(items.length));
+        more.setAttribute('data-sw-got', String(v.got.seq));
       }
-      if (!more) return;
       const matched = v.got ? v.got.matched : v.total;
-      const shown = Array.from(h.children).length - 1;
+      const shown = items.length;
       const from = matched === 0 ? 0 : v.offset + 1;
       const to = v.offset + shown;
       let text = matched === 0 ? 'no rows match' : 'rows ' + fmt(from) + '–' + fmt(to) + ' of ' + fmt(matched);
       if (v.q && matched !== v.total) text += ' matching (' + fmt(v.total) + ' in all)';
-      const cell = el.tagName === 'TABLE' ? more.cells[0] : more;
+      const cell = more.tagName === 'TR' ? more.cells[0] : more;
       if (!cell) return;
       const prevOK = v.offset > 0, nextOK = v.offset + v.size < matched;
       const sig = text + '|' + prevOK + '|' + nextOK;
@@ -116,8 +129,16 @@
       span.textContent = text;
       cell.append(button('prev', '‹ prev', prevOK), ' ', span, ' ', button('next', 'next ›', nextOK));
     };
+    // A list is paged where the body holds only its first rows: it ends in
+    // "… and N more" (a data-each list is drawn whole where the manifest
+    // sets no limit).
+    const paged = (el) => {
+      const h = holder(el);
+      return !!(h && moreOf(h));
+    };
     return {
-      lists: () => Array.from(body.querySelectorAll('[data-sw-rows]')),
+      paged,
+      lists: () => Array.from(body.querySelectorAll('[data-sw-rows]')).filter(paged),
       // apply shows each paged list's view; updated says the server's
       // render just replaced the body (its rows are the first page again).
       apply(updated, text) {
@@ -152,6 +173,12 @@
     };
   })();
 
+  // pagedIn is the paged list of a table: itself, or a tbody of its rows.
+  const pagedIn = (t) => {
+    const el = t.hasAttribute('data-sw-rows') ? t : t.querySelector(':scope > tbody[data-sw-rows]');
+    return el && pager.paged(el) ? el : null;
+  };
+
   let observer = null;
   const apply = (updated) => {
     if (observer) observer.disconnect();
@@ -171,7 +198,7 @@
           else if (!dir && th.hasAttribute('aria-sort')) th.removeAttribute('aria-sort');
         });
       }
-      if (t.hasAttribute('data-sw-rows')) return; // the server sorts and filters it
+      if (pagedIn(t)) return; // the server sorts and filters it
       const s = sorts.get(key(t, i));
       if (s && rows.length > 1) {
         const sorted = rows.slice().sort((a, b) => {
@@ -221,7 +248,10 @@
     const s = sorts.get(k);
     const desc = s && s.col === c ? !s.desc : false;
     sorts.set(k, { col: c, desc });
-    if (t.hasAttribute('data-sw-rows')) pager.sortBy(t, th.textContent.trim(), desc);
+    // A paged table sorts on the server, by the column's key: the header's
+    // data-sort, else its text.
+    const paged = pagedIn(t);
+    if (paged) pager.sortBy(paged, th.dataset.sort || th.textContent.trim(), desc);
     apply();
   });
 
