@@ -223,12 +223,13 @@ func sparklineWith(all []float64, want []string) string {
 		}
 		x, y := point(i)
 		marks = append(marks, `<circle cx="`+x+`" cy="`+y+`" r="1.8" fill="currentColor"></circle>`)
-		v := ns[i]
-		if label == "last" {
+		var v float64 // of every value, not only the sampled ones drawn
+		switch label {
+		case "last":
 			v = all[len(all)-1]
-		} else if label == "min" {
+		case "min":
 			v = slices.Min(all)
-		} else {
+		default:
 			v = slices.Max(all)
 		}
 		words = append(words, label+" "+html.EscapeString(formatFloat(v)))

@@ -204,22 +204,11 @@ func (s *Server) Load(path string) error {
 		return s.failed(abs, err)
 	}
 	digest := sha256.Sum256(data)
-	s.mu.Lock()
-	if e := s.entries[abs]; e != nil && e.widget != nil && e.err == nil && e.digest == digest {
-		// Unchanged and live already: its watcher keeps it current.
-		s.mu.Unlock()
+	if s.unchanged(abs, digest) {
+		// Live already: its watcher keeps it current.
 		return nil
 	}
-	s.mu.Unlock()
-	var w *widget.Widget
-	m, loadErr := manifest.Parse(abs, data)
-	var rel string // of the root in the served folder
-	if loadErr == nil && s.jail != "" {
-		rel, loadErr = s.confined(m)
-	}
-	if loadErr == nil {
-		w, loadErr = widget.NewConfined(m, abs, s.log, s.jail, rel)
-	}
+	w, loadErr := s.build(abs, data)
 
 	s.mu.Lock()
 	if s.closed {
@@ -280,6 +269,31 @@ func (s *Server) Load(path string) error {
 	s.log.Info("widget loaded", "widget", name, "file", abs)
 	s.changed()
 	return nil
+}
+
+// unchanged reports whether the file at abs gave a live widget from the
+// same bytes.
+func (s *Server) unchanged(abs string, digest [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.entries[abs]
+	return e != nil && e.widget != nil && e.err == nil && e.digest == digest
+}
+
+// build parses the manifest file abs (its bytes are data), checks it stays
+// in the served folder and evaluates it once.
+func (s *Server) build(abs string, data []byte) (*widget.Widget, error) {
+	m, err := manifest.Parse(abs, data)
+	if err != nil {
+		return nil, err
+	}
+	var rel string // of the root in the served folder
+	if s.jail != "" {
+		if rel, err = s.confined(m); err != nil {
+			return nil, err
+		}
+	}
+	return widget.NewConfined(m, abs, s.log, s.jail, rel)
 }
 
 // fileLock makes loads of one manifest file take turns, without holding
