@@ -27,8 +27,9 @@
   };
 
   // Pager: a table or list marked data-sw-rows holds only the first
-  // data-sw-page of its data-sw-total rows. Its last row (the server's
-  // "… and N more") becomes prev/next buttons and "rows a–b of N"; its sort
+  // data-sw-page of its data-sw-total rows. A click on its last row (the
+  // server's "… and N more") turns it into prev/next buttons and "rows a–b
+  // of N"; its sort
   // and the filter box ask the server (rows/{path}), which sorts and
   // filters every row. A view that is not the body's own (another page, a
   // sort, a filter) is fetched again after each update of the page, and
@@ -41,7 +42,7 @@
     const view = (el) => {
       const path = el.getAttribute('data-sw-rows');
       let v = views.get(path);
-      if (!v) views.set(path, (v = { path, offset: 0, sort: '', desc: false, q: '', got: null, seq: 0 }));
+      if (!v) views.set(path, (v = { path, offset: 0, sort: '', desc: false, q: '', got: null, seq: 0, open: false }));
       v.size = Number(el.getAttribute('data-sw-page')) || 200;
       v.each = el.getAttribute('data-sw-kind') === 'each';
       v.total = Number(el.getAttribute('data-sw-total')) || 0;
@@ -102,6 +103,9 @@
         more.setAttribute('data-sw-shown', String(items.length));
         more.setAttribute('data-sw-got', String(v.got.seq));
       }
+      // Until the user opens it (a click on "… and N more", a sort, the
+      // filter), the list stays exactly the server's render.
+      if (!v.open) return;
       const matched = v.got ? v.got.matched : v.total;
       const shown = items.length;
       const from = matched === 0 ? 0 : v.offset + 1;
@@ -146,18 +150,29 @@
           const v = view(el);
           if (v.q !== text) {
             v.q = text;
+            v.open = true;
             v.offset = 0;
             // The rows shown are the body's own only if nothing was fetched.
             if (!own(v) || v.got) load(v);
           } else if (updated) {
-            if (own(v)) v.got = null;
+            // The body's own first page needs nothing, unless rows put
+            // there earlier are still in place (an update that left them).
+            const more = holder(el) && moreOf(holder(el));
+            if (own(v) && !(more && more.hasAttribute('data-sw-got'))) v.got = null;
             else load(v);
           }
           install(el, v);
         }
       },
+      open(el) {
+        const v = view(el);
+        if (v.open) return false;
+        v.open = true;
+        return true;
+      },
       sortBy(el, col, desc) {
         const v = view(el);
+        v.open = true;
         v.sort = col;
         v.desc = desc;
         load(v);
@@ -239,6 +254,13 @@
       pager.go(list, b.dataset.go === 'next' ? 1 : -1);
       return;
     }
+    // "… and N more" of a paged list opens its pager.
+    const more = e.target.closest && e.target.closest('.sw-more');
+    const owner = more && more.closest('[data-sw-rows]');
+    if (owner && pager.paged(owner) && pager.open(owner)) {
+      apply();
+      return;
+    }
     const th = e.target.closest && e.target.closest('th');
     const t = th && th.closest('table.sw-table');
     if (!t || !headerRow(t) || th.parentNode !== headerRow(t)) return;
@@ -255,6 +277,10 @@
     apply();
   });
 
-  observer = new MutationObserver(() => apply(true));
+  // An update of the page (live.js says so) may change any row of a paged
+  // list, shown or not: its page is fetched again. Changes of the body
+  // itself only need the view put back (before the browser paints).
+  body.addEventListener('sw-update', () => apply(true));
+  observer = new MutationObserver(() => apply());
   apply();
 })();

@@ -10,6 +10,10 @@ import (
 // changes updates the page in view without leaving its page, sort or
 // filter.
 func TestALongTablePagesSortsAndFiltersOnTheServerAndKeepsItsViewAcrossUpdates(t *testing.T) {
+	longTable(t, "  <div>{rows}</div>\n")
+}
+
+func longTable(t *testing.T, template string) {
 	p := newTab(t)
 	ts := startTestServer(t, Config{})
 	job := func(i int, name string) {
@@ -29,8 +33,7 @@ endpoints:
   /x:
     rows: "map(jobs, ({name: .data.name, size: .data.size, state: .data.state}))"
 template: |
-  <div>{rows}</div>
-`)
+`+template)
 	if err := ts.Load(m); err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +48,10 @@ template: |
 		p.wait(what, `(`+at+`) === `+js(pager)+` && (`+first+`) === `+js(row))
 	}
 
+	// Untouched, the table is the server's render: its first 200 rows and
+	// "… and 800 more", which a click turns into the pager.
+	p.wait("the first rows", `document.querySelector('#sw-body .sw-more').textContent === '… and 800 more' && (`+rows+`) === 200`)
+	p.str(`document.querySelector('#sw-body .sw-more').click()`)
 	view("the first page", "rows 1–200 of 1,000", "job-0000 0")
 	next()
 	view("page 2", "rows 201–400 of 1,000", "job-0200 400")
