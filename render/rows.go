@@ -113,7 +113,7 @@ func (t *Template) Rows(values map[string]any, path string, q RowQuery) (Rows, e
 }
 
 // pick filters the rows 0..n-1 by their text and sorts them by the cell
-// in column q.Sort (stable: ties keep the list's order).
+// in column q.Sort; ties keep the list's order.
 func pick(n int, cell func(int, string) any, text func(int) string, q RowQuery) []int {
 	idx := make([]int, 0, n)
 	needle := strings.ToLower(strings.TrimSpace(q.Text))
@@ -122,16 +122,74 @@ func pick(n int, cell func(int, string) any, text func(int) string, q RowQuery) 
 			idx = append(idx, i)
 		}
 	}
-	if q.Sort != "" {
-		slices.SortStableFunc(idx, func(a, b int) int {
-			r := compareCells(cell(a, q.Sort), cell(b, q.Sort))
-			if q.Desc {
-				return -r
-			}
-			return r
-		})
+	if q.Sort == "" {
+		return idx
+	}
+	// Each cell's key once, not once per comparison.
+	keys := make([]cellKey, len(idx))
+	for k, i := range idx {
+		keys[k] = keyOf(cell(i, q.Sort))
+		keys[k].row = i
+	}
+	slices.SortFunc(keys, func(a, b cellKey) int {
+		if ea, eb := a.rank == 3, b.rank == 3; ea != eb {
+			return cmp.Compare(a.rank, b.rank) // empty cells last, either way
+		}
+		r := a.compare(b)
+		if q.Desc {
+			r = -r
+		}
+		if r == 0 {
+			return a.row - b.row
+		}
+		return r
+	})
+	for k := range keys {
+		idx[k] = keys[k].row
 	}
 	return idx
+}
+
+// cellKey is what a cell sorts by: numbers (and text that reads as one)
+// by value and before text; times by time; the rest by their text,
+// case-insensitively; empty cells last.
+type cellKey struct {
+	rank int // 0 number, 1 time, 2 text, 3 empty
+	n    float64
+	t    time.Time
+	s    string
+	row  int
+}
+
+func keyOf(v any) cellKey {
+	v = norm(v)
+	if v == nil {
+		return cellKey{rank: 3}
+	}
+	if t, ok := v.(time.Time); ok {
+		return cellKey{rank: 1, t: t}
+	}
+	if n, ok := number(v); ok {
+		return cellKey{rank: 0, n: n}
+	}
+	s := strings.ToLower(scalarText(v))
+	if s == "" {
+		return cellKey{rank: 3}
+	}
+	return cellKey{rank: 2, s: s}
+}
+
+func (a cellKey) compare(b cellKey) int {
+	if a.rank != b.rank {
+		return a.rank - b.rank
+	}
+	switch a.rank {
+	case 0:
+		return cmp.Compare(a.n, b.n)
+	case 1:
+		return a.t.Compare(b.t)
+	}
+	return strings.Compare(a.s, b.s)
 }
 
 // eachRows is Rows for a data-each list: its items drawn by their
@@ -195,41 +253,6 @@ func rowText(cell func(int, string) any, i int, keys []string, isTable bool) str
 		parts[k] = scalarText(cell(i, key))
 	}
 	return strings.Join(parts, "\t")
-}
-
-// compareCells orders cells as the page's own sort does: numbers (and text
-// that reads as one) by value and before text; times by time; the rest by
-// their text, case-insensitively; empty cells last.
-func compareCells(a, b any) int {
-	rank := func(v any) (int, float64, time.Time, string) {
-		v = norm(v)
-		if v == nil {
-			return 3, 0, time.Time{}, ""
-		}
-		if t, ok := v.(time.Time); ok {
-			return 1, 0, t, ""
-		}
-		if n, ok := number(v); ok {
-			return 0, n, time.Time{}, ""
-		}
-		s := strings.ToLower(scalarText(v))
-		if s == "" {
-			return 3, 0, time.Time{}, ""
-		}
-		return 2, 0, time.Time{}, s
-	}
-	ra, na, ta, sa := rank(a)
-	rb, nb, tb, sb := rank(b)
-	if ra != rb {
-		return ra - rb
-	}
-	switch ra {
-	case 0:
-		return cmp.Compare(na, nb)
-	case 1:
-		return ta.Compare(tb)
-	}
-	return strings.Compare(sa, sb)
 }
 
 // pagedOpenings are how the body's drawing of a list begins

@@ -76,4 +76,12 @@ func TestCellsCompareNumbersFirstThenTextThenEmpty(t *testing.T) {
 	if strings.Join(got, ",") != "1.5,2,10,A,b,<nil>," {
 		t.Errorf("order: %v", got)
 	}
+	idx = pick(len(in), func(i int, _ string) any { return in[i] }, func(int) string { return "" }, RowQuery{Sort: "x", Desc: true})
+	got = got[:0]
+	for _, i := range idx {
+		got = append(got, fmt.Sprint(in[i]))
+	}
+	if strings.Join(got, ",") != "b,A,10,2,1.5,<nil>," {
+		t.Errorf("descending order (empty cells still last): %v", got)
+	}
 }
