@@ -63,11 +63,12 @@ function (c) {
   // connects, retries and says "ready" by itself). Only a frame that loaded
   // and stays silent (an error page: server gone, proxy error, blocked) is
   // replaced, after a backoff.
-  var shown = cp, live = null, liveH = 0, attempt = 0, timer = 0, heard = false, url = '';
+  var shown = cp, live = null, liveH = 0, attempt = 0, timer = 0, heard = false, loaded = false, url = '';
   var load = function () {
     if (live) wrap.removeChild(live);
     liveH = 0;
     heard = false;
+    loaded = false;
     live = frame('allow-scripts allow-same-origin');
     // Chromium's Local Network Access: a notebook on a public origin may
     // frame a loopback or private server only when the iframe delegates it.
@@ -82,12 +83,14 @@ function (c) {
     var f = live;
     f.addEventListener('load', function () {
       tell(f);
+      if (f === live) loaded = true;
       if (f !== live || heard || shown === live) return;
       clearTimeout(timer);
       timer = setTimeout(function () {
         if (f !== live || heard || shown === live) return;
         unreachable();
         down = true;
+        seek();
         if (!follow()) load();
       }, Math.min(60000, 1000 * Math.pow(2, attempt++)));
     });
@@ -159,7 +162,13 @@ function (c) {
         announce();
       } else if (d.kind === 'status') {
         down = d.state === 'reconnecting' || d.state === 'offline' || d.state === 'removed';
+        if (down) seek();
         follow();
+      } else if (d.kind === 'where') {
+        var answer = asks[d.id], to = '';
+        delete asks[d.id];
+        try { to = answer && d.port > 0 && moveBase(baseOf(url), d.here, d.port); } catch (err) { /* not a URL */ }
+        if (to) answer(to);
       }
     }
   });
@@ -177,29 +186,105 @@ function (c) {
   }
   // A background server whose old port was taken starts on another one.
   // Any fragment of this document that reaches it (a cell run again) says
-  // where; the widgets of the same server whose pages lost it move there,
-  // keeping what they show until the new page is ready.
+  // where; so does any live server of the same home, asked (seek, below).
+  // The widgets of the same server whose pages lost it move there, keeping
+  // what they show until the new page is ready; those that never went live
+  // (a reopened notebook) try again at once instead of waiting out their
+  // backoff.
   var reg = window.__syftWidgetServers = window.__syftWidgetServers || {};
   var down = false;
   // Live URLs are BASE + w/NAME/?token=...: the base is two levels up.
   var baseOf = function (u) { try { return new URL('../../', u).href; } catch (e) { return ''; } };
+  var tokenIn = function (u) { var m = /[?&]token=([^&#]*)/.exec(u); return m ? m[1] : ''; };
   var announce = function () {
     if (!c.server) return;
     reg[c.server] = url;
     window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
   };
-  var follow = function () {
+  var follow = function (nudged) {
     var u = c.server && reg[c.server];
-    if (!down || !u || baseOf(u) === baseOf(url)) return false;
-    var token = /[?&]token=([^&#]*)/.exec(u);
-    url = new URL('../' + encodeURIComponent(c.name) + '/?token=' + (token ? token[1] : ''), u).href;
+    if (!u) return false;
+    var moved = baseOf(u) !== baseOf(url);
+    // A page that lost its server moves to where it went. A frame that
+    // loaded and stays silent (an error page) waits out a backoff: told
+    // that a sibling reached the server, it tries again now. One still
+    // loading is left to load.
+    var waiting = nudged && live && shown !== live && !heard && loaded;
+    if (!waiting && !(down && moved)) return false;
+    if (moved) url = new URL('../' + encodeURIComponent(c.name) + '/?token=' + tokenIn(u), u).href;
     attempt = 0;
     clearTimeout(timer);
     if (shown === live) live = null; // shown until the new page is ready
     load();
     return true;
   };
-  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(); });
+  window.addEventListener('syft-widget-server', function (e) { if (e.detail === c.server) follow(true); });
+
+  // seek asks, while this widget is not live, every other server whose
+  // page is live in this document where this one runs now: a server reads
+  // the record of another one of its home (POST /servers/NAME/where, with
+  // that server's token, which this fragment holds). Each asks with
+  // backoff; an answer moves every widget of the server (found).
+  var seekTimer = 0, seekDelay = 0;
+  var seek = function () {
+    if (seekTimer || !c.server) return;
+    var ask = function () {
+      seekTimer = 0;
+      if (!down && shown === live) {
+        seekDelay = 0;
+        return;
+      }
+      window.dispatchEvent(new CustomEvent('syft-widget-where', {
+        detail: { server: c.server, token: decodeURIComponent(tokenIn(url)), asked: {}, answer: found }
+      }));
+      seekDelay = Math.min(5000, Math.max(1000, 2 * seekDelay));
+      seekTimer = setTimeout(ask, seekDelay);
+    };
+    ask();
+  };
+  var found = function (base) {
+    var u = new URL('w/' + encodeURIComponent(c.name) + '/?token=' + tokenIn(url), base).href;
+    if (baseOf(u) === baseOf(url)) return; // where it was: its own retries reach it
+    reg[c.server] = u;
+    window.dispatchEvent(new CustomEvent('syft-widget-server', { detail: c.server }));
+  };
+  // The asking side's counterpart: a live widget of another server passes
+  // the question to its page (which alone may reach its server: no CORS),
+  // once per server, and hands the answer back.
+  var asks = {}, asked = 0;
+  window.addEventListener('syft-widget-where', function (e) {
+    var d = e.detail, base = baseOf(url);
+    if (!d || d.server === c.server || !live || shown !== live || down || !base || d.asked[base]) return;
+    d.asked[base] = true;
+    asks[++asked] = d.answer;
+    try {
+      live.contentWindow.postMessage({ type: 'syft-widget-where', id: asked, server: d.server, token: d.token }, new URL(url).origin);
+    } catch (err) { delete asks[asked]; }
+  });
+  // moveBase maps the address of this page's server (whose port is from)
+  // to the one of the same home on port to, in the address form this
+  // document uses: http://127.0.0.1:PORT/, a proxy's .../proxy/PORT/, or a
+  // host name that carries the port.
+  var moveBase = function (base, from, to) {
+    var u = new URL(base);
+    from = String(from);
+    to = String(to);
+    if (u.port === from) {
+      u.port = to;
+      return u.href;
+    }
+    var p = u.pathname.split('/'), i = p.lastIndexOf(from);
+    if (i >= 0) {
+      p[i] = to;
+      u.pathname = p.join('/');
+      return u.href;
+    }
+    var h = u.hostname.split(/([.-])/), j = h.indexOf(from);
+    if (j < 0) return '';
+    h[j] = to;
+    u.hostname = h.join('');
+    return u.href;
+  };
 
   if (c.liveURL) start();
 }

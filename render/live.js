@@ -347,6 +347,25 @@
     if (d.theme === 'dark' || d.theme === 'light') root.dataset.theme = d.theme;
   });
 
+  // The embedder asks, for the page of another server of this home that
+  // lost it, where that server runs now: only this page may reach this
+  // server. The answer holds ports, never a token.
+  window.addEventListener('message', async (e) => {
+    const d = e.data;
+    if (e.source !== window.parent || !d || d.type !== 'syft-widget-where') return;
+    const answer = { kind: 'where', id: d.id };
+    try {
+      const r = await fetch(['..', '..', 'servers', encodeURIComponent(d.server), 'where'].join('/') + query(),
+        { method: 'POST', body: JSON.stringify({ token: String(d.token) }), cache: 'no-store' });
+      if (r.ok) {
+        const a = await r.json();
+        answer.port = a.port;
+        answer.here = a.here;
+      }
+    } catch (err) { /* no answer: the embedder asks again later */ }
+    toParent(answer);
+  });
+
   let sharedOK = false;
   try { sharedOK = shared(); } catch (e) { sharedOK = false; }
   if (!sharedOK) ownStream();

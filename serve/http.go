@@ -31,6 +31,7 @@ func (s *Server) Handler() http.Handler {
 	r.HandleFunc("/w/{name}/events", s.events).Methods(http.MethodGet)
 	r.HandleFunc("/w/{name}/rows/{path}", s.rows).Methods(http.MethodGet)
 	r.PathPrefix("/w/{name}/").HandlerFunc(s.endpoint).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/servers/{name}/where", s.where).Methods(http.MethodPost)
 	s.adminRoutes(r.PathPrefix("/admin/").Subrouter())
 	return s.guard(r)
 }
@@ -53,8 +54,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				return
 			}
 			// Idle time counts what users do (pages, data, events and,
-			// through Load, renders), not `servers`, `stop` or health checks.
-			if !strings.HasPrefix(r.URL.Path, "/admin/") {
+			// through Load, renders), not `servers`, `stop`, health checks
+			// or a page asking where another server went.
+			if !strings.HasPrefix(r.URL.Path, "/admin/") && !strings.HasPrefix(r.URL.Path, "/servers/") {
 				s.touch()
 			}
 		}

@@ -4,9 +4,16 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +21,11 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 )
 
 // theBinary is the real syft-widget, built once for the tests that drive
@@ -49,8 +61,14 @@ func binary(t *testing.T) string {
 // stdout; it fails the test unless it succeeds with nothing on stderr.
 func syftWidget(t *testing.T, home string, args ...string) string {
 	t.Helper()
+	return syftWidgetIn(t, home, nil, args...)
+}
+
+// syftWidgetIn is syftWidget with env added to the environment.
+func syftWidgetIn(t *testing.T, home string, env []string, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=")
+	cmd.Env = append(append(os.Environ(), "SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX="), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
@@ -151,5 +169,236 @@ func TestAnOpenPageFollowsItsServerToANewPortWhenTheOldOneIsTaken(t *testing.T) 
 	for _, cell := range []string{"#cell2", "#cell0", "#cell1"} {
 		p.wait(cell+" to show one live iframe", liveShown(cell))
 		p.frame(cell+" "+liveFrame).wait(cell+" live on the new port with the new data, without a reload", statusIs("live")+" && "+bodyHas("beta"))
+	}
+}
+
+// smallWidget writes the manifest of a widget named name, hosted by the
+// background server named server, over dir/data/*.json.
+func smallWidget(t *testing.T, dir, name, server string) string {
+	t.Helper()
+	return writeFile(t, dir, name+".yaml", "name: "+name+"\nserver: "+server+"\nsources:\n  items: \"data/*.json\"\n"+
+		"endpoints:\n  /api:\n    values: map(items, .data.v)\ntemplate: |\n  <p>"+name+": <span data-field=\"values\">{values}</span></p>\n")
+}
+
+// stopAllIn stops every background server of home when the test ends.
+func stopAllIn(t *testing.T, home string) {
+	t.Cleanup(func() {
+		stop := exec.Command(binary(t), "stop", "--all")
+		stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
+		stop.Run()
+	})
+}
+
+func TestAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	stopAllIn(t, home)
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	shown := smallWidget(t, dir, "shown", "mover")     // in the page
+	elsewhere := smallWidget(t, dir, "other", "mover") // never in the page
+	neighbour := smallWidget(t, dir, "neighbour", "stays")
+	p.navigate(notebook(t, `<div id="cell0">`+syftWidget(t, home, "render", "--checkpoint", shown)+`</div>`+
+		`<div id="cell1">`+syftWidget(t, home, "render", "--checkpoint", neighbour)+`</div>`))
+	for _, cell := range []string{"#cell0", "#cell1"} {
+		p.wait(cell+" to turn live", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
+	}
+
+	pid, addr := serverRecord(t, home, "mover")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	moving := p.frame("#cell0 " + liveFrame)
+	moving.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
+	var squatter net.Listener
+	eventually(t, "the old port to be free", func() bool {
+		var err error
+		squatter, err = net.Listen("tcp", addr)
+		return err == nil
+	})
+	defer squatter.Close()
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+
+	// Another widget of the server is rendered, in another notebook: the
+	// server comes back on a new port, and nothing of it is run again in
+	// this page.
+	if fragment := syftWidget(t, home, "render", "--checkpoint", elsewhere); strings.Contains(fragment, addr) {
+		t.Fatalf("the server came back on its taken port %s", addr)
+	}
+	_, newAddr := serverRecord(t, home, "mover")
+	p.wait("#cell0 to show one live iframe", liveShown("#cell0"))
+	moving.wait("the widget live on the new port with the new data, without a reload", statusIs("live")+" && "+bodyHas("beta"))
+	if src := p.str(`document.querySelector('#cell0 iframe').src`); !strings.Contains(src, newAddr) {
+		t.Errorf("the widget's live page is %s, not on the new address %s", src, newAddr)
+	}
+	if n := p.str(`document.querySelectorAll('script').length`); n != "2" {
+		t.Errorf("the page holds %s scripts: a fragment was added", n)
+	}
+}
+
+// freezeBackoff is a script for a notebook page that keeps every timer of
+// a second or more from firing: the bootstraps' backoff never ends, so a
+// widget that turns live did so because something told it to try again.
+const freezeBackoff = `<script>(() => { const later = window.setTimeout;
+	window.setTimeout = function (f, ms) { return ms >= 1000 ? 0 : later.apply(window, arguments); }; })();</script>`
+
+func TestWidgetsThatNeverWentLiveTryAgainWhenASiblingReachesTheirServer(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	stopAllIn(t, home)
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	var manifests, fragments []string
+	for _, name := range []string{"one", "two", "three"} {
+		manifests = append(manifests, smallWidget(t, dir, name, "resting"))
+		fragments = append(fragments, syftWidget(t, home, "render", "--checkpoint", manifests[len(manifests)-1]))
+	}
+	_, addr := serverRecord(t, home, "resting")
+	stop := exec.Command(binary(t), "stop", "resting")
+	stop.Env = append(os.Environ(), "SYFT_WIDGET_HOME="+home)
+	if out, err := stop.CombinedOutput(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+	// The third widget's address accepts connections and never answers:
+	// its live iframe stays loading, and must be left to load.
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	fragments[2] = strings.ReplaceAll(fragments[2], addr, hang.Addr().String())
+
+	// The notebook is opened again while the server is stopped: checkpoints.
+	// (Its outputs are added once it loaded: a document does not finish
+	// loading while an iframe of it loads.)
+	p.navigate(notebook(t, freezeBackoff))
+	for i, f := range fragments {
+		addCell(p, fmt.Sprintf("cell%d", i), f)
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
+	defer cancel()
+	for _, name := range []string{"one", "two"} {
+		if err := untilFrameFailed(ctx, "/w/"+name+"/"); err != nil {
+			t.Fatalf("the live page of %s never failed to load: %v", name, err)
+		}
+	}
+	p.str(`document.querySelector('#cell2 ` + liveFrame + `').dataset.mark = 'loading'`)
+
+	// The user runs the first cell again: its server starts, and its new
+	// output turns live.
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+	addCell(p, "cell3", syftWidget(t, home, "render", "--checkpoint", manifests[0]))
+	for _, cell := range []string{"#cell3", "#cell0", "#cell1"} {
+		p.wait(cell+" to show one live iframe", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live with the new data", statusIs("live")+" && "+bodyHas("beta"))
+	}
+	if got := p.str(`document.querySelector('#cell2 ` + liveFrame + `[data-mark="loading"]') !== null`); got != "true" {
+		t.Error("the loading live iframe of the third widget was thrown away")
+	}
+}
+
+// addCell adds a cell with id and the output html to the page, as a
+// notebook shows the output of a cell that ran.
+func addCell(p *tab, id, html string) {
+	p.str(`(() => { const d = document.createElement('div'); d.id = ` + js(id) + `; document.body.appendChild(d);
+		d.appendChild(document.createRange().createContextualFragment(` + js(html) + `)); return 'ok'; })()`)
+}
+
+// untilFrameFailed waits until a frame of the tab shows Chromium's error
+// page for an address containing path (its load failed).
+func untilFrameFailed(ctx context.Context, path string) error {
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		res, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
+		if err != nil {
+			return err
+		}
+		if anyFailed(res.FrameTree, path) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause): // pacing between lookups, not synchronisation
+		}
+	}
+}
+
+func anyFailed(tree *page.FrameTree, path string) bool {
+	if strings.Contains(tree.Frame.UnreachableURL, path) {
+		return true
+	}
+	for _, c := range tree.ChildFrames {
+		if anyFailed(c, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// hubProxy is jupyter-server-proxy as a hub serves it: /user/ada/proxy/PORT/...
+// goes to 127.0.0.1:PORT, for any port, with the browser's Host.
+func hubProxy(w http.ResponseWriter, r *http.Request) {
+	port, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/user/ada/proxy/"), "/")
+	target, err := url.Parse("http://127.0.0.1:" + port)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1 // streams pass as they come
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	r.URL.Path, r.URL.RawPath = "/"+rest, ""
+	rp.ServeHTTP(w, r)
+}
+
+func TestBehindAHubAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *testing.T) {
+	p := newTab(t)
+	home, dir := t.TempDir(), t.TempDir()
+	stopAllIn(t, home)
+	writeFile(t, dir, "data/a.json", `{"v": "alpha"}`)
+	hubEnv := []string{"JUPYTERHUB_SERVICE_PREFIX=/user/ada/"}
+	var cells string
+	for i, m := range []string{smallWidget(t, dir, "shown", "hubmover"), smallWidget(t, dir, "neighbour", "hubstays")} {
+		cells += fmt.Sprintf(`<div id="cell%d">%s</div>`, i, syftWidgetIn(t, home, hubEnv, "render", "--checkpoint", m))
+	}
+	if !strings.Contains(cells, "/user/ada/proxy/") {
+		t.Fatalf("the fragments do not use the hub's proxy: %s", cells)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/user/ada/proxy/", hubProxy)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>hub</title></head><body>"+cells+"</body></html>")
+	})
+	hub := httptest.NewServer(mux)
+	defer func() {
+		hub.CloseClientConnections() // the page's streams, some to the squatter
+		hub.Close()
+	}()
+	p.navigate(hub.URL + "/user/ada/notebooks/a.ipynb")
+	for _, cell := range []string{"#cell0", "#cell1"} {
+		p.wait(cell+" to turn live", liveShown(cell))
+		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
+	}
+
+	pid, addr := serverRecord(t, home, "hubmover")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	moving := p.frame("#cell0 " + liveFrame)
+	moving.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
+	var squatter net.Listener
+	eventually(t, "the old port to be free", func() bool {
+		var err error
+		squatter, err = net.Listen("tcp", addr)
+		return err == nil
+	})
+	defer squatter.Close()
+	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
+	syftWidgetIn(t, home, hubEnv, "render", "--checkpoint", smallWidget(t, dir, "other", "hubmover"))
+	_, newAddr := serverRecord(t, home, "hubmover")
+	_, newPort, _ := net.SplitHostPort(newAddr)
+	moving.wait("the widget live through the hub on the new port, without a reload", statusIs("live")+" && "+bodyHas("beta"))
+	if src := p.str(`document.querySelector('#cell0 iframe').src`); !strings.HasPrefix(src, hub.URL+"/user/ada/proxy/"+newPort+"/") {
+		t.Errorf("the widget's live page is %s, not the hub's address of port %s", src, newPort)
 	}
 }

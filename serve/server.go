@@ -51,6 +51,10 @@ type Config struct {
 	// changed, one call at a time, each with the latest state: a background
 	// server keeps its record with it. It must not call back into the server.
 	OnChange func(files []string, token string)
+	// Locate, when set, says on which loopback port the server named name
+	// of the same home runs now, if it runs and token is its token: what
+	// POST /servers/{name}/where answers a page that lost that server.
+	Locate func(name, token string) (port int, ok bool)
 }
 
 // Server hosts widgets. Widgets are keyed by their manifest file; a file
@@ -74,6 +78,8 @@ type Server struct {
 	closed            bool
 	defaultExpiration time.Duration                      // when no widget is hosted
 	onChange          func(files []string, token string) // Config.OnChange
+
+	locate func(name, token string) (int, bool) // Config.Locate
 
 	streams  atomic.Int64 // open event streams
 	activity atomic.Int64 // unix nanos of the last request or render
@@ -99,6 +105,7 @@ func NewServer(cfg Config) *Server {
 		boot:              cfg.Boot,
 		defaultExpiration: cfg.Expiration,
 		onChange:          cfg.OnChange,
+		locate:            cfg.Locate,
 		hosts:             map[string]bool{},
 		log:               cfg.Log,
 		entries:           map[string]*entry{},

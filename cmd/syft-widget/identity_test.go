@@ -4,10 +4,13 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -173,4 +176,77 @@ func TestTheTokenOfAStoppedServerIsShownAndRotatedInItsIdentity(t *testing.T) {
 	if r := run(t, home, "token", "never-ran"); r.code != 1 || !strings.Contains(r.stderr, "never-ran") {
 		t.Errorf("token of an unknown server: %+v", r)
 	}
+}
+
+// where asks the server of rec where server name runs now, as a page of
+// rec's that lost name does, with name's token.
+func where(t *testing.T, rec *background.Record, token, name, nameToken string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(rec.BaseURL()+"servers/"+name+"/where?token="+token, "application/json",
+		strings.NewReader(`{"token":"`+nameToken+`"}`))
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestAServerTellsWhereAnotherServerOfItsHomeRunsAndNoToken(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, ma := widgetDir(t, "wa", "found", "")
+	_, mb := widgetDir(t, "wb", "asked", "")
+	renderLive(t, home, ma)
+	renderLive(t, home, mb)
+	a, b := record(t, home, "found"), record(t, home, "asked")
+
+	code, body := where(t, b, b.Token, "found", a.Token)
+	var got struct {
+		Server     string
+		Port, Here int
+	}
+	json.Unmarshal([]byte(body), &got)
+	_, aPort, _ := net.SplitHostPort(a.Addr)
+	_, bPort, _ := net.SplitHostPort(b.Addr)
+	if code != http.StatusOK || strconv.Itoa(got.Port) != aPort || strconv.Itoa(got.Here) != bPort || got.Server != "found" {
+		t.Fatalf("where: %d %s (found is at %s, asked at %s)", code, body, a.Addr, b.Addr)
+	}
+	if strings.Contains(body, a.Token) || strings.Contains(body, b.Token) {
+		t.Errorf("the answer carries a token: %s", body)
+	}
+	for _, c := range []struct {
+		what, token, name, nameToken string
+		want                         int
+	}{
+		{"without the asked server's token", "", "found", a.Token, http.StatusUnauthorized},
+		{"with a wrong token of the server sought", b.Token, "found", b.Token, http.StatusNotFound},
+		{"for a server that never ran", b.Token, "never", a.Token, http.StatusNotFound},
+		{"for a name that is not a server name", b.Token, "Found", a.Token, http.StatusNotFound},
+	} {
+		if code, body := where(t, b, c.token, c.name, c.nameToken); code != c.want || strings.Contains(body, a.Token) {
+			t.Errorf("%s: %d %s, want %d", c.what, code, body, c.want)
+		}
+	}
+	kill9(t, a)
+	if code, body := where(t, b, b.Token, "found", a.Token); code != http.StatusNotFound {
+		t.Errorf("for a server that was killed: %d %s", code, body)
+	}
+}
+
+func TestAskingWhereAnotherServerRunsDoesNotPostponeExpiry(t *testing.T) {
+	home := t.TempDir()
+	stopAll(t, home)
+	_, ma := widgetDir(t, "wa", "sought", "")
+	_, mb := widgetDir(t, "wb", "expiring", "expiration: 2s\n")
+	renderLive(t, home, ma)
+	renderLive(t, home, mb)
+	a, b := record(t, home, "sought"), record(t, home, "expiring")
+	waitFor(t, "the server to expire while a page asks it where another one runs", func() bool {
+		if !running(b.PID) {
+			return true
+		}
+		where(t, b, b.Token, "sought", a.Token)
+		return false
+	})
 }

@@ -99,22 +99,25 @@ func ReadRecord(home, name string) (*Record, error) {
 	return &r, nil
 }
 
-// writeRecord replaces the record atomically (temp file + rename), 0600.
+// writeRecord replaces the record atomically, 0600.
 func writeRecord(home string, r *Record) error {
-	dir := serversDir(home)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(serversDir(home), 0o700); err != nil {
 		return err
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	tmp, err := os.CreateTemp(dir, "."+r.Name+".*.tmp")
+	return replacePrivate(recordPath(home, r.Name), b)
+}
+
+// replacePrivate replaces the file at path with b atomically: a new file,
+// mode 0600 (os.CreateTemp's, created exclusively, so never through a
+// planted link), renamed over the old name (which replaces a link there
+// rather than writing through it).
+func replacePrivate(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return err
@@ -122,7 +125,7 @@ func writeRecord(home string, r *Record) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), recordPath(home, r.Name))
+	return os.Rename(tmp.Name(), path)
 }
 
 // removeRecord deletes the record if it is still the one of boot.
@@ -359,6 +362,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	srv := serve.NewServer(serve.Config{
 		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
 		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
+		Locate: func(name, token string) (int, bool) { return Locate(cfg.Home, name, token) },
 		// Called one at a time, with the latest state, so record writes never interleave.
 		OnChange: func(files []string, token string) {
 			rec.Manifests, rec.Token = files, token

@@ -2,6 +2,7 @@ package background
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,11 +10,37 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/serve"
 )
+
+// Where a moved server went: see Locate. Server names follow the
+// manifest's rule, so a name never leaves the servers folder.
+var serverName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// Locate says on which loopback port server name of home runs now, if it
+// runs (it proves so: Alive) and token is its token. A server answers
+// this to pages of its own that ask where another server of the same home
+// went (serve.Config.Locate): the page knows that server's token already;
+// the answer never carries one.
+func Locate(home, name, token string) (port int, ok bool) {
+	if !serverName.MatchString(name) {
+		return 0, false
+	}
+	r, err := ReadRecord(home, name)
+	if err != nil || subtle.ConstantTimeCompare([]byte(token), []byte(r.Token)) != 1 || !Alive(r) {
+		return 0, false
+	}
+	_, p, err := net.SplitHostPort(r.Addr)
+	if err != nil {
+		return 0, false
+	}
+	port, err = strconv.Atoi(p)
+	return port, err == nil
+}
 
 // A background server's identity is what the pages and saved notebooks that
 // show its widgets know of it: its port and token. It outlives each run
@@ -47,19 +74,7 @@ func readIdentity(home, name string) identity {
 // writeIdentity replaces the identity atomically, 0600: it holds a token.
 func writeIdentity(home, name string, id identity) error {
 	b, _ := json.MarshalIndent(id, "", "  ")
-	tmp, err := os.CreateTemp(serversDir(home), "."+name+".*.identity.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), identityPath(home, name))
+	return replacePrivate(identityPath(home, name), b)
 }
 
 // tokenFor is the token a new run of server name starts with: its own,
