@@ -85,3 +85,17 @@ func TestCellsCompareNumbersFirstThenTextThenEmpty(t *testing.T) {
 		t.Errorf("descending order (empty cells still last): %v", got)
 	}
 }
+
+func TestOnlyListsOfTheBodysFieldsAreMarkedNotTablesInsideItems(t *testing.T) {
+	tmpl, _, err := Compile(`<div data-field="groups"><template data-each><section>{rows}</section></template></div>`, []string{"groups"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := tmpl.Body(map[string]any{"groups": []any{map[string]any{"rows": longList(300)}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(body, "data-sw-") || !strings.Contains(body, "… and 100 more") {
+		t.Errorf("a table inside an item is marked for paging, or not cut: %.200s", body)
+	}
+}
