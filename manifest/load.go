@@ -598,6 +598,9 @@ func (l *loader) endpoints(m *Manifest, n *yaml.Node) {
 		case !endpointRE.MatchString(path) || strings.Contains(path, "/../") || strings.HasSuffix(path, "/.."):
 			l.errorf(k, "endpoint %q must be a path like /api/jobs (letters, digits, _ - .)", path)
 			return
+		case strings.HasPrefix(path, "/rows/"):
+			l.errorf(k, "endpoint %q is reserved: /rows/ serves the pages of the widget's long lists", path)
+			return
 		case reservedPath[path]:
 			l.errorf(k, "endpoint %q is reserved for the widget's own %s", path, strings.TrimPrefix(path, "/"))
 			return

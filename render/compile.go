@@ -33,8 +33,9 @@ const (
 type Template struct {
 	tmpl    *template.Template
 	ph      []placeholder
-	stale   []string // field names that data-field elements name, by index
-	maxBody int      // defaultMaxBody; tests lower it
+	each    []eachBlock // the data-each templates of the body's own fields
+	stale   []string    // field names that data-field elements name, by index
+	maxBody int         // defaultMaxBody; tests lower it
 }
 
 // placeholder is one {path} in the template.
@@ -43,6 +44,7 @@ type placeholder struct {
 	path   []string // nil for {.}
 	format string   // data-format of the element holding it (text positions)
 	field  bool     // its first name is a field of the widget
+	each   bool     // the list of a data-each, not a value drawn
 	order  []string // keys of the tables drawn for it, in order (see OrderKeys)
 }
 
@@ -101,6 +103,9 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 		return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
 	}
 	t.tmpl = tmpl
+	if err := t.compileEach(); err != nil {
+		return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
+	}
 	// html/template escapes on the first execution; do it now so that an
 	// error shows at load, not at the first render.
 	if err := tmpl.Execute(io.Discard, &scope{now: time.Now()}); err != nil {
@@ -167,7 +172,7 @@ func (t *Template) funcs() template.FuncMap {
 			if !ok {
 				return p.raw
 			}
-			return textValueOrdered(v, p.format, s.now, p.order)
+			return markPaged(p, s, v, textValueOrdered(v, p.format, s.now, p.order))
 		},
 		"swA": func(s *scope, i int) string {
 			p := &t.ph[i]
@@ -189,6 +194,7 @@ func (t *Template) funcs() template.FuncMap {
 			v, _ := s.lookup(&t.ph[i])
 			return s.items(v)
 		},
+		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
 			_, ok := s.stale[t.stale[i]]
 			return ok
@@ -338,18 +344,10 @@ func (e *emitter) node(n *nethtml.Node, inEach bool) {
 // each writes a <template data-each> as a range over its list; the
 // <template> element itself is not in the output.
 func (e *emitter) each(n *nethtml.Node, inEach bool) {
-	spec, ok := attr(n, "data-each")
-	if !ok {
+	if _, ok := attr(n, "data-each"); !ok {
 		return // a plain <template> is inert: nothing to show
 	}
-	path := strings.TrimSpace(spec)
-	if path == "" && n.Parent != nil {
-		if f, ok := attr(n.Parent, "data-field"); ok {
-			path = strings.TrimSpace(f)
-		} else {
-			path = e.onlyPlaceholder(n.Parent, inEach)
-		}
-	}
+	path := e.eachPath(n, inEach)
 	switch {
 	case path == "":
 		e.fail("a <template data-each> needs a list: give its parent element a data-field, or write data-each=\"field\"")
@@ -366,13 +364,34 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 		return
 	}
 	i := e.add("{"+path+"}", path, "")
+	e.t.ph[i].each = true
 	fmt.Fprintf(&e.b, "%srange swEach . %d%s", leftDelim, i, rightDelim)
 	e.depth++
+	start := e.b.Len()
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, true)
 	}
+	if !inEach {
+		e.t.each = append(e.t.each, eachBlock{ph: i, src: e.b.String()[start:]})
+	}
 	e.depth--
 	e.b.WriteString(leftDelim + "end" + rightDelim)
+}
+
+// eachPath is the list a <template data-each> repeats over: its own
+// data-each, else its parent's data-field, else the one placeholder of its
+// parent; "" when there is none.
+func (e *emitter) eachPath(n *nethtml.Node, inEach bool) string {
+	spec, _ := attr(n, "data-each")
+	path := strings.TrimSpace(spec)
+	if path == "" && n.Parent != nil {
+		if f, ok := attr(n.Parent, "data-field"); ok {
+			path = strings.TrimSpace(f)
+		} else {
+			path = e.onlyPlaceholder(n.Parent, inEach)
+		}
+	}
+	return path
 }
 
 // onlyPlaceholder is the one distinct placeholder among an element's
@@ -455,6 +474,7 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	if staleI >= 0 && !hasTitle {
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
 	}
+	e.pagedEach(n, inEach)
 	if name == "a" && hasAttr(n, "href") {
 		// A link may lead outside, but the page it opens gets neither a
 		// handle on this one nor its address.

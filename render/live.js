@@ -70,6 +70,8 @@
       morphChildren(body, t.content);
       version = v;
     }
+    // The pager (tables.js) fetches its pages again for the new version.
+    if (take) body.dispatchEvent(new Event('sw-update'));
     if (removed) {
       removed = false;
       setStatus('live');

@@ -248,8 +248,27 @@ func objects(list []any) ([]map[string]any, bool) {
 }
 
 // writeTableHTML draws a list of objects as a table whose columns are the
-// union of their keys, sorted.
+// union of their keys (see tableKeys).
 func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int, order []string, more int) {
+	keys := tableKeys(rows, order)
+	b.WriteString(`<table class="sw-table"><thead><tr>`)
+	for _, k := range keys {
+		b.WriteString("<th>")
+		b.WriteString(html.EscapeString(k))
+		b.WriteString("</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for _, r := range rows {
+		writeRowHTML(b, r, keys, depth)
+	}
+	if more > 0 {
+		b.WriteString(`<tr class="sw-more"><td colspan="` + strconv.Itoa(len(keys)) + `">` + moreText(more) + "</td></tr>")
+	}
+	b.WriteString("</tbody></table>")
+}
+
+// tableKeys is the union of the rows' keys, in order (see sortKeys).
+func tableKeys(rows []map[string]any, order []string) []string {
 	seen := map[string]bool{}
 	var keys []string
 	for _, r := range rows {
@@ -261,26 +280,18 @@ func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int, order 
 		}
 	}
 	sortKeys(keys, order)
-	b.WriteString(`<table class="sw-table"><thead><tr>`)
+	return keys
+}
+
+// writeRowHTML draws one row of a table of objects, a cell per key.
+func writeRowHTML(b *strings.Builder, r map[string]any, keys []string, depth int) {
+	b.WriteString("<tr>")
 	for _, k := range keys {
-		b.WriteString("<th>")
-		b.WriteString(html.EscapeString(k))
-		b.WriteString("</th>")
+		b.WriteString("<td>")
+		writeValueHTML(b, r[k], depth+1)
+		b.WriteString("</td>")
 	}
-	b.WriteString("</tr></thead><tbody>")
-	for _, r := range rows {
-		b.WriteString("<tr>")
-		for _, k := range keys {
-			b.WriteString("<td>")
-			writeValueHTML(b, r[k], depth+1)
-			b.WriteString("</td>")
-		}
-		b.WriteString("</tr>")
-	}
-	if more > 0 {
-		b.WriteString(`<tr class="sw-more"><td colspan="` + strconv.Itoa(len(keys)) + `">` + moreText(more) + "</td></tr>")
-	}
-	b.WriteString("</tbody></table>")
+	b.WriteString("</tr>")
 }
 
 // Formats a data-format attribute may name.

@@ -29,6 +29,7 @@ func (s *Server) Handler() http.Handler {
 	r.HandleFunc("/w/{name}/", s.page).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/w/{name}/data", s.data).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/w/{name}/events", s.events).Methods(http.MethodGet)
+	r.HandleFunc("/w/{name}/rows/{path}", s.rows).Methods(http.MethodGet)
 	r.PathPrefix("/w/{name}/").HandlerFunc(s.endpoint).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/servers/{name}/where", s.where).Methods(http.MethodPost)
 	s.adminRoutes(r.PathPrefix("/admin/").Subrouter())
