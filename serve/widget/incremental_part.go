@@ -1,0 +1,475 @@
+package widget
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/expr-lang/expr/vm/runtime"
+
+	"github.com/syft-widget/syft-widget/manifest"
+)
+
+// aggKind is what a part computes from the elements of its chain.
+type aggKind int
+
+const (
+	aggList    aggKind = iota // the elements themselves (filter, map)
+	aggLen                    // len
+	aggCount                  // count, with or without a predicate
+	aggSum                    // sum, with or without a function
+	aggAny                    // any
+	aggAll                    // all
+	aggNone                   // none
+	aggOne                    // one
+	aggFind                   // find
+	aggGroupBy                // groupBy
+	aggSort                   // sortBy, and sort (no closure)
+	aggCall                   // mean, median, min, max, uniq: expr's own function over the elements
+)
+
+// predicate reports whether the aggregate's closure (or the element, with
+// none) must give a bool.
+func (k aggKind) predicate() bool {
+	switch k {
+	case aggCount, aggAny, aggAll, aggNone, aggOne, aggFind:
+		return true
+	}
+	return false
+}
+
+// stage is one filter or map of a chain.
+type stage struct {
+	filter bool
+	fn     *manifest.Field
+}
+
+// part is one recognised piece of an expression: a chain of filter and map
+// stages over a glob source, and an aggregate of the chain's elements. It
+// keeps one item per record, in the source's order (by path).
+type part struct {
+	src      string
+	stages   []stage
+	agg      aggKind
+	fn       *manifest.Field // the aggregate's closure; nil when it has none
+	desc     bool            // sortBy, sort: descending
+	call     func(...any) (any, error)
+	callName string
+
+	recs  []*manifest.Record // the records items were computed from
+	items []item
+	env   map[string]any // the closures' environment
+
+	// Kept by difference as records come and go.
+	nIn     int // items that passed every filter
+	nTrue   int // of those, whose predicate is true
+	nBad    int // items whose closures failed
+	nNonInt int // of the items in, those whose sum term is not an int
+	intSum  int // sum of the int terms (wrapping, as expr's does)
+	sorted  sortIndex
+
+	out   any // the value, until the records change
+	outOK bool
+	fresh bool
+}
+
+// item is what the closures gave for one record.
+type item struct {
+	val any // the element after the map stages
+	key any // the aggregate's closure result
+	in  bool
+	bad bool // a closure failed, or a predicate gave no bool
+}
+
+func (p *part) clone() *part {
+	return &part{src: p.src, stages: slices.Clone(p.stages), agg: p.agg}
+}
+
+func (p *part) aggregate(k aggKind, fn *manifest.Field) *part {
+	q := p.clone()
+	q.agg, q.fn = k, fn
+	return q
+}
+
+// mapped reports whether the chain's elements are no longer the records.
+func (p *part) mapped() bool {
+	return slices.ContainsFunc(p.stages, func(s stage) bool { return !s.filter })
+}
+
+// run evaluates a closure for one element.
+func (p *part) run(f *manifest.Field, v any) (any, error) {
+	p.env["__it"] = v
+	return f.Run(p.env)
+}
+
+// compute runs the closures for one record.
+func (p *part) compute(r *manifest.Record) item {
+	var v any = r
+	for _, s := range p.stages {
+		out, err := p.run(s.fn, v)
+		if err != nil {
+			return item{bad: true}
+		}
+		if s.filter {
+			b, ok := out.(bool)
+			if !ok {
+				return item{bad: true}
+			}
+			if !b {
+				return item{}
+			}
+			continue
+		}
+		v = out
+	}
+	it := item{val: v, in: true}
+	if p.fn != nil {
+		k, err := p.run(p.fn, v)
+		if err != nil {
+			return item{bad: true}
+		}
+		it.key = k
+	}
+	if p.agg.predicate() {
+		if _, ok := p.term(it).(bool); !ok {
+			return item{bad: true}
+		}
+	}
+	return it
+}
+
+// term is what the aggregate takes of an item: its closure's result, or
+// the element itself when the aggregate has no closure.
+func (p *part) term(it item) any {
+	if p.fn != nil {
+		return it.key
+	}
+	return it.val
+}
+
+// account adds (sign 1) or removes (sign -1) an item's share of the
+// aggregates kept by difference.
+func (p *part) account(it item, sign int) {
+	if it.bad {
+		p.nBad += sign
+		return
+	}
+	if !it.in {
+		return
+	}
+	p.nIn += sign
+	t := p.term(it)
+	switch p.agg {
+	case aggSum:
+		if n, ok := t.(int); ok {
+			p.intSum += sign * n
+		} else {
+			p.nNonInt += sign
+		}
+	case aggSort:
+		if sign > 0 {
+			p.sorted.insert(t, it.val, p.desc)
+		} else {
+			p.sorted.remove(t, p.desc)
+		}
+	default:
+		if b, _ := t.(bool); b && p.agg.predicate() {
+			p.nTrue += sign
+		}
+	}
+}
+
+// sync brings the items up to date with recs, the source's records sorted
+// by path: only records that are new or replaced (a changed file is a new
+// record) have their closures run.
+func (p *part) sync(recs []*manifest.Record, title string) {
+	if p.env == nil {
+		p.env = map[string]any{"title": title}
+	}
+	old := p.recs
+	if p.fresh && len(old) == len(recs) && (len(recs) == 0 || &old[0] == &recs[0]) {
+		return
+	}
+	p.fresh = true
+	p.out, p.outOK = nil, false
+	if len(old) == len(recs) && samePaths(old, recs) {
+		// The common case: files changed in place.
+		for i, r := range recs {
+			if old[i] != r {
+				p.account(p.items[i], -1)
+				p.items[i] = p.compute(r)
+				p.account(p.items[i], 1)
+			}
+		}
+		p.recs = recs
+		return
+	}
+	items := make([]item, 0, len(recs))
+	i, j := 0, 0
+	for i < len(old) || j < len(recs) {
+		switch {
+		case j == len(recs) || (i < len(old) && old[i].Path < recs[j].Path):
+			p.account(p.items[i], -1)
+			i++
+		case i == len(old) || recs[j].Path < old[i].Path:
+			it := p.compute(recs[j])
+			p.account(it, 1)
+			items = append(items, it)
+			j++
+		default:
+			it := p.items[i]
+			if old[i] != recs[j] {
+				p.account(it, -1)
+				it = p.compute(recs[j])
+				p.account(it, 1)
+			}
+			items = append(items, it)
+			i++
+			j++
+		}
+	}
+	p.recs, p.items = recs, items
+}
+
+func samePaths(a, b []*manifest.Record) bool {
+	for i := range a {
+		if a[i] != b[i] && a[i].Path != b[i].Path {
+			return false
+		}
+	}
+	return true
+}
+
+// value is the part's value; ok is false when a closure failed for some
+// record or the aggregate failed: then only a fresh evaluation of the whole
+// field says what expr says.
+func (p *part) value() (v any, ok bool) {
+	if p.outOK {
+		return p.out, true
+	}
+	if p.nBad > 0 {
+		return nil, false
+	}
+	defer func() {
+		// expr's comparisons and arithmetic panic on values they cannot
+		// take; expr reports those as errors.
+		if r := recover(); r != nil {
+			v, ok = nil, false
+		}
+	}()
+	switch p.agg {
+	case aggList:
+		v = p.elements()
+	case aggLen:
+		v = p.nIn
+	case aggCount:
+		v = p.nTrue
+	case aggAny:
+		v = p.nTrue > 0
+	case aggAll:
+		v = p.nTrue == p.nIn
+	case aggNone:
+		v = p.nTrue == 0
+	case aggOne:
+		v = p.nTrue == 1
+	case aggFind:
+		for _, it := range p.items {
+			if b, _ := p.term(it).(bool); it.in && b {
+				v = it.val
+				break
+			}
+		}
+	case aggSum:
+		if p.nNonInt == 0 {
+			v = p.intSum
+			break
+		}
+		// Floats do not add exactly: add the terms in expr's order, as it does.
+		var acc any = 0
+		for _, it := range p.items {
+			if it.in {
+				acc = runtime.Add(p.term(it), acc)
+			}
+		}
+		v = acc
+	case aggGroupBy:
+		g := map[any][]any{}
+		for _, it := range p.items {
+			if it.in {
+				g[it.key] = append(g[it.key], it.val)
+			}
+		}
+		v = g
+	case aggSort:
+		v = p.sortedElements()
+	case aggCall:
+		if p.callName == "uniq" {
+			if u, done := p.uniqStrings(); done {
+				v = u
+				break
+			}
+		}
+		out, err := p.call(p.elements())
+		if err != nil {
+			return nil, false
+		}
+		v = out
+	}
+	p.out, p.outOK = v, true
+	return v, true
+}
+
+// elements lists the elements that passed the filters, in order.
+func (p *part) elements() []any {
+	out := make([]any, 0, p.nIn)
+	for _, it := range p.items {
+		if it.in {
+			out = append(out, it.val)
+		}
+	}
+	return out
+}
+
+// uniqStrings is uniq for elements that are all strings, with a set
+// instead of expr's comparison of each element with every one kept.
+func (p *part) uniqStrings() ([]any, bool) {
+	seen := map[string]bool{}
+	out := []any{}
+	for _, it := range p.items {
+		if !it.in {
+			continue
+		}
+		s, ok := it.val.(string)
+		if !ok {
+			return nil, false
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out, true
+}
+
+// sortedElements sorts the elements as sortBy and sort do (expr's
+// comparison, Go's unstable sort.Sort over the elements in order). When
+// every key differs from its neighbours the order is the only one any
+// sort gives, and the index kept by difference is used instead.
+func (p *part) sortedElements() []any {
+	if p.sorted.ok {
+		return slices.Clone(p.sorted.vals)
+	}
+	vals := p.elements()
+	keys := make([]any, 0, len(vals))
+	for _, it := range p.items {
+		if it.in {
+			keys = append(keys, p.term(it))
+		}
+	}
+	sort.Sort(&runtime.SortBy{Desc: p.desc, Array: vals, Values: keys})
+	p.sorted.rebuild(keys, vals, p.desc)
+	return slices.Clone(vals)
+}
+
+// sortIndex keeps the elements of a sort in order as they come and go,
+// while the order is strict (no two keys equal under expr's comparison)
+// and the keys are all of one kind whose comparison is a total order.
+type sortIndex struct {
+	keys, vals []any
+	kind       int
+	ok         bool
+}
+
+const (
+	kindNone = iota
+	kindInt
+	kindFloat
+	kindString
+	kindTime
+)
+
+func keyKind(k any) int {
+	switch x := k.(type) {
+	case int:
+		return kindInt
+	case float64:
+		if math.IsNaN(x) {
+			return kindNone
+		}
+		return kindFloat
+	case string:
+		return kindString
+	case time.Time:
+		return kindTime
+	}
+	return kindNone
+}
+
+func before(a, b any, desc bool) bool {
+	if desc {
+		return runtime.Less(b, a)
+	}
+	return runtime.Less(a, b)
+}
+
+// rebuild takes a freshly sorted order as the index, if it is strict.
+func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
+	s.ok = false
+	kind := kindNone
+	for i, k := range keys {
+		kk := keyKind(k)
+		if kk == kindNone || (i > 0 && kk != kind) {
+			return
+		}
+		kind = kk
+		if i > 0 && !before(keys[i-1], k, desc) {
+			return
+		}
+	}
+	s.keys, s.vals, s.kind, s.ok = slices.Clone(keys), slices.Clone(vals), kind, true
+	if len(keys) == 0 {
+		s.kind = kindNone
+	}
+}
+
+// search returns the first position whose key is not before k.
+func (s *sortIndex) search(k any, desc bool) int {
+	return sort.Search(len(s.keys), func(i int) bool { return !before(s.keys[i], k, desc) })
+}
+
+func (s *sortIndex) insert(k, v any, desc bool) {
+	if !s.ok {
+		return
+	}
+	kk := keyKind(k)
+	if kk == kindNone || (len(s.keys) > 0 && kk != s.kind) {
+		s.ok = false
+		return
+	}
+	s.kind = kk
+	i := s.search(k, desc)
+	if i < len(s.keys) && !before(k, s.keys[i], desc) {
+		s.ok = false // a tie: the order depends on the sort
+		return
+	}
+	s.keys = slices.Insert(s.keys, i, k)
+	s.vals = slices.Insert(s.vals, i, v)
+}
+
+func (s *sortIndex) remove(k any, desc bool) {
+	if !s.ok {
+		return
+	}
+	if keyKind(k) != s.kind {
+		s.ok = false
+		return
+	}
+	i := s.search(k, desc)
+	if i == len(s.keys) || before(k, s.keys[i], desc) {
+		s.ok = false // not there: the index is not what it should be
+		return
+	}
+	s.keys = slices.Delete(s.keys, i, i+1)
+	s.vals = slices.Delete(s.vals, i, i+1)
+}
