@@ -34,8 +34,15 @@ type Status struct {
 	Widgets    []WidgetInfo  `json:"widgets"`
 }
 
-func decodeFile(w http.ResponseWriter, r *http.Request) (loadRequest, bool) {
-	var req loadRequest
+// LoadRequest is the body of /admin/load and /admin/unload.
+type LoadRequest struct {
+	File      string `json:"file"`
+	AllowHost string `json:"allow_host,omitempty"`
+	LiveURL   string `json:"live_url,omitempty"` // when set, answer with the checkpoint fragment
+}
+
+func decodeFile(w http.ResponseWriter, r *http.Request) (LoadRequest, bool) {
+	var req LoadRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil || req.File == "" {
 		http.Error(w, `the body must be {"file": "/path/to/manifest.yaml"}`, http.StatusBadRequest)
 		return req, false

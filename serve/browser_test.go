@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/syft-widget/syft-widget/serve/widget"
 	"io"
 	"iter"
 	"net"
@@ -524,7 +525,7 @@ func TestHostileTemplateAndDataNeverRun(t *testing.T) {
 	if err := ts.Load(path); err != nil {
 		t.Fatal(err)
 	}
-	if _, removed, err := Check(path); err != nil || len(removed) == 0 {
+	if _, removed, err := widget.Check(path); err != nil || len(removed) == 0 {
 		t.Errorf("the template cleaner reports nothing removed from a template with a script (%v)", err)
 	}
 
@@ -622,7 +623,7 @@ func TestCheckpointStaysReadableWithoutServer(t *testing.T) {
 	p := newTab(t)
 	dir := t.TempDir()
 	writeFile(t, dir, "jobs/a/1.json", `{"name": "alpha"}`)
-	w, err := LoadWidget(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
+	w, err := widget.Load(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"fmt"
+	"github.com/syft-widget/syft-widget/serve/widget"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -76,7 +77,7 @@ func exampleFiles(t *testing.T) []string {
 
 func TestEveryExampleCheckpointReadsRightInASanitizingNotebook(t *testing.T) {
 	for _, f := range exampleFiles(t) {
-		w, err := LoadWidget(f, nil)
+		w, err := widget.Load(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +112,7 @@ func TestEveryExampleCheckpointShowsItsDataInChromium(t *testing.T) {
 	var cells strings.Builder
 	var names []string
 	for i, f := range exampleFiles(t) {
-		w, err := LoadWidget(f, nil)
+		w, err := widget.Load(f, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

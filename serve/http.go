@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/syft-widget/syft-widget/render"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 // Handler returns the server's HTTP handler: the Host check and the token
@@ -110,7 +111,7 @@ func writeJSONBytes(w http.ResponseWriter, r *http.Request, b []byte, etag strin
 	w.Write(b)
 }
 
-func (s *Server) widgetOr404(w http.ResponseWriter, r *http.Request) *Widget {
+func (s *Server) widgetOr404(w http.ResponseWriter, r *http.Request) *widget.Widget {
 	wd := s.Widget(mux.Vars(r)["name"])
 	if wd == nil {
 		http.Error(w, "no widget of that name is hosted here", http.StatusNotFound)
@@ -142,7 +143,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-func etagOf(s *State, kind string) string {
+func etagOf(s *widget.State, kind string) string {
 	return fmt.Sprintf(`"%s-%d-%s"`, kind, s.Version, s.Name)
 }
 

@@ -1,7 +1,12 @@
 // Package serve hosts widgets over HTTP: the live pages, their JSON, pushed
 // updates (Server-Sent Events) and the admin calls of the command line,
-// behind a token and a Host check. It also keeps the background servers that
-// notebooks use: their records, locks and lifecycle.
+// behind a token and a Host check. It owns the Server, which keeps one
+// widget per manifest file, and the ManifestWatcher, which keeps those
+// files in step with a list or a folder.
+//
+// It must not evaluate anything itself (that is package serve/widget's
+// stage) nor manage processes, records or logs of background servers
+// (package serve/background, which builds on this one).
 package serve
 
 import (
@@ -22,7 +27,7 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/manifest"
-	"github.com/syft-widget/syft-widget/render"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 // Version is the version the server reports on /healthz; the command sets it.
@@ -36,6 +41,16 @@ type Config struct {
 	AllowHosts []string // Host names accepted besides loopback ones
 	ConfineTo  string   // when set, a manifest's root must lie inside this folder
 	Log        *slog.Logger
+
+	// Boot identifies this run of the server on /healthz; "" makes a new one.
+	Boot string
+	// Expiration is the idle expiration /admin/status reports while no
+	// widget is hosted (a background server's default); 0 means never.
+	Expiration time.Duration
+	// OnChange is called, under the server's lock, after the set of hosted
+	// files or the token changed: a background server keeps its record
+	// with it. It must not call back into the server.
+	OnChange func(files []string, token string)
 }
 
 // Server hosts widgets. Widgets are keyed by their manifest file; a file
@@ -53,8 +68,8 @@ type Server struct {
 	mu                sync.Mutex
 	entries           map[string]*entry // manifest file (absolute) -> entry
 	closed            bool
-	defaultExpiration time.Duration // when no widget is hosted
-	onLoad            func()        // after the set of hosted files changed (the daemon's record)
+	defaultExpiration time.Duration                      // when no widget is hosted
+	onChange          func(files []string, token string) // Config.OnChange
 
 	streams  atomic.Int64 // open event streams
 	activity atomic.Int64 // unix nanos of the last request or render
@@ -68,22 +83,27 @@ type Server struct {
 // entry is one manifest file and what it gave.
 type entry struct {
 	file   string
-	widget *Widget  // last good; nil if it never loaded
-	err    error    // the current load error, if any
-	digest [32]byte // of the file that gave widget
+	widget *widget.Widget // last good; nil if it never loaded
+	err    error          // the current load error, if any
+	digest [32]byte       // of the file that gave widget
 }
 
 // NewServer returns a server with no widgets.
 func NewServer(cfg Config) *Server {
 	s := &Server{
-		name:     cfg.Name,
-		boot:     randomHex(6),
-		hosts:    map[string]bool{},
-		log:      cfg.Log,
-		entries:  map[string]*entry{},
-		stopping: make(chan struct{}),
-		quit:     make(chan struct{}),
-		started:  time.Now(),
+		name:              cfg.Name,
+		boot:              cfg.Boot,
+		defaultExpiration: cfg.Expiration,
+		onChange:          cfg.OnChange,
+		hosts:             map[string]bool{},
+		log:               cfg.Log,
+		entries:           map[string]*entry{},
+		stopping:          make(chan struct{}),
+		quit:              make(chan struct{}),
+		started:           time.Now(),
+	}
+	if s.boot == "" {
+		s.boot = randomHex(6)
 	}
 	if cfg.Token == "" {
 		cfg.Token = NewToken()
@@ -121,15 +141,24 @@ func (s *Server) RotateToken() string {
 	t := NewToken()
 	s.token.Store(&t)
 	s.mu.Lock()
-	if s.onLoad != nil {
-		s.onLoad()
-	}
+	s.changedLocked()
 	s.mu.Unlock()
 	return t
 }
 
 // Boot identifies this run of the server.
 func (s *Server) Boot() string { return s.boot }
+
+// Started is when the server was made.
+func (s *Server) Started() time.Time { return s.started }
+
+// changedLocked tells Config.OnChange that the hosted files or the token
+// changed. s.mu is held.
+func (s *Server) changedLocked() {
+	if s.onChange != nil {
+		s.onChange(s.filesLocked(), s.Token())
+	}
+}
 
 func (s *Server) touch() { s.activity.Store(time.Now().UnixNano()) }
 
@@ -164,13 +193,13 @@ func (s *Server) Load(path string) error {
 		return nil
 	}
 	s.mu.Unlock()
-	var w *Widget
+	var w *widget.Widget
 	m, loadErr := manifest.Parse(abs, data)
 	if loadErr == nil && s.jail != "" {
 		loadErr = s.confined(m)
 	}
 	if loadErr == nil {
-		w, loadErr = newWidget(m, abs, s.log)
+		w, loadErr = widget.New(m, abs, s.log)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,14 +222,14 @@ func (s *Server) Load(path string) error {
 	if loadErr != nil {
 		return s.failedLocked(e, loadErr)
 	}
-	var prev *State
+	var prev *widget.State
 	if e.widget != nil {
 		prev = e.widget.State()
 		e.widget.Close()
 	}
-	w.continueFrom(prev)
+	w.ContinueFrom(prev)
 	name := w.M.Name
-	if err := w.Start(func(*State) { s.hub.Publish(name) }); err != nil {
+	if err := w.Start(func(*widget.State) { s.hub.Publish(name) }); err != nil {
 		e.err = err
 		return err
 	}
@@ -210,9 +239,7 @@ func (s *Server) Load(path string) error {
 	e.widget, e.err, e.digest = w, nil, digest
 	s.hub.Publish(name)
 	s.log.Info("widget loaded", "widget", name, "file", abs)
-	if s.onLoad != nil {
-		s.onLoad()
-	}
+	s.changedLocked()
 	return nil
 }
 
@@ -266,9 +293,7 @@ func (s *Server) Unload(path string) {
 	s.mu.Lock()
 	e := s.entries[abs]
 	delete(s.entries, abs)
-	if s.onLoad != nil {
-		s.onLoad()
-	}
+	s.changedLocked()
 	s.mu.Unlock()
 	if e != nil && e.widget != nil {
 		e.widget.Close()
@@ -318,7 +343,7 @@ func (s *Server) Expiration(fallback time.Duration) time.Duration {
 }
 
 // Widget returns the hosted widget with that name.
-func (s *Server) Widget(name string) *Widget {
+func (s *Server) Widget(name string) *widget.Widget {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.byNameLocked(name); e != nil {
@@ -328,7 +353,7 @@ func (s *Server) Widget(name string) *Widget {
 }
 
 // widgetOf returns the widget of the manifest file at path.
-func (s *Server) widgetOf(path string) *Widget {
+func (s *Server) widgetOf(path string) *widget.Widget {
 	abs, _ := filepath.Abs(path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -466,36 +491,4 @@ func ensureSlash(s string) string {
 		return s + "/"
 	}
 	return s
-}
-
-// Check loads a manifest and compiles its template without reading any
-// data. notes says what the template cleaner removed.
-func Check(path string) (m *manifest.Manifest, notes []string, err error) {
-	m, err = manifest.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, removed, err := compileTemplate(m, path)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, r := range removed {
-		notes = append(notes, fmt.Sprintf("%s:%d:%d: template: %s", path, m.TemplatePos.Line, m.TemplatePos.Col, r))
-	}
-	return m, notes, nil
-}
-
-// compileTemplate compiles m's template; errors name the manifest as file.
-func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []string, error) {
-	var names []string
-	for _, ep := range m.Endpoints {
-		for _, f := range ep.Fields {
-			names = append(names, f.Name)
-		}
-	}
-	t, removed, err := render.Compile(m.Template, names)
-	if err != nil {
-		return nil, nil, manifest.ErrorList{{File: file, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
-	}
-	return t, removed, nil
 }

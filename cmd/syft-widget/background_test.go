@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
 )
 
 // widgetDir writes a manifest (server name given) and a data file.
@@ -52,9 +53,9 @@ func renderLive(t *testing.T, home, manifest string) string {
 	return u
 }
 
-func record(t *testing.T, home, name string) *serve.Record {
+func record(t *testing.T, home, name string) *background.Record {
 	t.Helper()
-	r, err := serve.ReadRecord(home, name)
+	r, err := background.ReadRecord(home, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +65,9 @@ func record(t *testing.T, home, name string) *serve.Record {
 // stopAll stops the home's servers when the test ends, whatever happened.
 func stopAll(t *testing.T, home string) {
 	t.Cleanup(func() {
-		for _, r := range serve.Records(home) {
-			if serve.Alive(r) {
-				serve.Stop(home, r, 0)
+		for _, r := range background.Records(home) {
+			if background.Alive(r) {
+				background.Stop(home, r, 0)
 			}
 		}
 	})
@@ -98,7 +99,7 @@ func TestRenderStartsAServerThatOutlivesTheCallersProcessGroup(t *testing.T) {
 	}
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	rec := record(t, home, "bg1")
-	if !serve.Alive(rec) {
+	if !background.Alive(rec) {
 		t.Fatal("the server died with the caller's process group")
 	}
 	if sessionOf(t, rec.PID) == sessionOf(t, os.Getpid()) || sessionOf(t, rec.PID) != rec.PID {
@@ -129,7 +130,7 @@ func TestTwentyConcurrentRendersStartOneServer(t *testing.T) {
 			t.Fatalf("renders disagree on the server: %q", urls)
 		}
 	}
-	if recs := serve.Records(home); len(recs) != 1 {
+	if recs := background.Records(home); len(recs) != 1 {
 		t.Fatalf("%d records", len(recs))
 	}
 	out, _ := exec.Command("pgrep", "-f", "__server --name bg2 ").Output()
@@ -145,10 +146,10 @@ func TestAKilledServerIsReplacedByTheNextRender(t *testing.T) {
 	renderLive(t, home, m)
 	old := record(t, home, "bg3")
 	syscall.Kill(old.PID, syscall.SIGKILL)
-	waitFor(t, "the killed server to stop answering", func() bool { return !serve.Alive(old) })
+	waitFor(t, "the killed server to stop answering", func() bool { return !background.Alive(old) })
 	renderLive(t, home, m)
 	now := record(t, home, "bg3")
-	if now.Boot == old.Boot || now.PID == old.PID || !serve.Alive(now) {
+	if now.Boot == old.Boot || now.PID == old.PID || !background.Alive(now) {
 		t.Errorf("old %+v, new %+v", old, now)
 	}
 }
@@ -206,7 +207,7 @@ func TestStopAllLeavesNoProcess(t *testing.T) {
 			t.Errorf("pid %d still runs", pid)
 		}
 	}
-	if len(serve.Records(home)) != 0 {
+	if len(background.Records(home)) != 0 {
 		t.Error("records left behind")
 	}
 }
@@ -218,7 +219,7 @@ func TestAnIdleServerExpires(t *testing.T) {
 	renderLive(t, home, m)
 	rec := record(t, home, "bg7")
 	waitFor(t, "the idle server to exit", func() bool { return !running(rec.PID) })
-	if _, err := serve.ReadRecord(home, "bg7"); err == nil {
+	if _, err := background.ReadRecord(home, "bg7"); err == nil {
 		t.Error("the expired server left its record")
 	}
 	if r := run(t, home, "logs", "bg7", "-n", "1"); r.code != 0 || !strings.Contains(r.stdout, "server stopped") {
@@ -236,13 +237,13 @@ func TestAStaleRecordOnAReusedPortIsDetectedByTheBootID(t *testing.T) {
 	go http.Serve(ln, impostor.Handler())
 	defer ln.Close()
 	os.MkdirAll(filepath.Join(home, "servers"), 0o700)
-	stale, _ := json.Marshal(serve.Record{Name: "bg8", PID: 1, Addr: ln.Addr().String(), Token: "x", Boot: "not-this-one"})
+	stale, _ := json.Marshal(background.Record{Name: "bg8", PID: 1, Addr: ln.Addr().String(), Token: "x", Boot: "not-this-one"})
 	os.WriteFile(filepath.Join(home, "servers", "bg8.json"), stale, 0o600)
 	u := renderLive(t, home, m)
 	if strings.Contains(u, ln.Addr().String()) {
 		t.Fatalf("render trusted the stale record: %s", u)
 	}
-	if rec := record(t, home, "bg8"); rec.Boot == "not-this-one" || !serve.Alive(rec) {
+	if rec := record(t, home, "bg8"); rec.Boot == "not-this-one" || !background.Alive(rec) {
 		t.Errorf("record = %+v", rec)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
 )
 
 // Benchmarks of background servers, run by hand:
@@ -46,8 +46,8 @@ func BenchmarkRenderFirst(b *testing.B) {
 		home := filepath.Join(dir, "home"+strconv.Itoa(i))
 		renderOnce(b, home, m)
 		b.StopTimer()
-		for _, r := range serve.Records(home) {
-			serve.Stop(home, r, 5*time.Second)
+		for _, r := range background.Records(home) {
+			background.Stop(home, r, 5*time.Second)
 		}
 		b.StartTimer()
 	}
@@ -61,8 +61,8 @@ func BenchmarkRenderWarm(b *testing.B) {
 	m := benchManifest(b, dir, "w")
 	renderOnce(b, home, m)
 	defer func() {
-		for _, r := range serve.Records(home) {
-			serve.Stop(home, r, 5*time.Second)
+		for _, r := range background.Records(home) {
+			background.Stop(home, r, 5*time.Second)
 		}
 	}()
 	b.ResetTimer()
@@ -100,11 +100,11 @@ func BenchmarkIdleServerWith10Widgets(b *testing.B) {
 	for i := 0; i < 10; i++ {
 		renderOnce(b, home, benchManifest(b, filepath.Join(dir, strconv.Itoa(i)), fmt.Sprintf("w%d", i)))
 	}
-	r, err := serve.ReadRecord(home, "bench")
+	r, err := background.ReadRecord(home, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer serve.Stop(home, r, 5*time.Second)
+	defer background.Stop(home, r, 5*time.Second)
 	_, cpu0 := procStat(b, r.PID)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

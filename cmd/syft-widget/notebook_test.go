@@ -23,7 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/syft-widget/syft-widget/schema/gen/reference"
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
 )
 
 // nbconvert is Debian's Jupyter; the python3 first on PATH may have none.
@@ -225,7 +225,7 @@ func TestNotebookCellRendersAndTheServerSurvivesAKernelRestart(t *testing.T) {
 	if !strings.Contains(got, "healthz True nbsrv "+rec.Boot) || !strings.Contains(got, "live page shows value: True") {
 		t.Errorf("after the kernel restart the server did not answer as before:\n%s", got)
 	}
-	if !serve.Alive(rec) {
+	if !background.Alive(rec) {
 		t.Error("the server is gone")
 	}
 }
@@ -291,7 +291,7 @@ func TestTutorialNotebookRunsAndShowsWhatItTeaches(t *testing.T) {
 	expectRE("!syft-widget servers", `(?m)^tutorial\s+\d+\s+http://127\.0\.0\.1:\d+/\?token=[0-9a-f]+\s+(jobs|list|metrics)(,(jobs|list|metrics)){2}\s`)
 	expect("!syft-widget logs tutorial", "server started", "widget loaded")
 	expect("!syft-widget stop tutorial", "stopped tutorial")
-	if recs := serve.Records(home); len(recs) != 0 {
+	if recs := background.Records(home); len(recs) != 0 {
 		t.Errorf("the tutorial left servers running: %v", recs)
 	}
 }

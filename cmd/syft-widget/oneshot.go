@@ -9,7 +9,8 @@ import (
 
 	"github.com/syft-widget/syft-widget/manifest"
 	"github.com/syft-widget/syft-widget/schema"
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 var checkCommand = &command{
@@ -21,7 +22,7 @@ var checkCommand = &command{
 			}
 			failed := false
 			for _, path := range args {
-				m, notes, err := serve.Check(path)
+				m, notes, err := widget.Check(path)
 				for _, n := range notes {
 					fmt.Fprintln(stderr, n)
 				}
@@ -51,7 +52,7 @@ var evalCommand = &command{
 			if len(args) < 1 || len(args) > 2 {
 				return usagef("needs a manifest and at most one endpoint")
 			}
-			w, err := serve.LoadWidget(args[0], nil)
+			w, err := widget.Load(args[0], nil)
 			if err != nil {
 				return err
 			}
@@ -122,7 +123,7 @@ var renderCommand = &command{
 			}
 			var b bytes.Buffer
 			if *noServer {
-				w, err := serve.LoadWidget(args[0], nil)
+				w, err := widget.Load(args[0], nil)
 				if err != nil {
 					return err
 				}
@@ -135,7 +136,7 @@ var renderCommand = &command{
 				if err != nil {
 					return err
 				}
-				fragment, err := serve.EnsureHosted(serve.Home(), m, *publicURL)
+				fragment, err := background.EnsureHosted(background.Home(), m, *publicURL)
 				if err != nil {
 					return err
 				}

@@ -6,29 +6,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/background"
 )
-
-// serverRow is one line of `servers`.
-type serverRow struct {
-	Name     string   `json:"name"`
-	PID      int      `json:"pid"`
-	URL      string   `json:"url"`
-	Widgets  []string `json:"widgets"`
-	Uptime   string   `json:"uptime"`
-	Idle     string   `json:"idle"`
-	Expires  string   `json:"expires"`
-	Log      string   `json:"log"`
-	Problems []string `json:"problems,omitempty"`
-}
 
 var serversCommand = &command{
 	name: "servers", args: "[--json]", summary: "list background servers",
@@ -38,28 +22,7 @@ var serversCommand = &command{
 			if len(args) > 0 {
 				return usagef("takes no arguments")
 			}
-			home := serve.Home()
-			rows := []serverRow{}
-			for _, r := range serve.Records(home) {
-				if !serve.Alive(r) {
-					serve.RemoveStale(home, r)
-					continue
-				}
-				row := serverRow{Name: r.Name, PID: r.PID, URL: r.BaseURL() + "?token=" + r.Token, Log: r.Log, Widgets: []string{}}
-				var st serve.Status
-				if b, err := serve.Admin(r, http.MethodGet, "status", nil); err == nil && json.Unmarshal(b, &st) == nil {
-					row.Uptime = short(time.Since(st.Started))
-					row.Idle = short(st.Idle)
-					for _, w := range st.Widgets {
-						if w.Name != "" {
-							row.Widgets = append(row.Widgets, w.Name)
-						}
-						row.Problems = append(row.Problems, w.Errors...)
-					}
-					row.Expires = expiresIn(st)
-				}
-				rows = append(rows, row)
-			}
+			rows := background.Summaries(background.Home())
 			if *asJSON {
 				b, _ := json.MarshalIndent(rows, "", "  ")
 				fmt.Fprintln(stdout, string(b))
@@ -69,38 +32,9 @@ var serversCommand = &command{
 				fmt.Fprintln(stderr, "no background servers are running")
 				return nil
 			}
-			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tPID\tURL\tWIDGETS\tUPTIME\tIDLE\tEXPIRES")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.PID, r.URL, strings.Join(r.Widgets, ","), r.Uptime, r.Idle, r.Expires)
-			}
-			return tw.Flush()
+			return background.WriteTable(stdout, rows)
 		}
 	},
-}
-
-func expiresIn(st serve.Status) string {
-	if st.Expiration == 0 {
-		return "never"
-	}
-	left := st.Expiration - st.Idle
-	if st.Streams > 0 || left < 0 {
-		left = st.Expiration
-	}
-	return "in " + short(left)
-}
-
-// short writes a duration to the second, without trailing zero units:
-// 24h, 1h30m, 42s.
-func short(d time.Duration) string {
-	s := d.Round(time.Second).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 var stopCommand = &command{
@@ -112,13 +46,13 @@ var stopCommand = &command{
 			if *all == (len(args) > 0) {
 				return usagef("give server names or --all")
 			}
-			home := serve.Home()
-			var recs []*serve.Record
+			home := background.Home()
+			var recs []*background.Record
 			if *all {
-				recs = serve.Records(home)
+				recs = background.Records(home)
 			} else {
 				for _, name := range args {
-					r, err := serve.ReadRecord(home, name)
+					r, err := background.ReadRecord(home, name)
 					if err != nil {
 						if errors.Is(err, os.ErrNotExist) {
 							return fmt.Errorf("no background server named %s", name)
@@ -129,7 +63,7 @@ var stopCommand = &command{
 				}
 			}
 			for _, r := range recs {
-				forced, err := serve.Stop(home, r, *timeout)
+				forced, err := background.Stop(home, r, *timeout)
 				if err != nil {
 					return err
 				}
@@ -153,7 +87,7 @@ var logsCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs one server name")
 			}
-			path := serve.LogPath(serve.Home(), args[0])
+			path := background.LogPath(background.Home(), args[0])
 			f, err := os.Open(path)
 			if err != nil {
 				if errors.Is(err, os.ErrNotExist) {
@@ -162,7 +96,7 @@ var logsCommand = &command{
 				return err
 			}
 			defer f.Close()
-			if err := serve.Tail(f, stdout, *n); err != nil {
+			if err := background.Tail(f, stdout, *n); err != nil {
 				return err
 			}
 			if !*follow {
@@ -170,7 +104,7 @@ var logsCommand = &command{
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve.Follow(ctx, f, stdout)
+			return background.Follow(ctx, f, stdout)
 		}
 	},
 }
@@ -183,21 +117,17 @@ var tokenCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs one server name")
 			}
-			home := serve.Home()
-			r, err := serve.ReadRecord(home, args[0])
-			if err != nil || !serve.Alive(r) {
+			home := background.Home()
+			r, err := background.ReadRecord(home, args[0])
+			if err != nil || !background.Alive(r) {
 				return fmt.Errorf("no background server named %s is running", args[0])
 			}
 			if *rotate {
-				b, err := serve.Admin(r, http.MethodPost, "token", nil)
+				token, err := background.RotateToken(r)
 				if err != nil {
 					return err
 				}
-				var out struct {
-					Token string `json:"token"`
-				}
-				json.Unmarshal(b, &out)
-				fmt.Fprintln(stdout, out.Token)
+				fmt.Fprintln(stdout, token)
 				return nil
 			}
 			fmt.Fprintln(stdout, r.Token)
@@ -208,10 +138,10 @@ var tokenCommand = &command{
 
 // daemonCommand is the hidden command a background server runs as.
 var daemonCommand = &command{
-	name: serve.DaemonCommand, summary: "(internal) run a background server",
+	name: background.DaemonCommand, summary: "(internal) run a background server",
 	flags: func(fs *flag.FlagSet) func([]string) error {
 		name := fs.String("name", "", "server name")
-		home := fs.String("home", serve.Home(), "state folder")
+		home := fs.String("home", background.Home(), "state folder")
 		expiration := fs.String("expiration", "24h", "idle time before exiting, or never")
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept this Host name")
@@ -227,7 +157,7 @@ var daemonCommand = &command{
 			serverGC()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve.RunDaemon(ctx, serve.DaemonConfig{Name: *name, Home: *home, Expiration: exp, AllowHosts: hosts})
+			return background.RunDaemon(ctx, background.DaemonConfig{Name: *name, Home: *home, Expiration: exp, AllowHosts: hosts})
 		}
 	},
 }

@@ -15,7 +15,7 @@ import (
 	nethtml "golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 // section is one file of schema/gen/examples: a "##" section of the
@@ -173,7 +173,7 @@ func (g *generator) run(command string) (out, intro string, err error) {
 	shown := "`syft-widget " + command + "`"
 	switch {
 	case args[0] == "eval" && (len(args) == 2 || len(args) == 3):
-		w, err := serve.LoadWidget(filepath.Join(g.dir, args[1]), nil)
+		w, err := widget.Load(filepath.Join(g.dir, args[1]), nil)
 		if err != nil {
 			return "", "", g.relative(err)
 		}
@@ -199,13 +199,13 @@ func (g *generator) run(command string) (out, intro string, err error) {
 		}
 		return pretty.String(), shown + " prints:", nil
 	case args[0] == "check" && len(args) == 2:
-		_, _, err := serve.Check(filepath.Join(g.dir, args[1]))
+		_, _, err := widget.Check(filepath.Join(g.dir, args[1]))
 		if err == nil {
 			return "", "", fmt.Errorf("the manifest is valid: a check example shows errors")
 		}
 		return g.relative(err).Error(), shown + " says, and exits with 1:", nil
 	case len(args) == 4 && args[0] == "render" && args[1] == "--checkpoint" && args[2] == "--no-server":
-		w, err := serve.LoadWidget(filepath.Join(g.dir, args[3]), nil)
+		w, err := widget.Load(filepath.Join(g.dir, args[3]), nil)
 		if err != nil {
 			return "", "", g.relative(err)
 		}
@@ -289,7 +289,7 @@ func (g *generator) table(where string, t *table) error {
 		return err
 	}
 	defer os.Remove(file)
-	w, err := serve.LoadWidget(file, nil)
+	w, err := widget.Load(file, nil)
 	if err != nil {
 		return errorf(where, "the table's expressions do not load:\n%v", g.relative(err))
 	}

@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/syft-widget/syft-widget/schema"
-	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/widget"
 )
 
 // schemaDoc is the manifest schema, read twice: as YAML nodes, which keep
@@ -367,7 +367,7 @@ func (g *generator) example(where string, doc *yaml.Node) error {
 	if err := writeFile(path, text); err != nil {
 		return err
 	}
-	if _, _, err := serve.Check(path); err != nil {
+	if _, _, err := widget.Check(path); err != nil {
 		return errorf(where, "the loader rejects the example:\n%s\n%v", text, err)
 	}
 	g.code("yaml", text)

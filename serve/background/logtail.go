@@ -1,4 +1,4 @@
-package serve
+package background
 
 import (
 	"bytes"

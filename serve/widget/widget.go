@@ -1,4 +1,13 @@
-package serve
+// Package widget is the evaluation stage: it turns one manifest's sources
+// into expression values and rendered HTML, and keeps them current as files
+// change and time passes. Each result is an immutable State with its JSON
+// ready for the endpoints, the page and the event streams.
+//
+// It owns loading a manifest into a Widget, the evaluation loop and the
+// checkpoint fragment. It must not serve HTTP, know about tokens or
+// background processes, or reach back into manifest parsing or source
+// reading beyond calling those packages.
+package widget
 
 import (
 	"bytes"
@@ -91,19 +100,19 @@ func (s *State) Endpoint(path string) ([]byte, bool) {
 	return b, true
 }
 
-// LoadWidget loads the manifest at path, reads its sources and evaluates
+// Load loads the manifest at path, reads its sources and evaluates
 // every endpoint once. The error of a broken manifest lists every problem.
-func LoadWidget(path string, log *slog.Logger) (*Widget, error) {
+func Load(path string, log *slog.Logger) (*Widget, error) {
 	m, err := manifest.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	return newWidget(m, path, log)
+	return New(m, path, log)
 }
 
-// newWidget compiles m's template, reads its sources and evaluates it;
-// errors name the manifest as file.
-func newWidget(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
+// New compiles m's template, reads its sources and evaluates it; errors
+// name the manifest as file.
+func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -124,9 +133,9 @@ func (w *Widget) State() *State {
 	return w.state
 }
 
-// continueFrom makes w's versions follow prev's, so that pages showing prev
+// ContinueFrom makes w's versions follow prev's, so that pages showing prev
 // take w's state as newer (a reloaded manifest).
-func (w *Widget) continueFrom(prev *State) {
+func (w *Widget) ContinueFrom(prev *State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if prev != nil && w.state.Version <= prev.Version {

@@ -1,4 +1,16 @@
-package serve
+// Package background runs widgets in background servers: detached
+// processes, named by a manifest's server key, that outlive the command (or
+// notebook cell) that started them. It owns their records, start locks,
+// spawning, health checks, stopping, idle expiry and logs, and the calls the
+// command line makes to them (EnsureHosted, Admin, Summaries).
+//
+// Its state lives under Home(): for server NAME, servers/NAME.json (the
+// Record, mode 0600, written atomically), servers/NAME.log and
+// servers/NAME.lock, which serialises starts.
+//
+// It must not serve HTTP or evaluate widgets itself: a background server is
+// a serve.Server, and this package only starts, finds and stops one.
+package background
 
 import (
 	"bytes"
@@ -20,12 +32,8 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/serve"
 )
-
-// Background servers are detached processes named by a manifest's server
-// key. Their state lives under Home(): for server NAME, servers/NAME.json
-// (the Record, mode 0600, written atomically), servers/NAME.log and
-// servers/NAME.lock, which serialises starts.
 
 // Environment variables of background servers.
 const (
@@ -194,13 +202,13 @@ func PublicBase(publicURL string, port int) string {
 	}
 	if publicURL == "" {
 		if prefix := os.Getenv("JUPYTERHUB_SERVICE_PREFIX"); prefix != "" {
-			publicURL = ensureSlash(prefix) + "proxy/{port}/"
+			publicURL = strings.TrimSuffix(prefix, "/") + "/proxy/{port}/"
 		}
 	}
 	if publicURL == "" {
 		publicURL = "http://127.0.0.1:{port}/"
 	}
-	return ensureSlash(strings.ReplaceAll(publicURL, "{port}", strconv.Itoa(port)))
+	return strings.TrimSuffix(strings.ReplaceAll(publicURL, "{port}", strconv.Itoa(port)), "/") + "/"
 }
 
 // publicHost is the host name of a public URL, to join the Host allow-list.
@@ -225,7 +233,7 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment
 	_, port, _ := net.SplitHostPort(r.Addr)
 	p, _ := strconv.Atoi(port)
 	base := PublicBase(publicURL, p)
-	req := loadRequest{File: m.File, AllowHost: publicHost(base), LiveURL: URL(base, m.Name, r.Token)}
+	req := serve.LoadRequest{File: m.File, AllowHost: publicHost(base), LiveURL: serve.URL(base, m.Name, r.Token)}
 	b, err := Admin(r, http.MethodPost, "load", req)
 	if err != nil {
 		return "", err
@@ -237,12 +245,6 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment
 		return "", fmt.Errorf("server %s sent no fragment: %s", r.Name, b)
 	}
 	return resp.Fragment, nil
-}
-
-type loadRequest struct {
-	File      string `json:"file"`
-	AllowHost string `json:"allow_host,omitempty"`
-	LiveURL   string `json:"live_url,omitempty"` // when set, answer with the checkpoint fragment
 }
 
 // ensureServer returns the record of a live server named m.Server, starting
@@ -281,7 +283,8 @@ func startServer(home string, m *manifest.Manifest, publicURL string) (*Record, 
 		return nil, err
 	}
 	defer logf.Close()
-	boot, token := randomHex(6), NewToken()
+	// The boot id (48 random bits) tells this run's record from a stale one.
+	boot, token := serve.NewToken()[:12], serve.NewToken()
 	args := []string{DaemonCommand, "--name", m.Server, "--home", home, "--expiration", expirationString(m.Expiration)}
 	if h := publicHost(PublicBase(publicURL, 1)); h != "" {
 		args = append(args, "--allow-host", h)
@@ -334,28 +337,28 @@ type DaemonConfig struct {
 func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	ignoreHangup()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("server", cfg.Name)
-	srv := NewServer(Config{Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log})
-	if b := os.Getenv(envBoot); b != "" {
-		srv.boot = b
-	}
+	rec := &Record{Name: cfg.Name, PID: os.Getpid(), Expiration: expirationString(cfg.Expiration), Log: LogPath(cfg.Home, cfg.Name)}
+	srv := serve.NewServer(serve.Config{
+		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
+		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
+		// Called under the server's lock, so record writes never interleave.
+		OnChange: func(files []string, token string) {
+			rec.Manifests, rec.Token = files, token
+			if err := writeRecord(cfg.Home, rec); err != nil {
+				log.Error("cannot write record", "error", err)
+			}
+		},
+	})
 	os.Unsetenv(envToken)
-	ln, err := Listen("127.0.0.1:0")
+	ln, err := serve.Listen("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	rec := &Record{
-		Name: cfg.Name, PID: os.Getpid(), Addr: ln.Addr().String(), Token: srv.Token(), Boot: srv.Boot(),
-		Started: srv.started, Expiration: expirationString(cfg.Expiration), Log: LogPath(cfg.Home, cfg.Name),
+	// Nothing is served yet, so OnChange cannot run concurrently.
+	rec.Addr, rec.Token, rec.Boot, rec.Started = ln.Addr().String(), srv.Token(), srv.Boot(), srv.Started()
+	if err := writeRecord(cfg.Home, rec); err != nil {
+		log.Error("cannot write record", "error", err)
 	}
-	srv.defaultExpiration = cfg.Expiration
-	srv.onLoad = func() {
-		rec.Manifests = srv.filesLocked()
-		rec.Token = srv.Token()
-		if err := writeRecord(cfg.Home, rec); err != nil {
-			log.Error("cannot write record", "error", err)
-		}
-	}
-	srv.onLoad()
 	defer removeRecord(cfg.Home, cfg.Name, srv.Boot())
 	log.Info("server started", "addr", rec.Addr, "pid", rec.PID, "boot", rec.Boot)
 	ctx, cancel := context.WithCancel(ctx)
@@ -373,7 +376,7 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 
 // expireWhenIdle cancels the server once it has been idle for longer than
 // the longest expiration of its widgets.
-func expireWhenIdle(ctx context.Context, srv *Server, fallback time.Duration, cancel func(), log *slog.Logger) {
+func expireWhenIdle(ctx context.Context, srv *serve.Server, fallback time.Duration, cancel func(), log *slog.Logger) {
 	for {
 		exp := srv.Expiration(fallback)
 		check := 30 * time.Second

@@ -1,6 +1,6 @@
 //go:build windows
 
-package serve
+package background
 
 import (
 	"os"

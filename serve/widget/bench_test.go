@@ -1,0 +1,149 @@
+package widget
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
+)
+
+// Benchmarks of the evaluation stage. Run by hand (they build large trees):
+//
+//	go test -run '^$' -bench . -benchtime 20x ./serve/widget/
+
+// BenchmarkOneChangeAmong100k measures the server's work for one changed
+// file among 100,000: the re-read, the re-evaluation, the render and the
+// JSON of the new version.
+func BenchmarkOneChangeAmong100k(b *testing.B) {
+	dir := b.TempDir()
+	benchtree.JSONFiles(b, dir, 100_000)
+	path := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(path, []byte(benchtree.Manifest), 0o644)
+	w, err := Load(path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := filepath.Join(dir, "d", "000", "0000.json")
+	reads := w.cache.Reads()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		benchtree.Change(b, first, i)
+		b.StartTimer()
+		changed := w.cache.Refresh([]string{first})
+		w.update(w.affected(map[string]bool{changed[0]: true}))
+	}
+	b.StopTimer()
+	if !strings.Contains(w.State().HTML, strconv.Itoa(b.N-1+1_000_000)) {
+		b.Fatalf("the last change is not shown: %s", w.State().HTML)
+	}
+	b.ReportMetric(float64(w.cache.Reads()-reads)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+}
+
+// BenchmarkRSS100k reports the memory of a widget tracking 100,000 small
+// JSON files, watched: the process's RSS and the Go heap in use.
+func BenchmarkRSS100k(b *testing.B) {
+	dir := b.TempDir()
+	benchtree.JSONFiles(b, dir, 100_000)
+	path := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(path, []byte(benchtree.Manifest), 0o644)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w, err := Load(path, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Start(nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
+		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		w.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkCheckpoint is the whole of `render --checkpoint --no-server`
+// (load the manifest, read and parse every file, evaluate, render the
+// fragment) next to only reading the same files: over 10,000 small JSON
+// files, and over one 50 MiB CSV.
+func BenchmarkCheckpoint(b *testing.B) {
+	jsonDir := b.TempDir()
+	benchtree.JSONFiles(b, jsonDir, 10_000)
+	os.WriteFile(filepath.Join(jsonDir, "w.yaml"), []byte(`name: w
+sources:
+  files: "d/**/*.json"
+endpoints:
+  /api:
+    total: len(files)
+    big: count(files, .data.v > 5000)
+    last: last(files).data.name
+template: |
+  <p>{total} files, {big} big, the last is {last}</p>
+`), 0o644)
+	csvDir := b.TempDir()
+	f, err := os.Create(filepath.Join(csvDir, "rows.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("step,loss,accuracy,host,note\n")
+	for i := 0; ; i++ {
+		fmt.Fprintf(w, "%d,%.6f,%.4f,host-%d,run %d ok\n", i, 1/float64(i+1), float64(i%1000)/1000, i%7, i)
+		if st, _ := f.Stat(); st.Size() >= 50<<20 {
+			break
+		}
+	}
+	w.Flush()
+	f.Close()
+	os.WriteFile(filepath.Join(csvDir, "w.yaml"), []byte(`name: w
+sources:
+  rows:
+    file: rows.csv
+    max_file_size: 64MiB
+endpoints:
+  /api:
+    steps: len(rows.data)
+    loss: last(rows.data).loss
+template: |
+  <p>{steps} steps, loss {loss}</p>
+`), 0o644)
+	for _, c := range []struct{ name, dir, glob string }{{"json10k", jsonDir, "d/*/*.json"}, {"csv50MiB", csvDir, "rows.csv"}} {
+		b.Run(c.name+"/render", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				wd, err := Load(filepath.Join(c.dir, "w.yaml"), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(wd.State().Errors) > 0 {
+					b.Fatal(wd.State().Errors)
+				}
+				if err := wd.Checkpoint(io.Discard, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"/read-only", func(b *testing.B) {
+			files, _ := filepath.Glob(filepath.Join(c.dir, c.glob))
+			for i := 0; i < b.N; i++ {
+				for _, f := range files {
+					if _, err := os.ReadFile(f); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
