@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"github.com/syft-widget/syft-widget/sources"
-	"github.com/syft-widget/syft-widget/sources/jobtree"
 )
 
 // The differential property: after any sequence of file changes, every
@@ -34,7 +34,7 @@ type tree struct {
 
 func newTree(t *testing.T, m *manifest.Manifest, seed uint64, n int) *tree {
 	t.Helper()
-	if err := jobtree.Write(m.Root, n); err != nil {
+	if err := benchtree.WriteJobs(m.Root, n); err != nil {
 		t.Fatal(err)
 	}
 	tr := &tree{t: t, root: m.Root, rnd: rand.New(rand.NewPCG(seed, 9)), cache: sources.NewCache(m.Root, m.Sources), next: n, half: -1}
@@ -46,7 +46,7 @@ func newTree(t *testing.T, m *manifest.Manifest, seed uint64, n int) *tree {
 }
 
 func (tr *tree) file(i int) string {
-	return filepath.Join(tr.root, filepath.FromSlash(jobtree.Path(i)))
+	return filepath.Join(tr.root, filepath.FromSlash(benchtree.JobPath(i)))
 }
 
 // step makes one random change and returns what it did.
@@ -58,7 +58,7 @@ func (tr *tree) step() string {
 		// The writer finishes the file it was caught writing.
 		tr.half = -1
 		if slices.Contains(tr.live, i) {
-			tr.write(i, jobtree.Job(i, tr.version))
+			tr.write(i, benchtree.Job(i, tr.version))
 			changed = append(changed, tr.file(i))
 		}
 	}
@@ -69,12 +69,12 @@ func (tr *tree) step() string {
 	switch op := tr.rnd.IntN(10); {
 	case op < 4 && len(tr.live) > 0: // edit
 		_, i := pick()
-		tr.write(i, jobtree.Job(i, tr.version))
+		tr.write(i, benchtree.Job(i, tr.version))
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("edit %d", i)
 	case op < 6: // create
 		i := tr.next
 		tr.next++
-		tr.write(i, jobtree.Job(i, tr.version))
+		tr.write(i, benchtree.Job(i, tr.version))
 		tr.live = append(tr.live, i)
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("create %d", i)
 	case op < 7 && len(tr.live) > 0: // delete
@@ -96,7 +96,7 @@ func (tr *tree) step() string {
 		changed, did = append(changed, tr.file(i), tr.file(j)), fmt.Sprintf("rename %d to %d", i, j)
 	case op < 9 && len(tr.live) > 0: // half-written
 		_, i := pick()
-		b := jobtree.Job(i, tr.version)
+		b := benchtree.Job(i, tr.version)
 		tr.write(i, b[:tr.rnd.IntN(len(b))])
 		tr.half = i
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("half-write %d", i)
@@ -106,7 +106,7 @@ func (tr *tree) step() string {
 				break
 			}
 			_, i := pick()
-			tr.write(i, jobtree.Job(i, tr.version+tr.rnd.IntN(3)))
+			tr.write(i, benchtree.Job(i, tr.version+tr.rnd.IntN(3)))
 			changed = append(changed, tr.file(i))
 		}
 		did = "burst"
@@ -235,7 +235,7 @@ var (
 		eString: {`# contains "1"`, `# startsWith "job-1"`, `# == "done"`},
 		eObject: {`.r > 100`, `.n endsWith "7"`},
 	}
-	maps = map[elem][]choice{
+	mapFns = map[elem][]choice{
 		eRecord: {{`.data`, eData}, {`.data.rows`, eInt}, {`.data.cpu_seconds`, eFloat}, {`.data.name`, eString}, {`.data.state`, eString}, {`({n: .data.name, r: .data.rows})`, eObject}, {`.size`, eInt}},
 		eData:   {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}},
 		eInt:    {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt}},
@@ -262,7 +262,7 @@ func (g *exprGen) chain() (string, elem) {
 		if g.rnd.IntN(2) == 0 {
 			code = fmt.Sprintf("filter(%s, %s)", code, g.pick(preds[e]))
 		} else {
-			c := maps[e][g.rnd.IntN(len(maps[e]))]
+			c := mapFns[e][g.rnd.IntN(len(mapFns[e]))]
 			code, e = fmt.Sprintf("map(%s, %s)", code, c.code), c.to
 		}
 	}

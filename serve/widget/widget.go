@@ -36,6 +36,7 @@ type Widget struct {
 	tmpl *render.Template
 
 	cache *sources.Cache
+	inc   *Incremental // used by evaluations only, under evalMu
 	log   *slog.Logger
 
 	evalMu   sync.Mutex // one evaluation at a time
@@ -120,7 +121,7 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
+	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), inc: NewIncremental(m), log: log.With("widget", m.Name)}
 	w.cache.Scan()
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
@@ -159,7 +160,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 		maps.Copy(s.Errors, prev.Errors)
 	}
 	for _, ep := range eps {
-		fields, errs := ep.Eval(env)
+		fields, errs := w.inc.Eval(ep, env)
 		s.endpoints[ep.Path] = fields
 		for _, f := range ep.Fields {
 			if msg, bad := errs[f.Name]; bad {
