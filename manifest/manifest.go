@@ -17,6 +17,7 @@ const (
 	MinUpdateInterval     = 50 * time.Millisecond
 	DefaultExpiration     = 24 * time.Hour
 	DefaultMaxFileSize    = 8 << 20
+	DefaultListLimit      = 200
 	DefaultWidth          = "100%"
 	DefaultHeight         = "auto"
 )
@@ -33,6 +34,7 @@ type Manifest struct {
 	Height         string        // CSS length, or "auto"
 	UpdateInterval time.Duration // tick for now()-endpoints and polling
 	Expiration     time.Duration // idle time before a background server exits; 0 means never
+	ListLimit      int           // rows a data-each list shows before "… and N more"
 	Sources        []*Source     // in manifest order
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)

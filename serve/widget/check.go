@@ -36,5 +36,6 @@ func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []str
 	if err != nil {
 		return nil, nil, manifest.ErrorList{{File: file, Pos: m.TemplatePos, Msg: "template: " + err.Error()}}
 	}
+	t.ListLimit = m.ListLimit
 	return t, removed, nil
 }

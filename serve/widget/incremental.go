@@ -28,7 +28,45 @@ import (
 type Incremental struct {
 	m     *manifest.Manifest
 	plans map[*manifest.Field]*plan
-	fresh int // evaluations of a planned field that fell back to a fresh one
+	diffs map[string]*diff // by source: the last change seen, shared by its parts
+	fresh int              // evaluations of a planned field that fell back to a fresh one
+}
+
+// diff says which records of a source changed from one snapshot to the
+// next, when the paths stayed the same (files changed in place, the common
+// case): it is worked out once, not by every part over the source.
+type diff struct {
+	from, to []*manifest.Record
+	changed  []int // indices of replaced records
+	ok       bool  // the paths are the same
+}
+
+func sameSlice(a, b []*manifest.Record) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// diffOf returns the diff of src from the records a part last saw to recs.
+func (in *Incremental) diffOf(src string, from, to []*manifest.Record) *diff {
+	d := in.diffs[src]
+	if d != nil && sameSlice(d.from, from) && sameSlice(d.to, to) {
+		return d
+	}
+	d = &diff{from: from, to: to}
+	if len(from) == len(to) {
+		d.ok = true
+		for i, r := range to {
+			if from[i] == r {
+				continue
+			}
+			if from[i].Path != r.Path {
+				d.ok, d.changed = false, nil
+				break
+			}
+			d.changed = append(d.changed, i)
+		}
+	}
+	in.diffs[src] = d
+	return d
 }
 
 // plan is how one field is evaluated: its recognised parts, and the rest of
@@ -41,7 +79,7 @@ type plan struct {
 
 // NewIncremental prepares the incremental evaluation of m's fields.
 func NewIncremental(m *manifest.Manifest) *Incremental {
-	in := &Incremental{m: m, plans: map[*manifest.Field]*plan{}}
+	in := &Incremental{m: m, plans: map[*manifest.Field]*plan{}, diffs: map[string]*diff{}}
 	for _, ep := range m.Endpoints {
 		for _, f := range ep.Fields {
 			if p := planField(m, f); p != nil {
@@ -85,7 +123,7 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 		if !ok {
 			return f.Eval(env)
 		}
-		pt.sync(recs, title)
+		pt.sync(recs, title, in)
 		v, ok := pt.value()
 		if !ok {
 			// Some closure failed, or the aggregate cannot be kept exactly:
@@ -96,7 +134,7 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 		vals[i] = v
 	}
 	if p.rest == nil {
-		return manifest.Plain(vals[0]), nil
+		return p.parts[0].plainValue(), nil
 	}
 	for i, name := range p.names {
 		env[name] = vals[i]

@@ -71,6 +71,7 @@ type part struct {
 
 	out   any // the value, until the records change
 	outOK bool
+	plain any // its plain form, once asked for
 	fresh bool
 }
 
@@ -183,28 +184,28 @@ func (p *part) account(it item, sign int) {
 // sync brings the items up to date with recs, the source's records sorted
 // by path: only records that are new or replaced (a changed file is a new
 // record) have their closures run.
-func (p *part) sync(recs []*manifest.Record, title string) {
+func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	if p.env == nil {
 		p.env = map[string]any{"title": title}
 	}
 	old := p.recs
-	if p.fresh && len(old) == len(recs) && (len(recs) == 0 || &old[0] == &recs[0]) {
+	if p.fresh && sameSlice(old, recs) {
 		return
 	}
-	p.fresh = true
-	p.out, p.outOK = nil, false
-	if len(old) == len(recs) && samePaths(old, recs) {
-		// The common case: files changed in place.
-		for i, r := range recs {
-			if old[i] != r {
+	p.out, p.outOK, p.plain = nil, false, nil
+	if p.fresh {
+		if d := in.diffOf(p.src, old, recs); d.ok {
+			// The common case: files changed in place.
+			for _, i := range d.changed {
 				p.account(p.items[i], -1)
-				p.items[i] = p.compute(r)
+				p.items[i] = p.compute(recs[i])
 				p.account(p.items[i], 1)
 			}
+			p.recs = recs
+			return
 		}
-		p.recs = recs
-		return
 	}
+	p.fresh = true
 	items := make([]item, 0, len(recs))
 	i, j := 0, 0
 	for i < len(old) || j < len(recs) {
@@ -232,9 +233,46 @@ func (p *part) sync(recs []*manifest.Record, title string) {
 	p.recs, p.items = recs, items
 }
 
-func samePaths(a, b []*manifest.Record) bool {
-	for i := range a {
-		if a[i] != b[i] && a[i].Path != b[i].Path {
+// plainValue is manifest.Plain of the value (which must be known), kept
+// while the records do not change. A list's elements that are plain
+// already (objects of scalars, as a map to rows gives) are shared, not
+// copied: nothing modifies them.
+func (p *part) plainValue() any {
+	if p.plain != nil {
+		return p.plain
+	}
+	list, ok := p.out.([]any)
+	if !ok {
+		p.plain = manifest.Plain(p.out)
+		return p.plain
+	}
+	out := make([]any, len(list))
+	for i, e := range list {
+		if isPlainObject(e) {
+			out[i] = e
+		} else {
+			out[i] = manifest.Plain(e)
+		}
+	}
+	p.plain = out
+	return out
+}
+
+// isPlainObject reports whether v is a map whose values Plain keeps as
+// they are.
+func isPlainObject(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, e := range m {
+		switch x := e.(type) {
+		case nil, bool, int, string, time.Time:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return false
+			}
+		default:
 			return false
 		}
 	}

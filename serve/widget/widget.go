@@ -10,13 +10,13 @@
 package widget
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"html"
 	"io"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -63,13 +63,26 @@ type State struct {
 	At      time.Time
 
 	endpoints map[string]map[string]any // path -> fields of that endpoint
-	values    []byte                    // JSON of fields and errors, to tell versions apart
-	data      []byte                    // JSON of /data
+	data      *lazyJSON                 // JSON of /data
 	payload   []byte                    // JSON pushed to pages (name, version, html, _errors)
 }
 
+// lazyJSON is JSON encoded when first asked for: the data of 100,000
+// records takes long to encode, and most versions are only pushed to pages
+// (as HTML), never fetched whole.
+type lazyJSON struct {
+	once sync.Once
+	v    any
+	b    []byte
+}
+
+func (l *lazyJSON) bytes() []byte {
+	l.once.Do(func() { l.b, l.v = mustJSON(l.v), nil })
+	return l.b
+}
+
 // Data returns the JSON of /w/{name}/data.
-func (s *State) Data() []byte { return s.data }
+func (s *State) Data() []byte { return s.data.bytes() }
 
 // Payload returns the JSON update pushed to live pages.
 func (s *State) Payload() []byte { return s.payload }
@@ -192,15 +205,11 @@ func (s *State) finish() {
 	if len(errs) == 0 {
 		errs = nil
 	}
-	s.values = mustJSON(struct {
-		Fields map[string]any    `json:"fields"`
-		Errors map[string]string `json:"_errors,omitempty"`
-	}{s.Fields, errs})
-	s.data = mustJSON(struct {
+	s.data = &lazyJSON{v: struct {
 		Version uint64            `json:"version"`
 		Fields  map[string]any    `json:"fields"`
 		Errors  map[string]string `json:"_errors,omitempty"`
-	}{s.Version, s.Fields, errs})
+	}{s.Version, s.Fields, errs}}
 	s.payload = mustJSON(struct {
 		Name    string            `json:"name"`
 		Version uint64            `json:"version"`
@@ -219,7 +228,27 @@ func mustJSON(v any) []byte {
 
 // sameValues reports whether a and b would show the same thing.
 func sameValues(a, b *State) bool {
-	return a.HTML == b.HTML && bytes.Equal(a.values, b.values)
+	if a.HTML != b.HTML || !maps.Equal(a.Errors, b.Errors) || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for k, v := range a.Fields {
+		w, ok := b.Fields[k]
+		if !ok || !sameValue(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValue compares two plain values; a list that incremental evaluation
+// kept as it was is the same slice, and is not walked.
+func sameValue(a, b any) bool {
+	if x, ok := a.([]any); ok {
+		if y, ok := b.([]any); ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0]) {
+			return true
+		}
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // Start watches the widget's sources and re-evaluates the endpoints they
