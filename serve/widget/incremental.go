@@ -174,7 +174,9 @@ func planField(m *manifest.Manifest, f *manifest.Field) *plan {
 	}
 	p := &plan{}
 	if id, ok := tree.Node.(*ast.IdentifierNode); ok && r.parts[id.Value] != nil {
-		p.parts = []*part{r.parts[id.Value]}
+		whole := r.parts[id.Value]
+		whole.plainElements = whole.agg == aggList || whole.agg == aggSort
+		p.parts = []*part{whole}
 		return p
 	}
 	// The parts the rest still mentions (the others were absorbed into

@@ -49,19 +49,24 @@ type stage struct {
 // stages over a glob source, and an aggregate of the chain's elements. It
 // keeps one item per record, in the source's order (by path).
 type part struct {
-	src      string
-	stages   []stage
-	agg      aggKind
-	fn       *manifest.Field // the aggregate's closure; nil when it has none
-	desc     bool            // sortBy, sort: descending
-	call     func(...any) (any, error)
-	callName string
+	src    string
+	stages []stage
+	agg    aggKind
+	fn     *manifest.Field // the aggregate's closure; nil when it has none
+	desc   bool            // sortBy, sort: descending
+	// plainElements: the part is a whole field that lists its elements
+	// (filter, map, sort): they are kept in their plain form, as the field
+	// shows them.
+	plainElements bool
+	call          func(...any) (any, error)
+	callName      string
 
 	recs  []*manifest.Record // the records items were computed from
 	items []item
 	env   map[string]any // the closures' environment
 
 	// Kept by difference as records come and go.
+	groups  groupIndex
 	nIn     int // items that passed every filter
 	nTrue   int // of those, whose predicate is true
 	nBad    int // items whose closures failed
@@ -131,6 +136,11 @@ func (p *part) compute(r *manifest.Record) item {
 			return item{bad: true}
 		}
 		it.key = k
+	} else if p.agg == aggSort {
+		it.key = v // sort compares the elements themselves
+	}
+	if p.plainElements {
+		it.val = plainElement(v)
 	}
 	if p.agg.predicate() {
 		if _, ok := p.term(it).(bool); !ok {
@@ -143,7 +153,7 @@ func (p *part) compute(r *manifest.Record) item {
 // term is what the aggregate takes of an item: its closure's result, or
 // the element itself when the aggregate has no closure.
 func (p *part) term(it item) any {
-	if p.fn != nil {
+	if p.fn != nil || p.agg == aggSort {
 		return it.key
 	}
 	return it.val
@@ -151,7 +161,7 @@ func (p *part) term(it item) any {
 
 // account adds (sign 1) or removes (sign -1) an item's share of the
 // aggregates kept by difference.
-func (p *part) account(it item, sign int) {
+func (p *part) account(it item, path string, sign int) {
 	if it.bad {
 		p.nBad += sign
 		return
@@ -174,6 +184,8 @@ func (p *part) account(it item, sign int) {
 		} else {
 			p.sorted.remove(t, p.desc)
 		}
+	case aggGroupBy:
+		p.groups.account(t, path, it.val, sign)
 	default:
 		if b, _ := t.(bool); b && p.agg.predicate() {
 			p.nTrue += sign
@@ -197,9 +209,9 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 		if d := in.diffOf(p.src, old, recs); d.ok {
 			// The common case: files changed in place.
 			for _, i := range d.changed {
-				p.account(p.items[i], -1)
+				p.account(p.items[i], recs[i].Path, -1)
 				p.items[i] = p.compute(recs[i])
-				p.account(p.items[i], 1)
+				p.account(p.items[i], recs[i].Path, 1)
 			}
 			p.recs = recs
 			return
@@ -211,19 +223,19 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	for i < len(old) || j < len(recs) {
 		switch {
 		case j == len(recs) || (i < len(old) && old[i].Path < recs[j].Path):
-			p.account(p.items[i], -1)
+			p.account(p.items[i], old[i].Path, -1)
 			i++
 		case i == len(old) || recs[j].Path < old[i].Path:
 			it := p.compute(recs[j])
-			p.account(it, 1)
+			p.account(it, recs[j].Path, 1)
 			items = append(items, it)
 			j++
 		default:
 			it := p.items[i]
 			if old[i] != recs[j] {
-				p.account(it, -1)
+				p.account(it, old[i].Path, -1)
 				it = p.compute(recs[j])
-				p.account(it, 1)
+				p.account(it, recs[j].Path, 1)
 			}
 			items = append(items, it)
 			i++
@@ -234,28 +246,24 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 }
 
 // plainValue is manifest.Plain of the value (which must be known), kept
-// while the records do not change. A list's elements that are plain
-// already (objects of scalars, as a map to rows gives) are shared, not
-// copied: nothing modifies them.
+// while the records do not change.
 func (p *part) plainValue() any {
-	if p.plain != nil {
-		return p.plain
-	}
-	list, ok := p.out.([]any)
-	if !ok {
+	if p.plain == nil {
 		p.plain = manifest.Plain(p.out)
-		return p.plain
-	}
-	out := make([]any, len(list))
-	for i, e := range list {
-		if isPlainObject(e) {
-			out[i] = e
-		} else {
-			out[i] = manifest.Plain(e)
+		if p.plainElements {
+			p.plain = p.out // plain already, and a new list
 		}
 	}
-	p.plain = out
-	return out
+	return p.plain
+}
+
+// plainElement is Plain(v), but v itself when it is an object of scalars
+// (as a map to rows gives): such objects are shared, never modified.
+func plainElement(v any) any {
+	if isPlainObject(v) {
+		return v
+	}
+	return manifest.Plain(v)
 }
 
 // isPlainObject reports whether v is a map whose values Plain keeps as
@@ -332,13 +340,7 @@ func (p *part) value() (v any, ok bool) {
 		}
 		v = acc
 	case aggGroupBy:
-		g := map[any][]any{}
-		for _, it := range p.items {
-			if it.in {
-				g[it.key] = append(g[it.key], it.val)
-			}
-		}
-		v = g
+		v = p.groups.value()
 	case aggSort:
 		v = p.sortedElements()
 	case aggCall:
@@ -396,7 +398,12 @@ func (p *part) uniqStrings() ([]any, bool) {
 // sort gives, and the index kept by difference is used instead.
 func (p *part) sortedElements() []any {
 	if p.sorted.ok {
-		return slices.Clone(p.sorted.vals)
+		// Not copied: a part's value is used within one evaluation, and
+		// what outlives it is its plain form, a copy.
+		if p.plainElements {
+			return slices.Clone(p.sorted.vals)
+		}
+		return p.sorted.vals[:len(p.sorted.vals):len(p.sorted.vals)]
 	}
 	vals := p.elements()
 	keys := make([]any, 0, len(vals))
@@ -407,7 +414,7 @@ func (p *part) sortedElements() []any {
 	}
 	sort.Sort(&runtime.SortBy{Desc: p.desc, Array: vals, Values: keys})
 	p.sorted.rebuild(keys, vals, p.desc)
-	return slices.Clone(vals)
+	return vals
 }
 
 // sortIndex keeps the elements of a sort in order as they come and go,
@@ -510,4 +517,62 @@ func (s *sortIndex) remove(k any, desc bool) {
 	}
 	s.keys = slices.Delete(s.keys, i, i+1)
 	s.vals = slices.Delete(s.vals, i, i+1)
+}
+
+// groupIndex keeps groupBy's groups as records come and go: each group's
+// elements in the order of their records' paths.
+type groupIndex struct {
+	groups map[any]*group
+	bad    bool // a key groupBy cannot take (not comparable): expr fails
+}
+
+type group struct {
+	paths []string
+	vals  []any
+}
+
+func (g *groupIndex) account(key any, path string, val any, sign int) {
+	defer func() {
+		if recover() != nil {
+			g.bad = true // an unhashable key
+		}
+	}()
+	if f, ok := key.(float64); ok && math.IsNaN(f) {
+		g.bad = true // every NaN is a group of its own: not worth keeping
+		return
+	}
+	if g.groups == nil {
+		g.groups = map[any]*group{}
+	}
+	gr := g.groups[key]
+	if gr == nil {
+		gr = &group{}
+		g.groups[key] = gr
+	}
+	i, found := slices.BinarySearch(gr.paths, path)
+	if sign > 0 {
+		gr.paths = slices.Insert(gr.paths, i, path)
+		gr.vals = slices.Insert(gr.vals, i, val)
+		return
+	}
+	if found {
+		gr.paths = slices.Delete(gr.paths, i, i+1)
+		gr.vals = slices.Delete(gr.vals, i, i+1)
+	}
+	if len(gr.paths) == 0 {
+		delete(g.groups, key)
+	}
+}
+
+// value is the groups as groupBy gives them. The lists are not copied: the
+// value is used within one evaluation (see sortedElements).
+func (g *groupIndex) value() any {
+	if g.bad {
+		panic("groupBy: a key cannot be compared")
+	}
+	out := make(map[any][]any, len(g.groups))
+	for k, gr := range g.groups {
+		out[k] = gr.vals[:len(gr.vals):len(gr.vals)]
+	}
+	return out
 }

@@ -240,15 +240,32 @@ func sameValues(a, b *State) bool {
 	return true
 }
 
-// sameValue compares two plain values; a list that incremental evaluation
-// kept as it was is the same slice, and is not walked.
+// sameValue compares two plain values. Incremental evaluation keeps what
+// did not change: a list as the same slice, its rows as the same maps;
+// those are not walked.
 func sameValue(a, b any) bool {
-	if x, ok := a.([]any); ok {
-		if y, ok := b.([]any); ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0]) {
-			return true
+	x, ok := a.([]any)
+	y, ok2 := b.([]any)
+	if !ok || !ok2 {
+		return reflect.DeepEqual(a, b)
+	}
+	if len(x) != len(y) {
+		return false
+	}
+	if len(x) == 0 || &x[0] == &y[0] {
+		return true
+	}
+	for i := range x {
+		if mx, ok := x[i].(map[string]any); ok {
+			if my, ok := y[i].(map[string]any); ok && reflect.ValueOf(mx).UnsafePointer() == reflect.ValueOf(my).UnsafePointer() {
+				continue
+			}
+		}
+		if !reflect.DeepEqual(x[i], y[i]) {
+			return false
 		}
 	}
-	return reflect.DeepEqual(a, b)
+	return true
 }
 
 // Start watches the widget's sources and re-evaluates the endpoints they
