@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 )
@@ -175,16 +176,20 @@ func BenchmarkDashboardOneChange(b *testing.B) {
 			}
 			reads := w.cache.Reads()
 			payload := 0
+			var eval time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				p := benchtree.EditJob(b, dir, (i*7919)%n, 1000+i)
 				b.StartTimer()
 				changed := w.cache.Refresh([]string{p})
+				start := time.Now()
 				w.update(w.affected(map[string]bool{changed[0]: true}))
+				eval += time.Since(start)
 				payload += len(w.State().Payload())
 			}
 			b.StopTimer()
+			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
 			b.ReportMetric(float64(w.cache.Reads()-reads)/float64(b.N), "reads/op")
 			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
 			b.ReportMetric(float64(payload)/float64(b.N), "event-B/op")

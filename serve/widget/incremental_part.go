@@ -249,9 +249,10 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 // while the records do not change.
 func (p *part) plainValue() any {
 	if p.plain == nil {
-		p.plain = manifest.Plain(p.out)
 		if p.plainElements {
 			p.plain = p.out // plain already, and a new list
+		} else {
+			p.plain = manifest.Plain(p.out)
 		}
 	}
 	return p.plain
@@ -332,6 +333,10 @@ func (p *part) value() (v any, ok bool) {
 			break
 		}
 		// Floats do not add exactly: add the terms in expr's order, as it does.
+		if acc, ok := p.sumNumbers(); ok {
+			v = acc
+			break
+		}
 		var acc any = 0
 		for _, it := range p.items {
 			if it.in {
@@ -358,6 +363,39 @@ func (p *part) value() (v any, ok bool) {
 	}
 	p.out, p.outOK = v, true
 	return v, true
+}
+
+// sumNumbers is expr's sum of terms that are all ints and floats, in
+// expr's order and by its rules (ints add as wrapping ints until the first
+// float, then everything adds as floats), without its generic addition;
+// ok is false for other terms.
+func (p *part) sumNumbers() (sum any, ok bool) {
+	n, f, isFloat := 0, 0.0, false
+	for _, it := range p.items {
+		if !it.in {
+			continue
+		}
+		switch t := p.term(it).(type) {
+		case int:
+			if isFloat {
+				f = float64(t) + f
+			} else {
+				n = t + n
+			}
+		case float64:
+			if isFloat {
+				f = t + f
+			} else {
+				f, isFloat = t+float64(n), true
+			}
+		default:
+			return nil, false
+		}
+	}
+	if isFloat {
+		return f, true
+	}
+	return n, true
 }
 
 // elements lists the elements that passed the filters, in order.
