@@ -3,6 +3,7 @@ package serve
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"net/http"
@@ -216,4 +217,66 @@ func BenchmarkManifestToWidget(b *testing.B) {
 	}
 	runtime.GC()
 	b.ReportMetric(benchtree.RSSMiB(), "rss-MiB@100widgets")
+}
+
+// dashboardSizes are the tree sizes of the benchmarks over the realistic
+// widgets of testdata/bench; the million-file run is by hand:
+// SYFT_WIDGET_BENCH_1M=1.
+func dashboardSizes() []int {
+	if os.Getenv("SYFT_WIDGET_BENCH_1M") != "" {
+		return []int{1_000_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+// BenchmarkDashboardChangeToEvent measures, for the realistic job
+// dashboard of testdata/bench (aggregates over every job, a row per job),
+// the time from a job file's write to the SSE event that shows it, the
+// size of that event, and the server's RSS.
+func BenchmarkDashboardChangeToEvent(b *testing.B) {
+	for _, n := range dashboardSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			srv := NewServer(Config{})
+			ln, err := Listen("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { srv.Serve(ctx, ln); close(done) }()
+			defer func() { cancel(); <-done }()
+			if err := srv.Load(filepath.Join(dir, "jobs_dashboard.yaml")); err != nil {
+				b.Fatal(err)
+			}
+			events, stop := stream(b, "http://"+ln.Addr().String()+"/w/jobs_dashboard/events?token="+srv.Token())
+			defer stop()
+			<-events // the snapshot
+			var lat []time.Duration
+			size := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// A job among the rows the page shows, so the event shows it.
+				k, version := i%200, 2_000_000+i
+				var job struct{ State, Owner string }
+				json.Unmarshal(benchtree.Job(k, version), &job)
+				want := fmt.Sprintf(`job%07d\u003c/td\u003e\u003ctd\u003ejob-%d\u003c/td\u003e\u003ctd\u003e%s\u003c/td\u003e\u003ctd\u003e%s\u003c`, k, k, job.State, job.Owner)
+				start := time.Now()
+				benchtree.EditJob(b, dir, k, version)
+				for ev := range events {
+					if strings.Contains(ev, want) {
+						size += len(ev)
+						break
+					}
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			b.ReportMetric(percentile(lat, 0.5), "p50-ms")
+			b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+			b.ReportMetric(float64(size)/float64(b.N), "event-B")
+			runtime.GC()
+			b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
+		})
+	}
 }
