@@ -35,7 +35,7 @@ type Widget struct {
 
 	tmpl *render.Template
 
-	cache *sources.Cache
+	cache *sources.Cache // w's own until Start, then the one it shares
 	inc   *Incremental // used by evaluations only, under evalMu
 	log   *slog.Logger
 
@@ -47,7 +47,7 @@ type Widget struct {
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
 	done    chan struct{}
-	watcher *sources.Watcher
+	shared  *sharedCache // the cache and watch w shares, once started
 	onState func(*State)
 }
 
@@ -275,17 +275,10 @@ func (w *Widget) Start(onState func(*State)) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done, w.onState = cancel, make(chan struct{}), onState
 	w.dirty = make(chan []string, 64)
-	watcher, err := sources.Watch(w.cache, w.M.UpdateInterval, func(changed []string) {
-		select {
-		case w.dirty <- changed:
-		case <-ctx.Done():
-		}
-	}, w.log)
-	if err != nil {
+	if err := w.share(ctx); err != nil {
 		cancel()
 		return err
 	}
-	w.watcher = watcher
 	go w.loop(ctx)
 	return nil
 }
@@ -399,7 +392,7 @@ func (w *Widget) Close() error {
 		return nil
 	}
 	w.cancel()
-	err := w.watcher.Close()
+	err := w.shared.leave(w)
 	<-w.done
 	return err
 }
