@@ -52,6 +52,11 @@ func join(w *Widget, interval time.Duration, onChange func(changed []string), lo
 	key := sourcesKey(w.M)
 	sc := shared.caches[key]
 	if sc == nil {
+		if w.borrowed {
+			// Taken from widgets that have all stopped since: the files
+			// went unwatched for a while.
+			w.cache.Scan()
+		}
 		sc = &sharedCache{key: key, cache: w.cache, subs: map[*Widget]func([]string){}}
 		watcher, err := sources.Watch(sc.cache, interval, sc.changed, log)
 		if err != nil {
@@ -94,9 +99,21 @@ func (sc *sharedCache) leave(w *Widget) error {
 	return sc.watcher.Close()
 }
 
+// sharedCacheOf returns the cache that started widgets over m's sources
+// share, or nil: a widget being loaded reads its records from there
+// instead of reading every file again.
+func sharedCacheOf(m *manifest.Manifest) *sources.Cache {
+	shared.Lock()
+	defer shared.Unlock()
+	if sc := shared.caches[sourcesKey(m)]; sc != nil {
+		return sc.cache
+	}
+	return nil
+}
+
 // share moves a widget being started onto the shared cache of its sources
-// and has it evaluated afresh from there (the shared cache may have seen
-// changes that its own had not).
+// and, if that is not the cache it was evaluated from, evaluates it afresh
+// from there.
 func (w *Widget) share(ctx context.Context) error {
 	sc, err := join(w, w.M.UpdateInterval, func(changed []string) {
 		select {
@@ -107,13 +124,12 @@ func (w *Widget) share(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.evalMu.Lock()
-	w.shared, w.cache = sc, sc.cache
-	w.evalMu.Unlock()
-	names := make([]string, 0, len(w.M.Sources))
-	for _, s := range w.M.Sources {
-		names = append(names, s.Name)
+	w.shared = sc
+	if sc.cache != w.cache {
+		w.evalMu.Lock()
+		w.cache = sc.cache
+		w.evalMu.Unlock()
+		w.update(w.M.Endpoints)
 	}
-	w.dirty <- names // buffered, and nothing reads it yet
 	return nil
 }

@@ -35,9 +35,10 @@ type Widget struct {
 
 	tmpl *render.Template
 
-	cache *sources.Cache // w's own until Start, then the one it shares
-	inc   *Incremental // used by evaluations only, under evalMu
-	log   *slog.Logger
+	cache    *sources.Cache // w's own, or borrowed from started widgets; shared once started
+	borrowed bool
+	inc      *Incremental // used by evaluations only, under evalMu
+	log      *slog.Logger
 
 	evalMu   sync.Mutex // one evaluation at a time
 	mu       sync.Mutex
@@ -134,8 +135,13 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), inc: NewIncremental(m), log: log.With("widget", m.Name)}
-	w.cache.Scan()
+	w := &Widget{M: m, tmpl: t, inc: NewIncremental(m), log: log.With("widget", m.Name)}
+	if c := sharedCacheOf(m); c != nil {
+		w.cache, w.borrowed = c, true
+	} else {
+		w.cache = sources.NewCache(m.Root, m.Sources)
+		w.cache.Scan()
+	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
 	return w, nil
 }
