@@ -234,8 +234,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 				last = ""
 				continue
 			}
+			payload := st.Payload()
+			if patch, ok := st.PatchFrom(sent[n]); ok {
+				payload = patch // this stream showed the version before: what changed
+			}
 			sent[n] = st.Version
-			fmt.Fprintf(&buf, "id: %s\ndata: %s\n\n", id, st.Payload())
+			fmt.Fprintf(&buf, "id: %s\ndata: %s\n\n", id, payload)
 		}
 		if buf.Len() == 0 {
 			return nil

@@ -48,7 +48,9 @@ type Widget struct {
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
 	done    chan struct{}
-	shared  *sharedCache // the cache and watch w shares, once started
+	shared  *sharedCache  // the cache and watch w shares, once started
+	shape   *render.Shape // of the body of version shapeOf, to patch from
+	shapeOf uint64
 	onState func(*State)
 }
 
@@ -66,6 +68,34 @@ type State struct {
 	endpoints map[string]map[string]any // path -> fields of that endpoint
 	data      *lazyJSON                 // JSON of /data
 	payload   []byte                    // JSON pushed to pages (name, version, html, _errors)
+	base      uint64                    // the version patch applies to; 0 for none
+	patch     []byte                    // JSON pushed to pages showing base: what changed
+}
+
+// PatchFrom returns the update for a page that shows version base: only
+// what changed since (see render.PatchOp), when s knows it; else false, and
+// the page needs Payload.
+func (s *State) PatchFrom(base uint64) ([]byte, bool) {
+	if base == 0 || base != s.base {
+		return nil, false
+	}
+	return s.patch, true
+}
+
+// setPatch records the operations that turn version base into s.
+func (s *State) setPatch(base uint64, ops []render.PatchOp) {
+	errs := s.Errors
+	if len(errs) == 0 {
+		errs = nil
+	}
+	s.base = base
+	s.patch = mustJSON(struct {
+		Name    string            `json:"name"`
+		Version uint64            `json:"version"`
+		Base    uint64            `json:"base"`
+		Patch   []render.PatchOp  `json:"patch"`
+		Errors  map[string]string `json:"_errors,omitempty"`
+	}{s.Name, s.Version, base, ops, errs})
 }
 
 // lazyJSON is JSON encoded when first asked for: the data of 100,000
@@ -143,6 +173,7 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 		w.cache.Scan()
 	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
+	w.shape, w.shapeOf = render.ShapeOf(w.state.HTML), 1
 	return w, nil
 }
 
@@ -384,6 +415,12 @@ func (w *Widget) update(eps []*manifest.Endpoint) {
 	if sameValues(prev, next) {
 		return
 	}
+	// Pages that show prev get only what changed.
+	shape := render.ShapeOf(next.HTML)
+	if ops, ok := w.shape.Patch(shape); ok && w.shapeOf == prev.Version {
+		next.setPatch(prev.Version, ops)
+	}
+	w.shape, w.shapeOf = shape, next.Version
 	w.mu.Lock()
 	w.state = next
 	w.mu.Unlock()
