@@ -256,10 +256,16 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			size := 0
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				// A job among the rows the page shows, so the event shows it.
+				// A job among the rows the page shows, with a state or owner
+				// other than it has, so that its row changes.
 				k, version := i%200, 2_000_000+i
-				var job struct{ State, Owner string }
-				json.Unmarshal(benchtree.Job(k, version), &job)
+				type row struct{ State, Owner string }
+				var was, job row
+				old, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(k))))
+				json.Unmarshal(old, &was)
+				for json.Unmarshal(benchtree.Job(k, version), &job); job == was; version += 1000 {
+					json.Unmarshal(benchtree.Job(k, version+1000), &job)
+				}
 				want := fmt.Sprintf(`job%07d\u003c/td\u003e\u003ctd\u003ejob-%d\u003c/td\u003e\u003ctd\u003e%s\u003c/td\u003e\u003ctd\u003e%s\u003c`, k, k, job.State, job.Owner)
 				start := time.Now()
 				benchtree.EditJob(b, dir, k, version)
