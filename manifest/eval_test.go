@@ -40,7 +40,7 @@ func TestResultsArePlainData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `[{"data":{"n":1},"dir":"a","error":"","exists":true,"ext":".json","mtime":"2026-11-25T12:00:00Z","name":"b.json","path":"a/b.json","size":3,"stem":"b"}]`
+	want := `[{"data":{"n":1},"dir":"a","error":"","exists":true,"ext":".json","mtime":"2026-11-25T12:00:00Z","name":"b.json","path":"a/b.json","size":3,"stale":false,"stem":"b"}]`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
@@ -95,7 +95,7 @@ func TestMemoryBudgetStopsRunawayExpressions(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errs := m.Endpoints[0].Eval(m.Env(nil))
-	if !strings.Contains(errs["x"], "memory budget") {
+	if !strings.Contains(errs["x"], "memory limit") {
 		t.Errorf("errs = %v", errs)
 	}
 }
@@ -170,6 +170,48 @@ func BenchmarkCountOver100kRecords(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if v, err := m.Endpoints[0].Fields[0].Eval(env); err != nil || v != 45_000 {
 			b.Fatal(v, err)
+		}
+	}
+}
+
+func TestMemberAccessIntoDataIsNilSafe(t *testing.T) {
+	p := write(t, "w.yaml", `sources:
+  jobs: "*.json"
+endpoints:
+  /a:
+    names: map(jobs, .data.name)
+    deep: map(jobs, .data.owner.email ?? "-")
+    running: count(jobs, .data.state == "running")
+    indexed: map(jobs, .data.tags[0])
+    keyed: map(jobs, .data["name"])
+    sorted: map(sortBy(jobs, .data.name ?? ""), .data.name)
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := []*Record{
+		{Path: "a.json", Exists: true, Data: map[string]any{"name": "a", "state": "running", "tags": []any{"x"}, "owner": map[string]any{"email": "a@x"}}},
+		{Path: "b.json", Exists: true, Error: "invalid JSON"},                 // never parsed: data null
+		{Path: "c.json", Exists: true, Data: []any{1, 2}},                     // another shape
+		{Path: "d.json", Exists: true, Data: "text", Error: "x", Stale: true}, // a string
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"jobs": jobs}))
+	if len(errs) != 0 {
+		t.Fatalf("errors = %v; one record without the path must not fail the field", errs)
+	}
+	want := map[string]string{
+		"names":   `["a",null,null,null]`,
+		"deep":    `["a@x","-","-","-"]`,
+		"running": `1`,
+		"indexed": `["x",null,null,null]`,
+		"keyed":   `["a",null,null,null]`,
+		"sorted":  `[null,null,null,"a"]`,
+	}
+	for k, w := range want {
+		b, _ := json.Marshal(fields[k])
+		if string(b) != w {
+			t.Errorf("%s = %s, want %s", k, b, w)
 		}
 	}
 }

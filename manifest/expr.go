@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -22,70 +23,12 @@ import (
 const (
 	MaxExprLen   = 16 << 10 // characters of one expression
 	MaxExprNodes = 5000     // AST nodes of one expression
-	// MemoryBudget bounds what one evaluation may allocate, in expr's units
-	// (roughly one per element produced); enough for map/filter over 100,000
-	// records, not for runaway ranges.
-	MemoryBudget = 20_000_000
+	// MemoryBudget bounds the elements one evaluation may produce, in expr's
+	// units (one per element of a list or map it makes); enough for 100
+	// passes of map/filter over 100,000 records, not for runaway loops. The
+	// bytes of strings and lists are bounded by MaxEvalBytes (limits.go).
+	MemoryBudget = 10_000_000
 )
-
-// evalTimeout bounds one field's evaluation. expr's VM cannot be
-// interrupted, so the time is checked from inside. Only loops make an
-// expression's work outgrow its size and its data, and one loop over the data
-// is bounded by the data; a runaway needs loops inside loops. So every step
-// of a predicate (the body of map, filter, count, ...) that itself holds a
-// predicate checks the time, and ends the evaluation with an error once it is
-// up; the innermost loops, where the steps are many and cheap, pay nothing.
-var evalTimeout = 5 * time.Second
-
-// budgetName is the environment entry that holds the running field's budget.
-const budgetName = "__budget"
-
-type budget struct{ deadline time.Time }
-
-func tick(args ...any) (any, error) {
-	b, _ := args[0].(*budget)
-	if b == nil {
-		return true, nil
-	}
-	if time.Now().After(b.deadline) {
-		return nil, fmt.Errorf("evaluation took longer than %s and was stopped", evalTimeout)
-	}
-	return true, nil
-}
-
-// budgetPatch makes the body B of every predicate that holds a predicate
-// into `__tick(__budget); B`.
-type budgetPatch struct{}
-
-func (budgetPatch) Visit(node *ast.Node) {
-	p, ok := (*node).(*ast.PredicateNode)
-	if !ok || !holdsPredicate(p.Node) {
-		return
-	}
-	if seq, ok := p.Node.(*ast.SequenceNode); ok && len(seq.Nodes) == 2 {
-		if c, ok := seq.Nodes[0].(*ast.CallNode); ok {
-			if id, ok := c.Callee.(*ast.IdentifierNode); ok && id.Value == "__tick" {
-				return // patched already
-			}
-		}
-	}
-	call := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "__tick"}, Arguments: []ast.Node{&ast.IdentifierNode{Value: budgetName}}}
-	p.Node = &ast.SequenceNode{Nodes: []ast.Node{call, p.Node}}
-}
-
-func holdsPredicate(n ast.Node) bool {
-	var found predicateFinder
-	ast.Walk(&n, &found)
-	return bool(found)
-}
-
-type predicateFinder bool
-
-func (f *predicateFinder) Visit(n *ast.Node) {
-	if _, ok := (*n).(*ast.PredicateNode); ok {
-		*f = true
-	}
-}
 
 func isBuiltin(name string) bool {
 	_, ok := builtin.Index[name]
@@ -107,7 +50,6 @@ func compileEnv(m *Manifest) map[string]any {
 }
 
 var helpers = []expr.Option{
-	expr.Function("__tick", tick, new(func(*budget) bool)),
 	expr.Function("ago", func(args ...any) (any, error) {
 		t, ok := AsTime(args[0])
 		if !ok {
@@ -209,10 +151,20 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	if strings.TrimSpace(f.Expr) == "" {
 		return errors.New("expression is empty")
 	}
-	opts := append([]expr.Option{expr.Env(checkerEnv(env)), expr.MaxNodes(MaxExprNodes), expr.Patch(budgetPatch{})}, helpers...)
-	prog, err := expr.Compile(f.Expr, opts...)
+	opts := append([]expr.Option{expr.Env(checkerEnv(env)), expr.MaxNodes(MaxExprNodes)}, helpers...)
+	opts = append(opts, limitOptions()...)
+	opts = append(opts, nilSafe...)
+	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{}))...)
 	if err != nil {
 		return err
+	}
+	// Which `+` adds strings is known only once types are checked, and
+	// errors should name what the user wrote: an expression that allocates
+	// is compiled again with its allocations guarded.
+	if need, adds := guarded(prog.Node()); need {
+		if prog, err = expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{guard: true, adds: adds}))...); err != nil {
+			return err
+		}
 	}
 	f.Program = prog
 	uses := map[string]bool{}
@@ -308,7 +260,7 @@ func (f *Field) Run(env map[string]any) (v any, err error) {
 			v, err = nil, fmt.Errorf("%v", r)
 		}
 	}()
-	env[budgetName] = &budget{deadline: time.Now().Add(evalTimeout)}
+	env[budgetName] = newBudget()
 	machine := vm.VM{MemoryBudget: MemoryBudget}
 	out, err := machine.Run(f.Program, env)
 	if err != nil {
@@ -316,6 +268,9 @@ func (f *Field) Run(env map[string]any) (v any, err error) {
 		if errors.As(err, &fe) {
 			return nil, errors.New(fe.Message)
 		}
+		return nil, err
+	}
+	if err := checkOutput(out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -341,7 +296,8 @@ func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[str
 // Plain converts an expression result to plain data that both JSON and the
 // renderer understand: nil, bool, int, float64, string, time.Time, []any and
 // map[string]any. Records become maps with their JSON keys, durations
-// strings, non-finite floats nil.
+// strings, non-finite floats nil, JSON numbers numbers, bytes and errors
+// text, other structs maps by their JSON names.
 func Plain(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int, string, time.Time:
@@ -378,6 +334,18 @@ func Plain(v any) any {
 		return out
 	case time.Duration:
 		return x.String()
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return Plain(i)
+		}
+		if f, err := x.Float64(); err == nil {
+			return Plain(f)
+		}
+		return x.String()
+	case []byte:
+		return string(x)
+	case error:
+		return x.Error()
 	case fmt.Stringer:
 		if reflect.ValueOf(x).Kind() != reflect.Struct && reflect.ValueOf(x).Kind() != reflect.Pointer {
 			return x.String()
@@ -443,5 +411,6 @@ func (r *Record) plain() map[string]any {
 	return map[string]any{
 		"path": r.Path, "name": r.Name, "stem": r.Stem, "ext": r.Ext, "dir": r.Dir,
 		"size": int(r.Size), "mtime": r.Mtime, "exists": r.Exists, "data": Plain(r.Data), "error": r.Error,
+		"stale": r.Stale,
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -94,22 +95,9 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("%s: manifest is %d bytes, over the limit of %d", file, len(data), MaxFileSize)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, l.yamlError(err)
-	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
-		l.errs = append(l.errs, Error{File: file, Pos: Pos{1, 1}, Msg: "the manifest is empty"})
-		return nil, l.errs
-	}
-	root := doc.Content[0]
-	if bad := findAlias(&doc); bad != nil {
-		l.errorf(bad, "anchors, aliases and merge keys are not supported in manifests")
-		return nil, l.errs
-	}
-	if root.Kind != yaml.MappingNode {
-		l.errorf(root, "a manifest is a mapping of keys (name, sources, endpoints, template, ...)")
-		return nil, l.errs
+	root, err := l.document(data)
+	if err != nil {
+		return nil, err
 	}
 	m := &Manifest{
 		File:           abs,
@@ -121,7 +109,53 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		Root:           filepath.Dir(abs),
 		RootPos:        Pos{1, 1},
 	}
-	var sourcesNode, endpointsNode *yaml.Node
+	sourcesNode, endpointsNode := l.topLevel(m, root, abs)
+	l.defaults(m, root, abs)
+	if sourcesNode != nil {
+		l.sources(m, sourcesNode)
+	}
+	if endpointsNode != nil {
+		l.endpoints(m, endpointsNode)
+	}
+	if m.Template == "" {
+		m.Template = defaultTemplate(m)
+	}
+	if len(l.errs) > 0 {
+		sort.SliceStable(l.errs, func(i, j int) bool {
+			a, b := l.errs[i].Pos, l.errs[j].Pos
+			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+		})
+		return nil, l.errs
+	}
+	return m, nil
+}
+
+// document decodes data and returns its top-level mapping, refusing an
+// empty document, YAML anchors and anything but a mapping.
+func (l *loader) document(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, l.yamlError(err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		l.errs = append(l.errs, Error{File: l.file, Pos: Pos{1, 1}, Msg: "the manifest is empty"})
+		return nil, l.errs
+	}
+	root := doc.Content[0]
+	if bad := findAlias(&doc); bad != nil {
+		l.errorf(bad, "anchors, aliases and merge keys are not supported in manifests")
+		return nil, l.errs
+	}
+	if root.Kind != yaml.MappingNode {
+		l.errorf(root, "a manifest is a mapping of keys (name, sources, endpoints, template, ...)")
+		return nil, l.errs
+	}
+	return root, nil
+}
+
+// topLevel reads the manifest's own keys into m; sources and endpoints are
+// returned to be read once the name and root are known.
+func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode, endpointsNode *yaml.Node) {
 	l.mapping(root, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
@@ -132,14 +166,8 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 			m.Server = l.name(v, key)
 		case "root":
 			m.RootPos = posOf(v)
-			if s, ok := l.str(v); ok {
-				if s == "" {
-					l.errorf(v, "root must not be empty")
-				} else if filepath.IsAbs(s) {
-					m.Root = filepath.Clean(s)
-				} else {
-					m.Root = filepath.Join(filepath.Dir(abs), filepath.FromSlash(s))
-				}
+			if root, ok := l.rootDir(v, abs); ok {
+				m.Root = root
 			}
 		case "width":
 			if s, ok := l.length(v, false); ok {
@@ -183,11 +211,33 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 					l.errorf(v, "style must not contain </style")
 				}
 				m.Style = s
+				m.StylePos = l.scalarStart(v)
 			}
 		default:
 			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, list_limit, sources, endpoints, template, style")
 		}
 	})
+	return sourcesNode, endpointsNode
+}
+
+// rootDir reads root: absolute, or relative to the manifest's folder.
+func (l *loader) rootDir(v *yaml.Node, abs string) (string, bool) {
+	s, ok := l.str(v)
+	switch {
+	case !ok:
+		return "", false
+	case s == "":
+		l.errorf(v, "root must not be empty")
+		return "", false
+	case filepath.IsAbs(s):
+		return filepath.Clean(s), true
+	}
+	return filepath.Join(filepath.Dir(abs), filepath.FromSlash(s)), true
+}
+
+// defaults fills the name (from the file name), title and server that the
+// manifest leaves out.
+func (l *loader) defaults(m *Manifest, root *yaml.Node, abs string) {
 	if m.Name == "" {
 		m.Name = snakeName(abs)
 		if !nameRE.MatchString(m.Name) {
@@ -200,23 +250,6 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 	if m.Server == "" {
 		m.Server = m.Name
 	}
-	if sourcesNode != nil {
-		l.sources(m, sourcesNode)
-	}
-	if endpointsNode != nil {
-		l.endpoints(m, endpointsNode)
-	}
-	if m.Template == "" {
-		m.Template = defaultTemplate(m)
-	}
-	if len(l.errs) > 0 {
-		sort.SliceStable(l.errs, func(i, j int) bool {
-			a, b := l.errs[i].Pos, l.errs[j].Pos
-			return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-		})
-		return nil, l.errs
-	}
-	return m, nil
 }
 
 // yamlError turns a YAML syntax error into FILE:LINE:COL form; yaml.v3 gives
@@ -382,6 +415,30 @@ func ParseSize(s string) (int64, error) {
 	return int64(f * unit), nil
 }
 
+// FormatSize writes a byte count in binary units, to one decimal, as
+// people read it: 512 B, 1.5 KiB, 1 MiB; ParseSize reads it back.
+func FormatSize(n float64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	if n < 1024 {
+		return sign + strconv.FormatFloat(math.Round(n), 'f', -1, 64) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	i := -1
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return sign + strconv.FormatFloat(math.Round(n*10)/10, 'f', -1, 64) + " " + units[i]
+}
+
+// IsCSSLength reports whether s is a width or height a manifest accepts
+// as written: 0, or a number with one of the units px % em rem vh vw ch ex
+// pt (the schema's pattern).
+func IsCSSLength(s string) bool { return cssLengthRE.MatchString(s) }
+
 // reservedNames cannot name a source: they are in every expression's
 // environment, or are expr keywords and builtins a source would shadow.
 var reservedNames = map[string]bool{
@@ -447,6 +504,8 @@ func (l *loader) sources(m *Manifest, n *yaml.Node) {
 					size, err := ParseSize(s)
 					if err != nil {
 						l.errorf(vv, "max_file_size: %v", err)
+					} else if size > MaxFileSizeCeiling {
+						l.errorf(vv, "max_file_size: %s is over the ceiling of 1GiB (a file is read whole into memory)", s)
 					}
 					src.MaxFileSize = size
 				}

@@ -18,8 +18,11 @@ const (
 	DefaultExpiration     = 24 * time.Hour
 	DefaultMaxFileSize    = 8 << 20
 	DefaultListLimit      = 200
-	DefaultWidth          = "100%"
-	DefaultHeight         = "auto"
+	// MaxFileSizeCeiling bounds max_file_size: a file is read whole into
+	// memory, so one file may not take more than this.
+	MaxFileSizeCeiling = 1 << 30
+	DefaultWidth       = "100%"
+	DefaultHeight      = "auto"
 )
 
 // Manifest is a validated widget declaration.
@@ -39,6 +42,7 @@ type Manifest struct {
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)
 	TemplatePos    Pos           // where the template's text starts
+	StylePos       Pos           // where the style's text starts
 	Style          string        // CSS for the live page
 }
 
@@ -93,6 +97,7 @@ type Record struct {
 	Size   int64     `expr:"size" json:"size"`     // bytes
 	Mtime  time.Time `expr:"mtime" json:"mtime"`   // modification time
 	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
-	Data   any       `expr:"data" json:"data"`     // parsed content; nil when not read or on error
+	Data   any       `expr:"data" json:"data"`     // parsed content; the last good content while error is set, nil when never parsed
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
+	Stale  bool      `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
 }

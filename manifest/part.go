@@ -48,3 +48,7 @@ func checkerEnv(env map[string]any) any {
 	}
 	return tm
 }
+
+// CheckOutput fails for a value over the limit of one field's output, as a
+// field's evaluation does: for values computed outside expr.
+func CheckOutput(v any) error { return checkOutput(v) }

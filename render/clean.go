@@ -191,6 +191,19 @@ func (c *cleaner) cleanAttrs(n *html.Node, inEach bool) {
 		if (a.Key == "href" || a.Key == "src") && !c.urlOK(n.Data, a, inEach) {
 			continue
 		}
+		if a.Key == "style" {
+			const mark = "swPHswPH"
+			probe := placeholderRE.ReplaceAllStringFunc(a.Val, func(m string) string {
+				if c.known(m[1:len(m)-1], inEach) {
+					return mark
+				}
+				return m
+			})
+			if ok, why := styleAttrOK(probe, mark); !ok {
+				c.report("removed style of <%s>: %s", n.Data, why)
+				continue
+			}
+		}
 		kept = append(kept, a)
 	}
 	n.Attr = kept

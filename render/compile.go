@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/syft-widget/syft-widget/manifest"
 	"html"
 	"html/template"
 	"io"
@@ -119,7 +120,7 @@ func (t *Template) Body(values map[string]any, stale map[string]string) (string,
 	w := &limitWriter{max: t.maxBody}
 	if err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
 		if w.over {
-			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", humanBytes(float64(t.maxBody)))
+			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", manifest.FormatSize(float64(t.maxBody)))
 		}
 		return "", fmt.Errorf("cannot render the template: %w", err)
 	}
@@ -145,6 +146,18 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 		return 0, io.ErrShortWrite
 	}
 	return w.b.Write(p)
+}
+
+// ReadsClock reports whether the template shows time relative to now
+// (data-format="ago"): its rendering changes as time passes, with no change
+// in its values.
+func (t *Template) ReadsClock() bool {
+	for _, p := range t.ph {
+		if p.format == "ago" {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Template) funcs() template.FuncMap {
@@ -446,6 +459,11 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	}
 	if staleI >= 0 && !hasTitle {
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
+	}
+	if name == "a" && hasAttr(n, "href") {
+		// A link may lead outside, but the page it opens gets neither a
+		// handle on this one nor its address.
+		e.b.WriteString(` rel="noopener noreferrer"`)
 	}
 	e.b.WriteString(">")
 	if isVoid(name) {

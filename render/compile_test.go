@@ -66,8 +66,9 @@ func TestJavascriptURLFromDataNeverReachesHref(t *testing.T) {
 
 func TestDataImageFromDataShowsAndOtherSourcesDoNot(t *testing.T) {
 	png := "data:image/png;base64,iVBORw0KGgo="
-	got := render(t, `<img src="{a}"><img src="{b}">`, map[string]any{"a": png, "b": "javascript:alert(1)"})
-	wantContains(t, got, `src="`+png+`"`, `src="#ZgotmplZ"`)
+	got := render(t, `<img src="{a}"><img src="{b}"><img src="{c}"><img src="{d}"><img src="{e}">`,
+		map[string]any{"a": png, "b": "javascript:alert(1)", "c": "https://outside.example/x.png", "d": "//outside.example/x.png", "e": "x.png"})
+	wantContains(t, got, `<img src="`+png+`"><img src=""><img src=""><img src=""><img src="">`)
 }
 
 func TestUnknownBraceGroupsStayAsWritten(t *testing.T) {

@@ -1,7 +1,7 @@
 // syft-widget live page client. Keeps #sw-body equal to the server's latest
 // render: Server-Sent Events (one stream shared by every page of the same
-// server in this browser: Web Locks elect a leader, a BroadcastChannel fans
-// out), polling when a proxy buffers the stream, a quiet status line, and
+// server in this browser: Web Locks, or an election where they are missing,
+// pick a leader; a BroadcastChannel fans out), polling when a proxy buffers the stream, a quiet status line, and
 // messages to the parent window (ready, height; theme in).
 (() => {
   'use strict';
@@ -151,6 +151,7 @@
 
   // Status line.
   const hhmmss = (t) => new Date(t).toTimeString().slice(0, 8);
+  let told = '';
   const setStatus = (state) => {
     let text = state;
     if (removed) state = 'removed';
@@ -164,6 +165,8 @@
     if (state === 'live' || state === 'polling') downSince = 0;
     statusEl.textContent = text;
     statusEl.className = 'sw-' + state;
+    // The embedder moves a page that lost its server to where it went.
+    if (state !== told) toParent({ kind: 'status', state: (told = state) });
   };
 
   // Polling of this page's own data, while a stream delivers nothing.
@@ -212,16 +215,18 @@
   // stream keeps one EventSource on url open: jittered exponential backoff
   // after errors; when a connection delivers no event in a few seconds (a
   // buffering proxy) it reports 'polling' and tries the stream again later.
+  // It returns a function that ends it (a leader that steps down).
   const stream = (url, onPayload, onRemoved, report) => {
-    let attempt = 0;
+    let attempt = 0, stopped = false, current = null, retry = 0;
     const connect = () => {
-      const es = new EventSource(url);
+      if (stopped) return;
+      const es = current = new EventSource(url);
       let got = false;
       const watchdog = setTimeout(() => {
-        if (got) return;
+        if (got || stopped) return;
         es.close();
         report('polling');
-        setTimeout(connect, 30000);
+        retry = setTimeout(connect, 30000);
       }, 5000);
       const alive = () => {
         if (!got) report('live');
@@ -246,10 +251,15 @@
         clearTimeout(watchdog);
         report('down');
         const d = Math.min(30000, 500 * 2 ** attempt++);
-        setTimeout(connect, d / 2 + Math.random() * d / 2);
+        retry = setTimeout(connect, d / 2 + Math.random() * d / 2);
       };
     };
     connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      if (current) current.close();
+    };
   };
 
   const removedHere = (n) => {
@@ -261,10 +271,71 @@
   // Own stream: the fallback when this browser cannot share one.
   const ownStream = () => stream('events' + query(), (b, p) => accept(b, p, false), removedHere, onState);
 
-  // Shared stream: the holder of the lock listens to ../../events for all
-  // widgets of the server and relays to the others over a BroadcastChannel.
+  // elect calls lead in one page of those that share key, where Web Locks
+  // are missing (they exist only in secure contexts: a plain-HTTP hub has
+  // none). Pages talk over a BroadcastChannel: one that hears no leader
+  // claims the role; of two claims, or two leaders, the lower id wins (the
+  // other steps down, calling what lead returned); the leader says so every
+  // second and "bye" when its page goes; a follower that stops hearing it
+  // elects again. A slow message costs an extra stream for a moment, never
+  // a missing one.
+  const elect = (key, lead) => {
+    const ch = new BroadcastChannel(key + ' leader');
+    const me = Math.random().toString(36).slice(2) + '.' + Date.now().toString(36);
+    let role = 'follower', heard = 0, timer = 0, beat = 0, stepDown = null;
+    const say = (k) => ch.postMessage({ k, id: me });
+    const claim = () => {
+      role = 'claiming';
+      say('claim');
+      timer = setTimeout(() => {
+        if (role !== 'claiming') return;
+        role = 'leader';
+        stepDown = lead();
+        say('leader');
+        beat = setInterval(() => say('leader'), 1000);
+      }, 250);
+    };
+    // A leader is alive while it was heard within three of its beats.
+    const alive = () => Date.now() - heard < 3000;
+    // Wait a moment (random, so that pages starting together rarely claim
+    // together) for a leader to answer before claiming.
+    const later = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { if (role === 'follower' && !alive()) claim(); }, 150 + Math.random() * 200);
+    };
+    ch.onmessage = (e) => {
+      const m = e.data || {};
+      if (role === 'leader') {
+        if (m.k === 'leader' && m.id < me) {
+          clearInterval(beat);
+          stepDown();
+          role = 'follower';
+          heard = Date.now();
+        } else if (m.k === 'who' || m.k === 'claim' || m.k === 'leader') {
+          say('leader');
+        }
+        return;
+      }
+      if (m.k === 'leader' || (m.k === 'claim' && (role === 'follower' || m.id < me))) {
+        if (role === 'claiming') clearTimeout(timer);
+        role = 'follower';
+        heard = Date.now();
+      } else if (m.k === 'bye') {
+        heard = 0;
+        later();
+      }
+    };
+    setInterval(() => { if (role === 'follower' && !alive()) later(); }, 1000);
+    addEventListener('pagehide', () => { if (role === 'leader') say('bye'); });
+    say('who');
+    later();
+  };
+
+  // Shared stream: one page (the holder of the lock, or the elected leader)
+  // listens to ../../events for all widgets of the server and relays to the
+  // others over a BroadcastChannel.
   const shared = () => {
-    if (!navigator.locks || typeof BroadcastChannel !== 'function') return false;
+    if (typeof BroadcastChannel !== 'function') return false;
     const root = new URL('../../', location.href);
     let h = 2166136261; // FNV-1a of the token: the lock name does not carry it
     for (const c of token || '') h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
@@ -288,7 +359,7 @@
     };
     const lead = () => {
       leader = true;
-      stream('../../events' + query(), (b, p) => {
+      const stop = stream('../../events' + query(), (b, p) => {
         if (p && p.name !== undefined) last.set(p.name, [b, p]);
         ch.postMessage({ k: 'payload', b, p });
         accept(b, p, false);
@@ -301,12 +372,20 @@
         ch.postMessage({ k: 'state', state: s });
         onState(s);
       });
-      return new Promise(() => {}); // hold the lock while this page lives
+      return () => {
+        stop();
+        leader = false;
+      };
     };
-    try {
-      navigator.locks.request(key, lead).catch(() => { if (!leader) ownStream(); });
-    } catch (e) {
-      return false;
+    if (navigator.locks) {
+      try {
+        // Hold the lock while this page lives.
+        navigator.locks.request(key, () => { lead(); return new Promise(() => {}); }).catch(() => { if (!leader) ownStream(); });
+      } catch (e) {
+        return false;
+      }
+    } else {
+      elect(key, lead);
     }
     ch.postMessage({ k: 'hello' });
     return true;

@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	nethtml "golang.org/x/net/html"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 //go:embed live.js
@@ -27,6 +31,7 @@ var baseCSS string
 // Page describes the document a widget is shown in.
 type Page struct {
 	Name           string
+	Server         string // the background server that hosts it ("" for none)
 	Title          string
 	Style          string        // the manifest's CSS
 	Width, Height  string        // CSS lengths; Height may be "auto"
@@ -80,24 +85,24 @@ func pageTitle(p Page) string {
 
 var styleEnd = regexp.MustCompile(`(?i)</style`)
 
-// styleText is the base CSS and the manifest's CSS, safe inside <style>.
+// styleText is the base CSS and the manifest's CSS, safe inside <style>
+// and loading nothing (CleanStyle).
 func styleText(style string) string {
+	style, _ = CleanStyle(style)
 	return baseCSS + "\n" + styleEnd.ReplaceAllString(style, `<\/style`)
 }
 
-var cssLengthRE = regexp.MustCompile(`^(auto|0|[0-9]+(\.[0-9]+)?(px|%|em|rem|vh|vw|vmin|vmax|ch|ex|pt|cm|mm|in)?)$`)
-
-// cssLength passes a plain CSS length (a bare number means pixels) and
-// gives def for anything else.
+// cssLength passes "auto" and the lengths a manifest accepts (a bare
+// number means pixels), and gives def for anything else.
 func cssLength(s, def string) string {
 	s = strings.TrimSpace(s)
-	if !cssLengthRE.MatchString(s) {
-		return def
-	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil && s != "0" {
+	switch {
+	case s == "auto" || manifest.IsCSSLength(s):
+		return s
+	case manifest.IsCSSLength(s + "px"):
 		return s + "px"
 	}
-	return s
+	return def
 }
 
 // CheckpointInput is what a checkpoint fragment shows.
@@ -107,6 +112,7 @@ type CheckpointInput struct {
 	At      time.Time // when the data were read
 	LiveURL string    // the live page, token included; "" keeps it a checkpoint (--no-server)
 	ID      string    // id of the static layer; "" picks a random one
+	Note    string    // said after the checkpoint's time, e.g. why it cannot turn live
 }
 
 // checkpointLayout is how the checkpoint line writes its time (in UTC).
@@ -128,15 +134,20 @@ func Checkpoint(w io.Writer, c CheckpointInput) error {
 		id = "sw-cp-" + strings.ToLower(rand.Text()[:12])
 	}
 	when := "checkpoint · " + c.At.UTC().Format(checkpointLayout)
+	if c.Note != "" {
+		when += " · " + c.Note
+	}
 	var b strings.Builder
 	b.WriteString(`<div id="` + html.EscapeString(id) + `" class="syft-widget-checkpoint">`)
 	b.WriteString(static)
-	b.WriteString(`<div style="font-size:11px;color:#888;margin-top:4px;font-family:system-ui,sans-serif">` +
-		html.EscapeString(when) + "</div></div>\n")
+	// No style attribute: classic Notebook's sanitizer turns one into
+	// "undefined:undefined"; <small> says it quietly everywhere.
+	b.WriteString(`<p><small>` + html.EscapeString(when) + "</small></p></div>\n")
 
 	cfg := map[string]string{
 		"id":      id,
 		"name":    c.Page.Name,
+		"server":  c.Page.Server,
 		"title":   pageTitle(c.Page),
 		"width":   cssLength(c.Page.Width, "100%"),
 		"height":  cssLength(c.Page.Height, "auto"),
@@ -162,18 +173,24 @@ func checkpointDoc(p Page, body, when string) string {
 	if cssLength(p.Height, "auto") == "auto" {
 		class = ` class="sw-auto"`
 	}
-	return "<!DOCTYPE html><html lang=\"en\"" + class + "><head><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
-		"<title>" + html.EscapeString(pageTitle(p)) + "</title><style>" + styleText(p.Style) + "</style></head>" +
+	// The same CSP as the live page: the srcdoc document may not load
+	// anything from outside either.
+	nonce := strings.ToLower(rand.Text()[:16])
+	return "<!DOCTYPE html><html lang=\"en\"" + class + "><head><meta charset=\"utf-8\">" +
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"" + html.EscapeString(CSP(nonce)) + "\">" +
+		"<meta name=\"referrer\" content=\"no-referrer\">" +
+		"<title>" + html.EscapeString(pageTitle(p)) + "</title><style nonce=\"" + nonce + "\">" + styleText(p.Style) + "</style></head>" +
 		"<body data-name=\"" + html.EscapeString(p.Name) + "\"><main id=\"sw-body\">" + body + "</main>" +
-		"<div id=\"sw-status\">" + html.EscapeString(when) + "</div><script>(function(){var n=" + string(name) +
+		"<div id=\"sw-status\">" + html.EscapeString(when) + "</div><script nonce=\"" + nonce + "\">(function(){var n=" + string(name) +
 		",r=document.documentElement;function h(){parent.postMessage({type:\"syft-widget\",kind:\"height\",name:n," +
 		"height:Math.ceil(r.getBoundingClientRect().height)},\"*\")}if(window.ResizeObserver)new ResizeObserver(h).observe(r);h();" +
 		"addEventListener(\"message\",function(e){var d=e.data;if(e.source===parent&&d&&d.type===\"syft-widget-theme\")" +
 		"r.setAttribute(\"data-theme\",d.theme===\"dark\"?\"dark\":\"light\")})})();</script></body></html>"
 }
 
-// staticBody is the body as a notebook's sanitizer would keep it: no
-// data-* attributes and none of the elements sanitizers strip.
+// staticBody is the body as every notebook's sanitizer keeps it: no
+// data-* or style attributes and none of the elements sanitizers strip; charts
+// (inline SVG, which every notebook sanitizer removes) in their text form.
 func staticBody(body string) (string, error) {
 	root, err := parseBody(body)
 	if err != nil {
@@ -189,10 +206,20 @@ func staticBody(body string) (string, error) {
 				switch ch.Data {
 				case "template", "style", "script", "iframe", "object", "embed", "link", "meta", "base", "noscript":
 					n.RemoveChild(ch)
+				case "svg":
+					if text := chartText(ch); text != nil {
+						n.InsertBefore(text, ch)
+						n.RemoveChild(ch)
+					} else {
+						n.RemoveChild(ch) // sanitizers drop it: say nothing rather than half
+					}
 				default:
 					kept := ch.Attr[:0]
 					for _, a := range ch.Attr {
-						if !strings.HasPrefix(a.Key, "data-") {
+						// Classic Notebook's sanitizer turns any style
+						// attribute into "undefined:undefined"; the layer reads
+						// right with no CSS at all.
+						if !strings.HasPrefix(a.Key, "data-") && a.Key != "style" {
 							kept = append(kept, a)
 						}
 					}
@@ -211,4 +238,91 @@ func staticBody(body string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// sparkBlocks are the levels of a sparkline drawn as text.
+var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
+
+// maxBlocks bounds a chart drawn as text: longer lists are sampled, so it
+// stays about as wide as the SVG it stands for.
+const maxBlocks = 60
+
+// chartText is the text form of a chart that data-format drew as SVG: a
+// sparkline or a list of bars as block characters (the numbers in its
+// title), a single bar as a <meter> followed by its value. It reads the
+// numbers back from the chart's label. nil for any other SVG.
+func chartText(svg *nethtml.Node) *nethtml.Node {
+	var class, label string
+	for _, a := range svg.Attr {
+		switch a.Key {
+		case "class":
+			class = a.Val
+		case "aria-label":
+			label = a.Val
+		}
+	}
+	el := func(tag string, attrs ...string) *nethtml.Node {
+		n := &nethtml.Node{Type: nethtml.ElementNode, Data: tag}
+		for i := 0; i+1 < len(attrs); i += 2 {
+			n.Attr = append(n.Attr, nethtml.Attribute{Key: attrs[i], Val: attrs[i+1]})
+		}
+		return n
+	}
+	text := func(s string) *nethtml.Node { return &nethtml.Node{Type: nethtml.TextNode, Data: s} }
+	switch class {
+	case "sw-sparkline", "sw-bars":
+		var ns []float64
+		for _, f := range strings.Split(label, ",") {
+			n, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return nil
+			}
+			ns = append(ns, n)
+		}
+		if len(ns) > maxBlocks {
+			picked := make([]float64, maxBlocks) // evenly, first and last included
+			for i := range picked {
+				picked[i] = ns[i*(len(ns)-1)/(maxBlocks-1)]
+			}
+			ns = picked
+		}
+		span := el("span", "class", class, "title", label, "role", "img", "aria-label", label)
+		span.AppendChild(text(blocks(ns, class == "sw-bars")))
+		return span
+	case "sw-bar":
+		pct, err := strconv.ParseFloat(strings.TrimSuffix(label, "%"), 64)
+		if err != nil {
+			return nil
+		}
+		f := math.Max(0, math.Min(1, pct/100))
+		span := el("span", "class", class)
+		m := el("meter", "min", "0", "max", "1", "value", strconv.FormatFloat(f, 'f', -1, 64), "title", label)
+		m.AppendChild(text(label))
+		span.AppendChild(m)
+		span.AppendChild(text(" " + label))
+		return span
+	}
+	return nil
+}
+
+// blocks draws ns as block characters: scaled from the lowest to the
+// highest value for a sparkline, from zero to the highest for bars.
+func blocks(ns []float64, fromZero bool) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	lo, hi := slices.Min(ns), slices.Max(ns)
+	if fromZero {
+		lo, hi = 0, math.Max(hi, 0)
+	}
+	top := len(sparkBlocks) - 1
+	var b strings.Builder
+	for _, n := range ns {
+		i := top / 2
+		if hi > lo {
+			i = int(math.Round((math.Max(n, lo) - lo) / (hi - lo) * float64(top)))
+		}
+		b.WriteRune(sparkBlocks[max(0, min(top, i))])
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"github.com/syft-widget/syft-widget/render/notebooksanitizer"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,7 +14,7 @@ import (
 const jobsTemplate = `<h3>{title}: <span data-field="total">{total}</span> jobs, {running} running</h3>
 <ul data-field="jobs"><template data-each><li class="{state}">{name} — {state}</li></template></ul>
 <div data-format="bytes" id="size">{size}</div><div data-format="sparkline">{trend}</div>
-<small>as of {time}</small>`
+<small style="color:gray">as of {time}</small>`
 
 func jobsBody(t *testing.T) string {
 	t.Helper()
@@ -117,41 +118,6 @@ func TestEmbeddedScriptsCannotEndTheirScriptElement(t *testing.T) {
 	}
 }
 
-// sanitizeLikeANotebook removes what notebook sanitizers strip (script,
-// style, iframe, data-*) and returns the remaining tree.
-func sanitizeLikeANotebook(t *testing.T, fragment string) *nethtml.Node {
-	t.Helper()
-	root, err := parseBody(fragment)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var strip func(n *nethtml.Node)
-	strip = func(n *nethtml.Node) {
-		for ch := n.FirstChild; ch != nil; {
-			next := ch.NextSibling
-			if ch.Type == nethtml.ElementNode {
-				switch ch.Data {
-				case "script", "style", "iframe", "template":
-					n.RemoveChild(ch)
-					ch = next
-					continue
-				}
-				kept := ch.Attr[:0]
-				for _, a := range ch.Attr {
-					if !strings.HasPrefix(a.Key, "data-") {
-						kept = append(kept, a)
-					}
-				}
-				ch.Attr = kept
-				strip(ch)
-			}
-			ch = next
-		}
-	}
-	strip(root)
-	return root
-}
-
 func textOf(n *nethtml.Node) string {
 	var b strings.Builder
 	var walk func(*nethtml.Node)
@@ -188,11 +154,11 @@ func TestCheckpointStaticLayerReadsRightAfterANotebookSanitizer(t *testing.T) {
 	}
 	eachElement(static, func(n *nethtml.Node) {
 		switch n.Data {
-		case "script", "style", "template", "iframe":
+		case "script", "style", "template", "iframe", "svg":
 			t.Errorf("static layer holds a <%s>", n.Data)
 		}
 		for _, a := range n.Attr {
-			if strings.HasPrefix(a.Key, "data-") {
+			if strings.HasPrefix(a.Key, "data-") || a.Key == "style" {
 				t.Errorf("static layer keeps %s on <%s>", a.Key, n.Data)
 			}
 		}
@@ -201,22 +167,25 @@ func TestCheckpointStaticLayerReadsRightAfterANotebookSanitizer(t *testing.T) {
 		t.Errorf("static layer has no id for the bootstrap to find")
 	}
 
-	// What a sanitizing notebook shows still holds every value.
-	shown := textOf(sanitizeLikeANotebook(t, frag))
-	for _, want := range []string{"Distributed Jobs", "2 jobs, 1 running", "train</script><script>alert(1)</script> — running",
-		"eval — failed", "2 KiB", "as of 20:01:02", "checkpoint · 2026-11-25 20:01:02 UTC"} {
-		if !strings.Contains(shown, want) {
-			t.Errorf("sanitized checkpoint lacks %q; shows %q", want, shown)
+	// What each notebook shows of it, as untrusted output, holds every value.
+	res := notebooksanitizer.ForTest(t, frag)[0]
+	for front, out := range map[string]string{"JupyterLab": res.JupyterLab, "classic Notebook": res.Classic} {
+		shown := notebooksanitizer.VisibleText(out)
+		for _, want := range []string{"Distributed Jobs: 2 jobs, 1 running", "train</script><script>alert(1)</script> — running",
+			"eval — failed", "2 KiB", "▁█▃", "as of 20:01:02", "checkpoint · 2026-11-25 20:01:02 UTC"} {
+			if !strings.Contains(shown, want) {
+				t.Errorf("%s: the sanitized checkpoint lacks %q; shows %q", front, want, shown)
+			}
+		}
+		if !strings.Contains(out, `class="failed"`) {
+			t.Errorf("%s: the sanitized checkpoint lost its classes: %s", front, out)
+		}
+		if strings.Contains(out, "undefined") {
+			t.Errorf("%s: the sanitizer mangled something into %q: %s", front, "undefined", out)
 		}
 	}
-	var html strings.Builder
-	for ch := sanitizeLikeANotebook(t, frag).FirstChild; ch != nil; ch = ch.NextSibling {
-		nethtml.Render(&html, ch)
-	}
-	for _, want := range []string{`id="size"`, `class="failed"`, `style="font-size:11px;color:#888`} {
-		if !strings.Contains(html.String(), want) {
-			t.Errorf("sanitized checkpoint lost %q", want)
-		}
+	if !strings.Contains(res.Classic, `id="size"`) {
+		t.Errorf("classic Notebook: the sanitized checkpoint lost its ids: %s", res.Classic)
 	}
 }
 
@@ -264,6 +233,41 @@ func TestCSSLengthsPassOnlyPlainLengths(t *testing.T) {
 		"": "D", "1px;background:red": "D", "expression(alert(1))": "D", "0": "0"} {
 		if got := cssLength(in, "D"); got != want {
 			t.Errorf("cssLength(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestChartsInTheStaticLayerAreTextOfBoundedWidth(t *testing.T) {
+	tm, _, err := Compile(`<p data-format="sparkline">{long}</p><p data-format="bar">{one}</p><p data-format="bar">{few}</p>`, []string{"long", "one", "few"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := make([]any, 5000)
+	for i := range long {
+		long[i] = i % 100
+	}
+	body, err := tm.Body(map[string]any{"long": long, "one": 0.25, "few": []any{0, 5, 10}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	static, err := staticBody(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(static, "<svg") {
+		t.Errorf("the static layer keeps SVG: %s", static)
+	}
+	if n := strings.Count(static, "▁") + strings.Count(static, "█"); n == 0 {
+		t.Errorf("no block characters: %s", static)
+	}
+	root, _ := parseBody(static)
+	first := textOf(root.FirstChild)
+	if n := len([]rune(first)); n > maxBlocks {
+		t.Errorf("a 5,000-point sparkline is %d characters wide as text", n)
+	}
+	for _, want := range []string{`<meter min="0" max="1" value="0.25" title="25%">25%</meter> 25%`, `▁▅█`} {
+		if !strings.Contains(static, want) {
+			t.Errorf("the static layer lacks %s: %s", want, static)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"html"
 	"html/template"
 	"math"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,8 +22,9 @@ const TimeLayout = "2006-01-02 15:04:05"
 // are shown as compact JSON, so a self-referencing value cannot recurse forever.
 const maxDepth = 16
 
-// norm brings any value to one of the plain shapes the renderer knows: nil,
-// bool, string, int64, uint64, float64, time.Time, []any, map[string]any.
+// norm brings a value to one of the shapes the renderer knows: nil, bool,
+// string, int64, uint64, float64, time.Time, []any, map[string]any. Values
+// come from manifest.Plain already; anything else goes through it once.
 // Children of lists and maps are normalised when they are visited.
 func norm(v any) any {
 	switch x := v.(type) {
@@ -32,95 +32,13 @@ func norm(v any) any {
 		return v
 	case int:
 		return int64(x)
-	case int32:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
-	case []byte:
-		return string(x)
-	case *time.Time:
-		if x == nil {
-			return nil
-		}
-		return *x
-	case error:
-		return x.Error()
-	case fmt.Stringer:
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-			return nil
-		}
-		return x.String()
 	}
-	return normReflect(reflect.ValueOf(v), 0)
-}
-
-func normReflect(rv reflect.Value, depth int) any {
-	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
-		if rv.IsNil() {
-			return nil
-		}
-		rv = rv.Elem()
+	switch p := manifest.Plain(v).(type) {
+	case int:
+		return int64(p)
+	default:
+		return p
 	}
-	switch rv.Kind() {
-	case reflect.Bool:
-		return rv.Bool()
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u := rv.Uint()
-		if u <= math.MaxInt64 {
-			return int64(u)
-		}
-		return u
-	case reflect.Float32, reflect.Float64:
-		return rv.Float()
-	case reflect.String:
-		return rv.String()
-	case reflect.Slice, reflect.Array:
-		if rv.Kind() == reflect.Slice && rv.IsNil() {
-			return nil
-		}
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = rv.Index(i).Interface()
-		}
-		return out
-	case reflect.Map:
-		if rv.IsNil() {
-			return nil
-		}
-		out := make(map[string]any, rv.Len())
-		it := rv.MapRange()
-		for it.Next() {
-			out[fmt.Sprint(norm(it.Key().Interface()))] = it.Value().Interface()
-		}
-		return out
-	case reflect.Struct:
-		if t, ok := rv.Interface().(time.Time); ok {
-			return t
-		}
-		// A struct reads as its JSON form (field names as its json tags say).
-		if b, err := json.Marshal(rv.Interface()); err == nil {
-			dec := json.NewDecoder(strings.NewReader(string(b)))
-			dec.UseNumber()
-			var out any
-			if dec.Decode(&out) == nil {
-				return out
-			}
-		}
-	}
-	if !rv.IsValid() {
-		return nil
-	}
-	return fmt.Sprint(rv.Interface())
 }
 
 // scalarText is a scalar as people write it. Composite values read as
@@ -179,107 +97,68 @@ func attrText(v any) string {
 	return scalarText(v)
 }
 
+// maxJSONDepth bounds how deep jsonText follows a value: as deep as sources
+// read files, so only a self-referencing value reaches it.
+const maxJSONDepth = 10_000
+
 // jsonText encodes a value as JSON with sorted keys; NaN and infinities,
-// which JSON cannot hold, become null.
+// which JSON cannot hold, become null. HTML characters stay as they are:
+// callers escape the JSON for where it goes. A value nested deeper than
+// maxJSONDepth reads as a JSON string that says so.
 func jsonText(v any, indent bool) string {
 	var b strings.Builder
-	writeJSON(&b, v, indent, 0)
-	return b.String()
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	plain, err := jsonValue(v, 0)
+	if err != nil {
+		plain = err.Error()
+	}
+	if err := enc.Encode(plain); err != nil {
+		return strconv.Quote(err.Error())
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func writeJSON(b *strings.Builder, v any, indent bool, depth int) {
-	nl := func(d int) {
-		if indent {
-			b.WriteByte('\n')
-			b.WriteString(strings.Repeat("  ", d))
-		}
-	}
-	if depth > 2*maxDepth {
-		b.WriteString("null")
-		return
+// jsonValue brings v to what encoding/json writes as the page shows it:
+// normalised scalars, times as RFC 3339 text, no NaN or infinity.
+func jsonValue(v any, depth int) (any, error) {
+	if depth > maxJSONDepth {
+		return nil, fmt.Errorf("(a value nested deeper than %d levels)", maxJSONDepth)
 	}
 	switch x := norm(v).(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case uint64:
-		b.WriteString(strconv.FormatUint(x, 10))
+	case nil, bool, int64, uint64, string:
+		return x, nil
 	case float64:
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			b.WriteString("null")
-		} else {
-			b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+			return nil, nil
 		}
-	case string:
-		writeJSONString(b, x)
+		return x, nil
 	case time.Time:
-		writeJSONString(b, x.Format(time.RFC3339Nano))
+		return x.Format(time.RFC3339Nano), nil
 	case []any:
-		if len(x) == 0 {
-			b.WriteString("[]")
-			return
-		}
-		b.WriteByte('[')
+		out := make([]any, len(x))
 		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
+			var err error
+			if out[i], err = jsonValue(e, depth+1); err != nil {
+				return nil, err
 			}
-			nl(depth + 1)
-			writeJSON(b, e, indent, depth+1)
 		}
-		nl(depth)
-		b.WriteByte(']')
+		return out, nil
 	case map[string]any:
-		if len(x) == 0 {
-			b.WriteString("{}")
-			return
-		}
-		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
-			if i > 0 {
-				b.WriteByte(',')
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var err error
+			if out[k], err = jsonValue(e, depth+1); err != nil {
+				return nil, err
 			}
-			nl(depth + 1)
-			writeJSONString(b, k)
-			b.WriteByte(':')
-			if indent {
-				b.WriteByte(' ')
-			}
-			writeJSON(b, x[k], indent, depth+1)
 		}
-		nl(depth)
-		b.WriteByte('}')
+		return out, nil
 	default:
-		writeJSONString(b, fmt.Sprint(x))
+		return fmt.Sprint(x), nil
 	}
-}
-
-// writeJSONString quotes s for JSON. HTML characters stay as they are:
-// callers escape the JSON for where it goes.
-func writeJSONString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteRune(r) // invalid UTF-8 becomes U+FFFD
-		}
-	}
-	b.WriteByte('"')
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -305,53 +184,17 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 			b.WriteString(html.EscapeString(jsonText(x, false)))
 			return
 		}
-		rows := make([]map[string]any, 0, len(x))
-		for _, e := range x {
-			m, ok := norm(e).(map[string]any)
-			if !ok {
-				rows = nil
-				break
-			}
-			rows = append(rows, m)
-		}
-		if rows == nil {
-			b.WriteString(`<ul class="sw-list">`)
-			for _, e := range x {
-				b.WriteString("<li>")
-				writeValueHTML(b, e, depth+1)
-				b.WriteString("</li>")
-			}
-			b.WriteString("</ul>")
+		if rows, ok := objects(x); ok {
+			writeTableHTML(b, rows, depth)
 			return
 		}
-		seen := map[string]bool{}
-		var keys []string
-		for _, r := range rows {
-			for k := range r {
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
-			}
+		b.WriteString(`<ul class="sw-list">`)
+		for _, e := range x {
+			b.WriteString("<li>")
+			writeValueHTML(b, e, depth+1)
+			b.WriteString("</li>")
 		}
-		slices.Sort(keys)
-		b.WriteString(`<table class="sw-table"><thead><tr>`)
-		for _, k := range keys {
-			b.WriteString("<th>")
-			b.WriteString(html.EscapeString(k))
-			b.WriteString("</th>")
-		}
-		b.WriteString("</tr></thead><tbody>")
-		for _, r := range rows {
-			b.WriteString("<tr>")
-			for _, k := range keys {
-				b.WriteString("<td>")
-				writeValueHTML(b, r[k], depth+1)
-				b.WriteString("</td>")
-			}
-			b.WriteString("</tr>")
-		}
-		b.WriteString("</tbody></table>")
+		b.WriteString("</ul>")
 	case map[string]any:
 		if len(x) == 0 {
 			return
@@ -374,6 +217,52 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 	}
 }
 
+// objects returns the items of list as objects, if every one is.
+func objects(list []any) ([]map[string]any, bool) {
+	rows := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, ok := norm(e).(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		rows = append(rows, m)
+	}
+	return rows, true
+}
+
+// writeTableHTML draws a list of objects as a table whose columns are the
+// union of their keys, sorted.
+func writeTableHTML(b *strings.Builder, rows []map[string]any, depth int) {
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range rows {
+		for k := range r {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	b.WriteString(`<table class="sw-table"><thead><tr>`)
+	for _, k := range keys {
+		b.WriteString("<th>")
+		b.WriteString(html.EscapeString(k))
+		b.WriteString("</th>")
+	}
+	b.WriteString("</tr></thead><tbody>")
+	for _, r := range rows {
+		b.WriteString("<tr>")
+		for _, k := range keys {
+			b.WriteString("<td>")
+			writeValueHTML(b, r[k], depth+1)
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>")
+	}
+	b.WriteString("</tbody></table>")
+}
+
 // Formats a data-format attribute may name.
 var formats = map[string]bool{"json": true, "bytes": true, "ago": true, "percent": true, "sparkline": true, "bar": true}
 
@@ -389,7 +278,7 @@ func textValue(v any, format string, now time.Time) any {
 			html.EscapeString(jsonText(v, true)) + `</code>`)
 	case "bytes":
 		if n, ok := number(v); ok {
-			return humanBytes(n)
+			return manifest.FormatSize(n)
 		}
 	case "percent":
 		if n, ok := number(v); ok {
@@ -462,24 +351,6 @@ func asTime(v any) (time.Time, bool) {
 		}
 	}
 	return manifest.AsTime(v)
-}
-
-// humanBytes writes a size in binary units: 512 B, 1.5 KiB, 1 MiB.
-func humanBytes(n float64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	if n < 1024 {
-		return sign + formatFloat(math.Round(n)) + " B"
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	i := -1
-	for n >= 1024 && i < len(units)-1 {
-		n /= 1024
-		i++
-	}
-	return sign + formatFloat(math.Round(n*10)/10) + " " + units[i]
 }
 
 // svgNum writes a coordinate with at most two decimals.
@@ -571,11 +442,12 @@ func bars(all []float64) string {
 var safeImageURL = regexp.MustCompile(`^data:image/(gif|jpeg|png|webp|avif|svg\+xml)(;[a-z0-9=.+-]+)*,`)
 
 // srcValue is a value in an <img src>: a data: image passes as a URL,
-// anything else is left to html/template's URL filter (and the page's CSP).
+// anything else is dropped (an empty src loads nothing): the static layer
+// of a checkpoint has no CSP to stop an outside URL.
 func srcValue(v any) any {
 	s := attrText(v)
 	if safeImageURL.MatchString(strings.ToLower(s[:min(len(s), 64)])) {
 		return template.URL(s)
 	}
-	return s
+	return ""
 }

@@ -226,3 +226,19 @@ func TestJSONTextIsValidJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestDeepJSONIsWrittenWholeAndACycleSaysSo(t *testing.T) {
+	var v any = "leaf"
+	for range 100 {
+		v = []any{v}
+	}
+	want := strings.Repeat("[", 100) + `"leaf"` + strings.Repeat("]", 100)
+	if got := jsonText(v, false); got != want {
+		t.Errorf("a value 100 levels deep: %s", got)
+	}
+	cycle := map[string]any{}
+	cycle["self"] = cycle
+	if got := jsonText(cycle, false); !strings.Contains(got, "nested deeper than") {
+		t.Errorf("a self-referencing value: %.200s", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -29,6 +30,8 @@ type Status struct {
 	Started time.Time     `json:"started"`
 	Idle    time.Duration `json:"idle_ns"`
 	Streams int64         `json:"streams"`
+	// Goroutines is the process's count, to watch for leaks (the soak benchmark).
+	Goroutines int `json:"goroutines"`
 	// Expiration is the idle time after which the server exits; 0 means never.
 	Expiration time.Duration `json:"expiration_ns"`
 	Widgets    []WidgetInfo  `json:"widgets"`
@@ -87,7 +90,7 @@ func (s *Server) adminUnload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, Status{
 		Server: s.name, PID: os.Getpid(), Boot: s.boot, Version: Version, Started: s.started,
-		Idle: s.Idle(), Streams: s.streams.Load(), Widgets: s.Widgets(), Expiration: s.Expiration(s.defaultExpiration),
+		Idle: s.Idle(), Streams: s.streams.Load(), Goroutines: runtime.NumGoroutine(), Widgets: s.Widgets(), Expiration: s.Expiration(s.defaultExpiration),
 	})
 }
 

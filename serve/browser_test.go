@@ -93,6 +93,9 @@ func newTab(t testing.TB) *tab {
 			chromedp.DisableGPU,
 			chromedp.NoFirstRun,
 			chromedp.Flag("disable-background-networking", true),
+			// Names under .test reach this machine: pages on a plain-HTTP
+			// origin that is not loopback (a hub), without any network.
+			chromedp.Flag("host-resolver-rules", "MAP *.test 127.0.0.1"),
 			chromedp.UserDataDir(b.dir),
 		)
 		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -621,28 +624,13 @@ func TestCheckpointTurnsLiveAndFollowsChanges(t *testing.T) {
 
 func TestCheckpointStaysReadableWithoutServer(t *testing.T) {
 	p := newTab(t)
-	dir := t.TempDir()
-	writeFile(t, dir, "jobs/a/1.json", `{"name": "alpha"}`)
-	w, err := widget.Load(writeFile(t, dir, "jobs.yaml", jobsManifest), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := Listen("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := "http://" + ln.Addr().String() + "/"
-	ln.Close() // nothing answers there
-	var frag bytes.Buffer
-	if err := w.Checkpoint(&frag, URL(gone, "jobs", NewToken())); err != nil {
-		t.Fatal(err)
-	}
+	frag, _ := checkpointOfNoServer(t)
 	// The notebook counts the live iframes the bootstrap creates.
 	counter := `<script>window.attempts = 0;
 new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
   if (n.matches && n.matches(` + js(liveFrame) + `)) window.attempts++; })
   .observe(document.documentElement, {childList: true, subtree: true});</script>`
-	p.navigate(notebook(t, counter+`<div id="cell">`+frag.String()+`</div>`))
+	p.navigate(notebook(t, counter+`<div id="cell">`+frag+`</div>`))
 
 	p.wait("the bootstrap to try the server twice", `window.attempts >= 2`)
 	if got := p.str(`(() => { const cp = document.querySelector('#cell ` + checkpointFrame + `'), live = document.querySelector('#cell ` + liveFrame + `');

@@ -42,7 +42,7 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
-		if !s.hostAllowed(r.Host) {
+		if !s.hostAllowed(r.Host) && !s.proxiedWithToken(r) {
 			http.Error(w, "this server answers only to loopback names and configured hosts", http.StatusForbidden)
 			return
 		}
@@ -51,7 +51,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				http.Error(w, "a valid token is required (?token=… or Authorization: Bearer …)", http.StatusUnauthorized)
 				return
 			}
-			s.touch()
+			// Idle time counts what users do (pages, data, events and,
+			// through Load, renders), not `servers`, `stop` or health checks.
+			if !strings.HasPrefix(r.URL.Path, "/admin/") {
+				s.touch()
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -65,6 +69,27 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.Token())) == 1
 }
 
+// AnyHost, given as an allowed host, accepts any Host name on requests that
+// carry the token, except /healthz and /admin/. A proxy such as
+// jupyter-server-proxy passes the browser's Host through, and the name it
+// is reached by is not known in advance; a DNS-rebinding page does not
+// have the token, so it still gets nothing.
+const AnyHost = "*"
+
+// proxiedWithToken says whether r may pass the Host check as a proxied
+// request: any Host is accepted (AnyHost is allowed), r carries the token,
+// and it asks for a widget's page or data, not the token-less /healthz or
+// the command line's /admin/.
+func (s *Server) proxiedWithToken(r *http.Request) bool {
+	s.hostMu.RLock()
+	any := s.hosts[AnyHost]
+	s.hostMu.RUnlock()
+	if !any || r.URL.Path == "/healthz" || strings.HasPrefix(r.URL.Path, "/admin/") {
+		return false
+	}
+	return s.authorized(r)
+}
+
 func normalizeHost(h string) string {
 	if host, _, err := net.SplitHostPort(h); err == nil {
 		h = host
@@ -74,6 +99,9 @@ func normalizeHost(h string) string {
 
 func (s *Server) hostAllowed(hostport string) bool {
 	h := normalizeHost(hostport)
+	if h == AnyHost {
+		return false // a name, not the wildcard
+	}
 	s.hostMu.RLock()
 	allowed := s.hosts[h]
 	s.hostMu.RUnlock()
@@ -155,10 +183,20 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request) {
 	st := wd.State()
 	if r.URL.Query().Get("html") == "1" {
 		// The polling fallback of the live page: data plus the page update.
-		var full map[string]any
-		json.Unmarshal(st.Data(), &full)
-		full["name"], full["html"], full["boot"] = st.Name, st.HTML, s.boot
-		b, _ := json.Marshal(full)
+		// The data's JSON object is extended as it is, not decoded, which
+		// would turn integers into float64 and round those over 2^53.
+		extra, _ := json.Marshal(struct {
+			Name string `json:"name"`
+			HTML string `json:"html"`
+			Boot string `json:"boot"`
+		}{st.Name, st.HTML, s.boot})
+		data := bytes.TrimSpace(st.Data())
+		b := make([]byte, 0, len(data)+len(extra)+1)
+		b = append(b, extra[:len(extra)-1]...)
+		if len(data) > 2 {
+			b = append(b, ',')
+		}
+		b = append(b, data[1:]...)
 		writeJSONBytes(w, r, b, etagOf(st, s.boot+"-h"))
 		return
 	}
@@ -196,7 +234,6 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if name != "" && s.widgetOr404(w, r) == nil {
 		return
 	}
-	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -206,59 +243,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	s.streams.Add(1)
 	defer func() { s.streams.Add(-1); s.touch() }()
 
-	var buf bytes.Buffer
-	buf.WriteString("retry: 2000\n: hello\n\n")
-	var names []string
-	if name != "" {
-		names = []string{name}
-	} else {
-		for _, info := range s.Widgets() {
-			if info.Name != "" {
-				names = append(names, info.Name)
-			}
-		}
-	}
-	sent := map[string]uint64{}
-	last := r.Header.Get("Last-Event-ID")
-	write := func(names []string) error {
-		for _, n := range names {
-			wd := s.Widget(n)
-			if wd == nil {
-				fmt.Fprintf(&buf, "event: removed\ndata: {\"name\":%q}\n\n", n)
-				delete(sent, n)
-				continue
-			}
-			st := wd.State()
-			id := fmt.Sprintf("%s-%d", s.boot, st.Version)
-			if sent[n] == st.Version && st.Version != 0 || (name != "" && last == id) {
-				last = ""
-				continue
-			}
-			payload := st.Payload()
-			if patch, ok := st.PatchFrom(sent[n]); ok {
-				payload = patch // this stream showed the version before: what changed
-			}
-			sent[n] = st.Version
-			fmt.Fprintf(&buf, "id: %s\ndata: %s\n\n", id, payload)
-		}
-		if buf.Len() == 0 {
-			return nil
-		}
-		// A client that stops reading is dropped instead of holding a
-		// goroutine and its buffers forever.
-		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		_, err := w.Write(buf.Bytes())
-		buf.Reset()
-		if err == nil {
-			err = rc.Flush()
-		}
-		return err
-	}
-	if err := write(names); err != nil {
+	es := &eventStream{srv: s, w: w, rc: http.NewResponseController(w), only: name, sent: map[string]uint64{}, last: r.Header.Get("Last-Event-ID")}
+	es.buf.WriteString("retry: 2000\n: hello\n\n")
+	if err := es.send(s.streamNames(name)); err != nil {
 		return
 	}
-	if buf.Len() == 0 {
-		rc.Flush()
+	if es.buf.Len() == 0 {
+		es.rc.Flush()
 	}
 	beat := time.NewTicker(heartbeat)
 	defer beat.Stop()
@@ -269,19 +260,89 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.stopping:
 			return
 		case <-beat.C:
-			rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-			if _, err := w.Write([]byte(": beat " + strconv.FormatInt(time.Now().Unix(), 10) + "\n\n")); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
+			if es.beat() != nil {
 				return
 			}
 		case <-sub.Ready():
-			if write(sub.Take()) != nil {
+			if es.send(sub.Take()) != nil {
 				return
 			}
 		}
 	}
+}
+
+// streamNames lists the widgets a new stream starts with: the one it is
+// for, or every hosted one.
+func (s *Server) streamNames(only string) []string {
+	if only != "" {
+		return []string{only}
+	}
+	var names []string
+	for _, info := range s.Widgets() {
+		if info.Name != "" {
+			names = append(names, info.Name)
+		}
+	}
+	return names
+}
+
+// eventStream is one client's event stream: what it was sent, so that it
+// is sent each version once.
+type eventStream struct {
+	srv  *Server
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	only string            // the widget of /w/{name}/events, or ""
+	sent map[string]uint64 // widget name -> version sent
+	last string            // Last-Event-ID of a reconnecting client, until used
+	buf  bytes.Buffer
+}
+
+// send writes the current state of each named widget the client does not
+// have yet, or that it was removed, and flushes.
+func (es *eventStream) send(names []string) error {
+	s := es.srv
+	for _, n := range names {
+		wd := s.Widget(n)
+		if wd == nil {
+			fmt.Fprintf(&es.buf, "event: removed\ndata: {\"name\":%q}\n\n", n)
+			delete(es.sent, n)
+			continue
+		}
+		st := wd.State()
+		id := fmt.Sprintf("%s-%d", s.boot, st.Version)
+		if es.sent[n] == st.Version && st.Version != 0 || (es.only != "" && es.last == id) {
+			es.last = ""
+			continue
+		}
+		payload := st.Payload()
+		if patch, ok := st.PatchFrom(es.sent[n]); ok {
+			payload = patch // this stream showed the version before: what changed
+		}
+		es.sent[n] = st.Version
+		fmt.Fprintf(&es.buf, "id: %s\ndata: %s\n\n", id, payload)
+	}
+	if es.buf.Len() == 0 {
+		return nil
+	}
+	// A client that stops reading is dropped instead of holding a
+	// goroutine and its buffers forever.
+	es.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_, err := es.w.Write(es.buf.Bytes())
+	es.buf.Reset()
+	if err == nil {
+		err = es.rc.Flush()
+	}
+	return err
+}
+
+// beat writes a heartbeat comment.
+func (es *eventStream) beat() error {
+	es.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if _, err := es.w.Write([]byte(": beat " + strconv.FormatInt(time.Now().Unix(), 10) + "\n\n")); err != nil {
+		return err
+	}
+	return es.rc.Flush()
 }
 
 var indexTemplate = template.Must(template.New("index").Parse(`<!doctype html>

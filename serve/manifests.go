@@ -11,9 +11,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// settle is how long a manifest file must stay quiet before it is loaded:
-// editors and sync tools write in several steps.
-const settle = 100 * time.Millisecond
+// quietBeforeLoad is how long a manifest file must stay quiet before it is
+// loaded: editors and sync tools write in several steps.
+const quietBeforeLoad = 100 * time.Millisecond
 
 // retryBroken is how long a manifest that failed to load is given to be
 // completed (a half-written file) before its errors count.
@@ -137,7 +137,7 @@ func (mw *ManifestWatcher) loop() {
 				return
 			}
 			if mw.wanted(ev.Name) {
-				mw.schedule(ev.Name, settle)
+				mw.schedule(ev.Name, quietBeforeLoad)
 			}
 		case err, ok := <-mw.fsw.Errors:
 			if !ok {
@@ -169,7 +169,7 @@ func (mw *ManifestWatcher) rescan() {
 	}
 	for f := range seen {
 		if mw.wanted(f) {
-			mw.schedule(f, settle)
+			mw.schedule(f, quietBeforeLoad)
 		}
 	}
 }

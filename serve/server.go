@@ -38,7 +38,7 @@ var Version = "dev"
 type Config struct {
 	Name       string   // server name, reported by /healthz
 	Token      string   // access token; "" makes a new one
-	AllowHosts []string // Host names accepted besides loopback ones
+	AllowHosts []string // Host names accepted besides loopback ones; AnyHost: any, with the token
 	ConfineTo  string   // when set, a manifest's root must lie inside this folder
 	Log        *slog.Logger
 
@@ -47,9 +47,9 @@ type Config struct {
 	// Expiration is the idle expiration /admin/status reports while no
 	// widget is hosted (a background server's default); 0 means never.
 	Expiration time.Duration
-	// OnChange is called, under the server's lock, after the set of hosted
-	// files or the token changed: a background server keeps its record
-	// with it. It must not call back into the server.
+	// OnChange is called after the set of hosted files or the token
+	// changed, one call at a time, each with the latest state: a background
+	// server keeps its record with it. It must not call back into the server.
 	OnChange func(files []string, token string)
 }
 
@@ -65,8 +65,12 @@ type Server struct {
 	log    *slog.Logger
 	hub    hub
 
+	// mu guards entries and closed; it is never held across I/O or an
+	// evaluation.
 	mu                sync.Mutex
 	entries           map[string]*entry // manifest file (absolute) -> entry
+	loading           map[string]*fileTurn
+	changeMu          sync.Mutex // serialises OnChange calls
 	closed            bool
 	defaultExpiration time.Duration                      // when no widget is hosted
 	onChange          func(files []string, token string) // Config.OnChange
@@ -140,9 +144,7 @@ func (s *Server) Token() string { return *s.token.Load() }
 func (s *Server) RotateToken() string {
 	t := NewToken()
 	s.token.Store(&t)
-	s.mu.Lock()
-	s.changedLocked()
-	s.mu.Unlock()
+	s.changed()
 	return t
 }
 
@@ -152,12 +154,20 @@ func (s *Server) Boot() string { return s.boot }
 // Started is when the server was made.
 func (s *Server) Started() time.Time { return s.started }
 
-// changedLocked tells Config.OnChange that the hosted files or the token
-// changed. s.mu is held.
-func (s *Server) changedLocked() {
-	if s.onChange != nil {
-		s.onChange(s.filesLocked(), s.Token())
+// changed tells Config.OnChange that the hosted files or the token
+// changed. Calls are serialised by their own lock and each takes its snapshot
+// inside it, so the last call reports the latest state; the server's lock is
+// not held while OnChange writes.
+func (s *Server) changed() {
+	if s.onChange == nil {
+		return
 	}
+	s.changeMu.Lock()
+	defer s.changeMu.Unlock()
+	s.mu.Lock()
+	files := s.filesLocked()
+	s.mu.Unlock()
+	s.onChange(files, s.Token())
 }
 
 func (s *Server) touch() { s.activity.Store(time.Now().UnixNano()) }
@@ -175,12 +185,20 @@ func (s *Server) Idle() time.Duration {
 // reload fails, the last good widget stays and shows the errors; the error
 // is returned either way. Two files may not claim one widget name: the file
 // that had it first keeps it.
+//
+// The server's lock is held only to look at and swap entries: reading and
+// evaluating the new widget, starting its watch, stopping the old one (which
+// waits for an evaluation in progress) and writing the record all happen
+// outside it, so one slow widget never delays requests to the others. Loads
+// of one file take turns.
 func (s *Server) Load(path string) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
 	}
 	s.touch()
+	unlock := s.fileLock(abs)
+	defer unlock()
 	data, err := manifest.Read(abs)
 	if err != nil {
 		return s.failed(abs, err)
@@ -195,15 +213,17 @@ func (s *Server) Load(path string) error {
 	s.mu.Unlock()
 	var w *widget.Widget
 	m, loadErr := manifest.Parse(abs, data)
+	var rel string // of the root in the served folder
 	if loadErr == nil && s.jail != "" {
-		loadErr = s.confined(m)
+		rel, loadErr = s.confined(m)
 	}
 	if loadErr == nil {
-		w, loadErr = widget.New(m, abs, s.log)
+		w, loadErr = widget.NewConfined(m, abs, s.log, s.jail, rel)
 	}
+
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		if w != nil {
 			w.Close()
 		}
@@ -220,58 +240,110 @@ func (s *Server) Load(path string) error {
 		}
 	}
 	if loadErr != nil {
-		return s.failedLocked(e, loadErr)
+		s.mu.Unlock()
+		return s.failed(abs, loadErr)
 	}
+	old := e.widget
 	var prev *widget.State
-	if e.widget != nil {
-		prev = e.widget.State()
-		e.widget.Close()
+	if old != nil {
+		prev = old.State()
 	}
+	// Pages that read the new widget before it is started see versions
+	// that follow the old one's.
 	w.ContinueFrom(prev)
+	e.widget, e.err, e.digest = w, nil, digest
+	s.mu.Unlock()
+
+	if old != nil {
+		old.Close()
+		w.ContinueFrom(old.State()) // it may have moved on before it stopped
+	}
 	name := w.M.Name
-	if err := w.Start(func(*widget.State) { s.hub.Publish(name) }); err != nil {
-		e.err = err
+	err = w.Start(func(*widget.State) { s.hub.Publish(name) })
+	s.mu.Lock()
+	closed := s.closed
+	if err != nil && e.widget == w {
+		e.err = err // it shows what it read, without updates
+	}
+	s.mu.Unlock()
+	if closed {
+		w.Close() // Close ran while it started
+		return errors.New("the server is shutting down")
+	}
+	if err != nil {
 		return err
 	}
 	if prev != nil && prev.Name != name {
 		s.hub.Publish(prev.Name) // its pages learn it is gone
 	}
-	e.widget, e.err, e.digest = w, nil, digest
 	s.hub.Publish(name)
 	s.log.Info("widget loaded", "widget", name, "file", abs)
-	s.changedLocked()
+	s.changed()
 	return nil
 }
 
-// failed records that the file at abs did not load.
+// fileLock makes loads of one manifest file take turns, without holding
+// back loads of other files.
+func (s *Server) fileLock(abs string) (unlock func()) {
+	s.mu.Lock()
+	if s.loading == nil {
+		s.loading = map[string]*fileTurn{}
+	}
+	t := s.loading[abs]
+	if t == nil {
+		t = &fileTurn{}
+		s.loading[abs] = t
+	}
+	t.users++
+	s.mu.Unlock()
+	t.mu.Lock()
+	return func() {
+		t.mu.Unlock()
+		s.mu.Lock()
+		if t.users--; t.users == 0 {
+			delete(s.loading, abs)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// fileTurn serialises the loads of one file; users counts who holds or
+// waits for it.
+type fileTurn struct {
+	mu    sync.Mutex
+	users int
+}
+
+// failed records that the file at abs did not load; its last good widget
+// stays and shows the errors.
 func (s *Server) failed(abs string, err error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e := s.entries[abs]
 	if e == nil {
 		e = &entry{file: abs}
 		s.entries[abs] = e
 	}
-	return s.failedLocked(e, err)
-}
-
-// failedLocked keeps e's last good widget, which shows the errors.
-func (s *Server) failedLocked(e *entry, err error) error {
 	e.err = err
-	if e.widget != nil {
-		e.widget.SetProblems(manifest.Errors(err))
+	w := e.widget
+	s.mu.Unlock()
+	if w != nil {
+		// Re-renders, after an evaluation in progress: not under s.mu.
+		w.SetProblems(manifest.Errors(err))
 	}
-	s.log.Warn("manifest not loaded", "file", e.file, "error", err)
+	s.log.Warn("manifest not loaded", "file", abs, "error", err)
 	return err
 }
 
-// confined refuses a manifest whose root is outside the served folder.
-func (s *Server) confined(m *manifest.Manifest) error {
+// confined refuses a manifest whose root is outside the served folder, and
+// says where the root lies in it. The widget opens its root through the
+// folder at every pass (sources.Cache.ConfineTo): a root that becomes a
+// symlink leading out later is refused then.
+func (s *Server) confined(m *manifest.Manifest) (string, error) {
 	rel, err := filepath.Rel(s.jail, realPath(m.Root))
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
-		return manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
+		return "", manifest.ErrorList{{File: m.File, Pos: m.RootPos, Msg: fmt.Sprintf("root %s is outside the served folder %s (serve --allow-outside allows it)", m.Root, s.jail)}}
 	}
-	return nil
+	return rel, nil
 }
 
 // realPath resolves symlinks as far as the path exists.
@@ -290,11 +362,13 @@ func realPath(p string) string {
 // Unload stops hosting the widget of the manifest at path.
 func (s *Server) Unload(path string) {
 	abs, _ := filepath.Abs(path)
+	unlock := s.fileLock(abs) // after a load of it in progress
+	defer unlock()
 	s.mu.Lock()
 	e := s.entries[abs]
 	delete(s.entries, abs)
-	s.changedLocked()
 	s.mu.Unlock()
+	s.changed()
 	if e != nil && e.widget != nil {
 		e.widget.Close()
 		s.hub.Publish(e.widget.M.Name)
@@ -430,14 +504,22 @@ func (s *Server) Close() error {
 	return nil
 }
 
+// httpServer is the HTTP server of s: a client gets 10 s to send its
+// headers (slowloris) and a keep-alive connection left idle is closed after
+// a minute; streams (SSE) are not idle, they are responses in progress.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+}
+
 // Serve answers HTTP on ln until ctx is done, then shuts down gracefully:
 // streams end, requests in flight finish, widgets stop.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	hs := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-	}
+	hs := s.httpServer()
 	hs.RegisterOnShutdown(func() { s.stopOnce.Do(func() { close(s.stopping) }) })
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -75,6 +75,7 @@ func jobsSource() []*manifest.Source {
 func BenchmarkScan10kJSON(b *testing.B) {
 	root, files := jsonFixture(b, 10_000)
 	b.Run("scan", func(b *testing.B) {
+		cpu0 := cpuTime()
 		for b.Loop() {
 			c := NewCache(root, jobsSource())
 			c.Scan()
@@ -83,6 +84,7 @@ func BenchmarkScan10kJSON(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(files)), "ns/file")
+		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/float64(len(files)), "cpu-ns/file")
 	})
 	b.Run("read-only", func(b *testing.B) {
 		for b.Loop() {
@@ -133,6 +135,7 @@ func BenchmarkRefreshOneOf100k(b *testing.B) {
 func BenchmarkTracked100k(b *testing.B) {
 	root, files := jsonFixture(b, 100_000)
 	var heap, rss, hwm float64
+	cpu0 := cpuTime()
 	for b.Loop() {
 		runtime.GC()
 		var before runtime.MemStats
@@ -158,6 +161,7 @@ func BenchmarkTracked100k(b *testing.B) {
 	b.ReportMetric(rss, "rss-MiB")
 	b.ReportMetric(hwm, "peak-rss-MiB")
 	b.ReportMetric(heap*(1<<20)/float64(len(files)), "heap-B/file")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 }
 
 // procStatus reads a size field of /proc/self/status (Linux), in bytes.
@@ -268,4 +272,34 @@ func BenchmarkChangeToOnChange(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 		})
 	}
+}
+
+// BenchmarkParseSmallJSON is the decoder alone on the small files of the
+// 100k benchmarks (one file's bytes per op), and the bytes a parsed file
+// keeps alive.
+func BenchmarkParseSmallJSON(b *testing.B) {
+	states := []string{"running", "done", "failed", "queued"}
+	docs := make([][]byte, 1000)
+	for i := range docs {
+		docs[i] = fmt.Appendf(nil, `{"name":"job-%d","state":%q,"progress":%d,"owner":"alice@example.org","tags":["a","b"],"score":%d.5}`, i, states[i%4], i%100, i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := parseJSON(docs[i%len(docs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	kept := make([]any, len(docs))
+	for i, d := range docs {
+		kept[i], _ = parseJSON(d)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(kept)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(docs)), "kept-B/file")
 }

@@ -21,8 +21,10 @@ import (
 // It is safe for concurrent use; Scan and Refresh run one at a time.
 type Cache struct {
 	root string
-	srcs []*source
-	seed maphash.Seed
+	// jail and jailRel: see ConfineTo.
+	jail, jailRel string
+	srcs          []*source
+	seed          maphash.Seed
 
 	mu      sync.Mutex // serialises Scan and Refresh; guards the sources' records
 	scanned bool
@@ -179,76 +181,102 @@ func (s *source) under(dir string) (lo, hi int) {
 // apply merges a change set into the records; full means the set holds every
 // record that exists now. It reports whether anything changed.
 func (s *source) apply(cs map[string]entry, full bool) bool {
-	if s.file != "" {
-		e, ok := cs[s.file]
-		if !ok {
-			if !full || (!s.one.Exists && s.one.Error == "") {
-				return false
-			}
-			e = entry{rec: missingRecord(s.file)}
-		}
-		if e.rec == nil {
-			if !s.one.Exists && s.one.Error == "" {
-				return false
-			}
-			e.rec = missingRecord(s.file)
-		}
-		if e.rec == s.one {
+	switch {
+	case s.file != "":
+		return s.applyFile(cs, full)
+	case full:
+		return s.replaceAll(cs)
+	}
+	keys := s.changedKeys(cs)
+	if len(keys) == 0 {
+		return false
+	}
+	if !s.replaceInPlace(cs, keys) {
+		s.merge(cs, keys)
+	}
+	return true
+}
+
+// applyFile is apply for a source of one file.
+func (s *source) applyFile(cs map[string]entry, full bool) bool {
+	e, ok := cs[s.file]
+	if !ok {
+		if !full || (!s.one.Exists && s.one.Error == "") {
 			return false
 		}
-		s.one, s.meta1 = e.rec, e.meta
-		return true
+		e = entry{rec: missingRecord(s.file)}
 	}
-	if full {
-		recs := make([]*manifest.Record, 0, len(cs))
-		for _, e := range cs {
-			if e.rec != nil {
-				recs = append(recs, e.rec)
-			}
-		}
-		slices.SortFunc(recs, func(a, b *manifest.Record) int { return strings.Compare(a.Path, b.Path) })
-		if slices.Equal(recs, s.recs) {
+	if e.rec == nil {
+		if !s.one.Exists && s.one.Error == "" {
 			return false
 		}
-		metas := make([]meta, len(recs))
-		for i, r := range recs {
-			metas[i] = cs[r.Path].meta
-		}
-		s.recs, s.metas = recs, metas
-		return true
+		e.rec = missingRecord(s.file)
 	}
+	if e.rec == s.one {
+		return false
+	}
+	s.one, s.meta1 = e.rec, e.meta
+	return true
+}
+
+// replaceAll is apply for a change set that holds every record.
+func (s *source) replaceAll(cs map[string]entry) bool {
+	recs := make([]*manifest.Record, 0, len(cs))
+	for _, e := range cs {
+		if e.rec != nil {
+			recs = append(recs, e.rec)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *manifest.Record) int { return strings.Compare(a.Path, b.Path) })
+	if slices.Equal(recs, s.recs) {
+		return false
+	}
+	metas := make([]meta, len(recs))
+	for i, r := range recs {
+		metas[i] = cs[r.Path].meta
+	}
+	s.recs, s.metas = recs, metas
+	return true
+}
+
+// changedKeys lists the paths of cs whose record differs from the current one.
+func (s *source) changedKeys(cs map[string]entry) []string {
 	keys := make([]string, 0, len(cs))
 	for k, e := range cs {
 		if old, _ := s.lookup(k); e.rec != old {
 			keys = append(keys, k)
 		}
 	}
-	if len(keys) == 0 {
-		return false
-	}
-	// The common case: files changed in place. The published slice is
-	// copied; metas are private and updated where they are.
-	replaceOnly := true
+	return keys
+}
+
+// replaceInPlace applies keys when each replaces an existing record (files
+// changed in place), and reports whether it could.
+func (s *source) replaceInPlace(cs map[string]entry, keys []string) bool {
+	// The common case. The published slice is copied; metas are private
+	// and updated where they are.
 	idx := make([]int, len(keys))
 	for k, key := range keys {
 		i, found := slices.BinarySearchFunc(s.recs, key, func(r *manifest.Record, p string) int {
 			return strings.Compare(r.Path, p)
 		})
 		if !found || cs[key].rec == nil {
-			replaceOnly = false
-			break
+			return false
 		}
 		idx[k] = i
 	}
-	if replaceOnly {
-		recs := slices.Clone(s.recs)
-		for k, key := range keys {
-			recs[idx[k]] = cs[key].rec
-			s.metas[idx[k]] = cs[key].meta
-		}
-		s.recs = recs
-		return true
+	recs := slices.Clone(s.recs)
+	for k, key := range keys {
+		recs[idx[k]] = cs[key].rec
+		s.metas[idx[k]] = cs[key].meta
 	}
+	s.recs = recs
+	return true
+}
+
+// merge applies keys that add or remove records: one pass over the sorted
+// records and the sorted keys.
+func (s *source) merge(cs map[string]entry, keys []string) {
 	slices.Sort(keys)
 	recs := make([]*manifest.Record, 0, len(s.recs)+len(keys))
 	metas := make([]meta, 0, len(s.recs)+len(keys))
@@ -272,5 +300,4 @@ func (s *source) apply(cs map[string]entry, full bool) bool {
 	recs = append(recs, s.recs[i:]...)
 	metas = append(metas, s.metas[i:]...)
 	s.recs, s.metas = recs, metas
-	return true
 }

@@ -120,7 +120,7 @@ func TestFileOverTheSizeLimitIsListedButNotRead(t *testing.T) {
 	c.Scan()
 	recs := records(t, c, "data")
 	big := recs[0]
-	if big.Data != nil || big.Error != "file is 3.0 MiB, over the 1 MiB limit of source data; not read" || !big.Exists || big.Size != 3<<20+2 {
+	if big.Data != nil || big.Error != "file is 3 MiB, over the 1 MiB limit of source data; not read" || !big.Exists || big.Size != 3<<20+2 {
 		t.Fatalf("big record = %+v", big)
 	}
 	if c.Reads() != 1 {
@@ -167,7 +167,7 @@ func TestHalfWrittenJSONGivesAnErrorThenTheData(t *testing.T) {
 	c := NewCache(root, []*manifest.Source{globSource("jobs", "*.json")})
 	c.Scan()
 	r := records(t, c, "jobs")[0]
-	if r.Data != nil || r.Error != "invalid JSON at line 1, column 23: unexpected end of input in a string" {
+	if r.Data != nil || r.Error != "invalid JSON at line 1, column 23: unexpected end of input" {
 		t.Fatalf("half-written record = %+v", r)
 	}
 	write(t, root, "job.json", `{"name": "train", "state": "done"}`)
@@ -175,6 +175,35 @@ func TestHalfWrittenJSONGivesAnErrorThenTheData(t *testing.T) {
 	r = records(t, c, "jobs")[0]
 	if r.Error != "" || !reflect.DeepEqual(r.Data, map[string]any{"name": "train", "state": "done"}) {
 		t.Fatalf("completed record = %+v", r)
+	}
+}
+
+func TestFileThatStopsParsingKeepsItsLastGoodDataMarkedStale(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "job.json", `{"name": "train", "state": "running"}`)
+	write(t, root, "new.json", `{"name": "ev`)
+	c := NewCache(root, []*manifest.Source{globSource("jobs", "*.json"), fileSource("one", "job.json")})
+	c.Scan()
+	if r := records(t, c, "jobs")[1]; r.Data != nil || r.Stale || r.Error == "" {
+		t.Fatalf("never-parsed record = %+v, want null data, an error, not stale", r)
+	}
+	write(t, root, "job.json", `{"name": "train", "sta`)
+	c.Refresh([]string{"job.json"})
+	good := map[string]any{"name": "train", "state": "running"}
+	for _, r := range []*manifest.Record{records(t, c, "jobs")[0], c.Snapshot()["one"].(*manifest.Record)} {
+		if !r.Stale || r.Error == "" || !reflect.DeepEqual(r.Data, good) {
+			t.Fatalf("record that stopped parsing = %+v, want its last good data, an error and stale", r)
+		}
+	}
+	write(t, root, "job.json", `{"name": "train", "state": "do`)
+	c.Refresh([]string{"job.json"})
+	if r := records(t, c, "jobs")[0]; !r.Stale || !reflect.DeepEqual(r.Data, good) {
+		t.Fatalf("record broken twice = %+v, want the data of the last good read", r)
+	}
+	write(t, root, "job.json", `{"name": "train", "state": "done"}`)
+	c.Refresh([]string{"job.json"})
+	if r := records(t, c, "jobs")[0]; r.Stale || r.Error != "" || r.Data.(map[string]any)["state"] != "done" {
+		t.Fatalf("repaired record = %+v", r)
 	}
 }
 

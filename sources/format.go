@@ -125,15 +125,7 @@ func parseNDJSON(b []byte) (any, error) {
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
-		p := jsonParser{b: l, line0: line - 1}
-		p.space()
-		v, err := p.value()
-		if err == nil {
-			p.space()
-			if p.i < len(p.b) {
-				err = p.errorf("unexpected %s after the value", p.quoteAt())
-			}
-		}
+		v, err := decodeJSON(l, line-1)
 		if err != nil {
 			return nil, err
 		}
@@ -395,38 +387,24 @@ func looksNumeric(s string) (isNum, isInt bool) {
 	return true, isInt
 }
 
-// YAML. Decoding goes through yaml.Node so aliases can be counted before
-// anything is expanded: a "billion laughs" file is refused instead of
-// eating the memory.
-
-// yamlMaxNodes bounds the size of a document with its aliases expanded; a
-// smaller bound follows from the document's own size.
-const yamlMaxNodes = 1_000_000
+// YAML is decoded by the yaml package into any, which refuses a document
+// whose aliases multiply it ("billion laughs"), applies merge keys (<<) and
+// reads timestamps as times; yamlValue then gives the values the shapes the
+// other formats give.
 
 func parseYAML(b []byte) (any, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var docs []any
 	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
+		var v any
+		err := dec.Decode(&v)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, yamlError(err)
+			return nil, yamlError(err, b)
 		}
-		c := yamlConv{sizes: map[*yaml.Node]int{}}
-		size := c.size(&n, 0)
-		// Anchors reuse a few values; a document that multiplies itself
-		// through them is an attack, not data.
-		if limit := min(yamlMaxNodes, 10_000+20*len(c.sizes)); size > limit {
-			return nil, fmt.Errorf("invalid YAML: aliases expand the document to more than %d values", limit)
-		}
-		v, err := c.value(&n)
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, v)
+		docs = append(docs, yamlValue(v))
 	}
 	switch len(docs) {
 	case 0:
@@ -434,164 +412,121 @@ func parseYAML(b []byte) (any, error) {
 	case 1:
 		return docs[0], nil
 	}
-	out := make([]any, len(docs))
-	copy(out, docs)
-	return out, nil
+	return docs, nil
 }
 
-func yamlError(err error) error {
+func yamlError(err error, b []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	switch {
+	case strings.Contains(msg, "excessive aliasing"):
+		msg = "aliases expand the document too far (" + msg + ")"
+	case strings.HasPrefix(msg, "invalid map key"), strings.HasPrefix(msg, "map merge requires"):
+		// The decoder does not say where: find the key.
+		if n, what := badYAMLKey(b); n != nil {
+			return fmt.Errorf("invalid YAML at line %d, column %d: %s", n.Line, n.Column, what)
+		}
+	}
 	return fmt.Errorf("invalid YAML: %s", msg)
 }
 
-type yamlConv struct {
-	sizes map[*yaml.Node]int // expanded size of each node, memoised
+// badYAMLKey finds the first mapping key that is a list or a mapping, or
+// merge key (<<) whose value is not a mapping or a list of them.
+func badYAMLKey(b []byte) (*yaml.Node, string) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc yaml.Node
+		if dec.Decode(&doc) != nil {
+			return nil, ""
+		}
+		if n, what := findBadKey(&doc, 0); n != nil {
+			return n, what
+		}
+	}
 }
 
-// size counts the values a node stands for once its aliases are expanded,
-// saturating above yamlMaxNodes. Memoising per node keeps it linear.
-func (c *yamlConv) size(n *yaml.Node, depth int) int {
-	if n == nil {
-		return 0
+func findBadKey(n *yaml.Node, depth int) (*yaml.Node, string) {
+	if n == nil || depth > maxDepth {
+		return nil, ""
 	}
-	if s, ok := c.sizes[n]; ok {
-		return s
-	}
-	if depth > maxDepth {
-		return yamlMaxNodes + 1
-	}
-	c.sizes[n] = yamlMaxNodes + 1 // a cycle counts as too big
-	s := 1
-	if n.Kind == yaml.AliasNode {
-		s = c.size(n.Alias, depth+1)
-	}
-	for _, k := range n.Content {
-		s += c.size(k, depth+1)
-		if s > yamlMaxNodes {
-			s = yamlMaxNodes + 1
-			break
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], unalias(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode && k.Kind != yaml.AliasNode {
+			return k, "a mapping key must be a plain value, not a list or a mapping"
 		}
-	}
-	c.sizes[n] = s
-	return s
-}
-
-func (c *yamlConv) value(n *yaml.Node) (any, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, nil
-		}
-		return c.value(n.Content[0])
-	case yaml.AliasNode:
-		return c.value(n.Alias)
-	case yaml.SequenceNode:
-		out := make([]any, 0, len(n.Content))
-		for _, k := range n.Content {
-			v, err := c.value(k)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		if err := c.mapping(n, m, false); err != nil {
-			return nil, err
-		}
-		return m, nil
-	case yaml.ScalarNode:
-		return c.scalar(n)
-	}
-	return nil, fmt.Errorf("invalid YAML at line %d, column %d: unexpected node", n.Line, n.Column)
-}
-
-// mapping fills m from a mapping node; merge keys (<<) fill in only the keys
-// the mapping does not set itself.
-func (c *yamlConv) mapping(n *yaml.Node, m map[string]any, merged bool) error {
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-			merges = append(merges, v)
+		if k.ShortTag() != "!!merge" {
 			continue
-		}
-		key, err := c.key(k)
-		if err != nil {
-			return err
-		}
-		if _, set := m[key]; merged && set {
-			continue
-		}
-		val, err := c.value(v)
-		if err != nil {
-			return err
-		}
-		m[key] = val
-	}
-	for _, v := range merges {
-		for v.Kind == yaml.AliasNode {
-			v = v.Alias
 		}
 		srcs := []*yaml.Node{v}
 		if v.Kind == yaml.SequenceNode {
 			srcs = v.Content
 		}
-		for _, s := range srcs {
-			for s.Kind == yaml.AliasNode {
-				s = s.Alias
-			}
-			if s.Kind != yaml.MappingNode {
-				return fmt.Errorf("invalid YAML at line %d, column %d: a merge key (<<) needs a mapping", s.Line, s.Column)
-			}
-			if err := c.mapping(s, m, true); err != nil {
-				return err
+		for _, src := range srcs {
+			if unalias(src).Kind != yaml.MappingNode {
+				return k, "a merge key (<<) needs a mapping or a list of mappings"
 			}
 		}
 	}
-	return nil
+	for _, c := range n.Content {
+		if bad, what := findBadKey(c, depth+1); bad != nil {
+			return bad, what
+		}
+	}
+	return nil, ""
 }
 
-func (c *yamlConv) key(k *yaml.Node) (string, error) {
-	for k.Kind == yaml.AliasNode {
-		k = k.Alias
+func unalias(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
 	}
-	if k.Kind != yaml.ScalarNode {
-		return "", fmt.Errorf("invalid YAML at line %d, column %d: a mapping key must be a plain value, not a list or a mapping", k.Line, k.Column)
-	}
-	return intern([]byte(k.Value)), nil
+	return n
 }
 
-func (c *yamlConv) scalar(n *yaml.Node) (any, error) {
-	switch n.ShortTag() {
-	case "!!str":
-		return n.Value, nil
-	case "!!null":
-		return nil, nil
-	case "!!bool", "!!int", "!!float", "!!timestamp", "!!binary":
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return nil, fmt.Errorf("invalid YAML at line %d, column %d: %s", n.Line, n.Column, strings.TrimPrefix(err.Error(), "yaml: "))
+// yamlValue gives a decoded YAML value the shapes of JSON's: maps keyed by
+// text (shared keys interned), whole numbers as int, numbers beyond int as
+// float64, NaN and infinities as nil. Times stay times.
+func yamlValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[intern([]byte(k))] = yamlValue(e)
 		}
-		switch x := v.(type) {
-		case float64:
-			return wholeToInt(x), nil
-		case int64:
-			if x >= math.MinInt && x <= math.MaxInt {
-				return int(x), nil
-			}
-			return float64(x), nil
-		case uint64:
-			if x <= math.MaxInt {
-				return int(x), nil
-			}
-			return float64(x), nil
-		case time.Time:
-			return x, nil
+		return m
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[intern([]byte(yamlKey(k)))] = yamlValue(e)
 		}
-		return v, nil
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = yamlValue(e)
+		}
+		return x
+	case float64:
+		return wholeToInt(x)
+	case int64:
+		if x >= math.MinInt && x <= math.MaxInt {
+			return int(x)
+		}
+		return float64(x)
+	case uint64:
+		if x <= math.MaxInt {
+			return int(x)
+		}
+		return float64(x)
 	}
-	// Custom tags (!Ref and the like) keep their text.
-	return n.Value, nil
+	return v
+}
+
+// yamlKey is the text of a key that YAML read as another type: a date as
+// written (2024-05-01), anything else as Go prints it (1, true, 2.5).
+func yamlKey(k any) string {
+	if t, ok := k.(time.Time); ok {
+		if t.Equal(t.Truncate(24 * time.Hour)) {
+			return t.Format(time.DateOnly)
+		}
+		return t.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprint(k)
 }

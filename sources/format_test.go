@@ -92,7 +92,7 @@ func TestJSONErrorsNameLineAndColumn(t *testing.T) {
 	cases := map[string]string{
 		"{\n  \"a\": 1,\n  \"b\": x\n}": "line 3, column 8",
 		"{\"name\": \"job\", ":          "line 1, column 17: unexpected end of input",
-		"[1, 2,]":                       "line 1, column 7",
+		"[1, 2,]":                       "line 1, column 6",
 		"{\"a\": 01}":                   "line 1, column 8",
 		"\"tab\there\"":                 "control character",
 		"{\"é\": 1 2}":                  "line 1, column 9", // columns count characters
@@ -131,6 +131,13 @@ func TestYAMLKeepsTimesAndStringKeys(t *testing.T) {
 	}
 }
 
+func TestYAMLDateKeysReadAsWritten(t *testing.T) {
+	v := mustParse(t, "yaml", "2024-05-01: 3\n2024-05-02T10:00:00Z: 4\n")
+	if want := map[string]any{"2024-05-01": 3, "2024-05-02T10:00:00Z": 4}; !reflect.DeepEqual(v, want) {
+		t.Fatalf("got %#v, want %#v", v, want)
+	}
+}
+
 func TestYAMLMergeKeysFillMissingKeysOnly(t *testing.T) {
 	v := mustParse(t, "yaml", "base: &b {a: 1, b: 2}\nitem:\n  <<: *b\n  b: 3\n")
 	item := v.(map[string]any)["item"]
@@ -164,6 +171,17 @@ func TestYAMLSeveralDocumentsMakeAList(t *testing.T) {
 	}
 	if v := mustParse(t, "yaml", ""); v != nil {
 		t.Fatalf("empty YAML = %#v, want nil", v)
+	}
+}
+
+func TestYAMLKeyErrorsNameLineAndColumn(t *testing.T) {
+	for in, want := range map[string]string{
+		"a:\n  ? [1]\n  : 2\n": "line 2, column 5: a mapping key must be a plain value",
+		"b:\n  <<: [1]\n":      "line 2, column 3: a merge key (<<) needs a mapping",
+	} {
+		if got := parseErr(t, "yaml", in); !strings.Contains(got, want) {
+			t.Errorf("Parse(%q) error = %q, want it to contain %q", in, got, want)
+		}
 	}
 }
 

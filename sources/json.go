@@ -1,46 +1,76 @@
 package sources
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxDepth bounds nesting so a hostile file cannot exhaust the stack.
 const maxDepth = 10000
 
+// jsonOptions: a repeated key keeps its last value and invalid UTF-8 turns
+// into U+FFFD, as with encoding/json.
+var jsonOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// decoders are reused across files. Each reads a bytes.Buffer, which
+// jsontext parses in place: no copy of the file, and no buffer of a large
+// file kept in the pool.
+var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(new(bytes.Buffer), jsonOptions...) }}
+
+// emptyBuffer releases a pooled decoder's hold on the last file.
+var emptyBuffer = new(bytes.Buffer)
+
 // parseJSON decodes one JSON value into any: objects become map[string]any,
 // arrays []any, numbers int when whole and within int's range (else float64),
-// strings string, true/false bool, null nil. A hand-written decoder rather
-// than encoding/json: it yields ints directly, shares repeated object keys
-// across files (memory with many small files) and reports line and column.
-func parseJSON(b []byte) (any, error) {
-	p := jsonParser{b: b}
-	p.space()
-	v, err := p.value()
-	if err != nil {
-		return nil, err
+// strings string, true/false bool, null nil. The tokens come from jsontext;
+// the tree is built here rather than by encoding/json so that numbers are
+// ints directly, repeated object keys are shared across files (memory with
+// many small files) and errors carry a line and column.
+func parseJSON(b []byte) (any, error) { return decodeJSON(b, 0) }
+
+// decodeJSON decodes the one value of b; line0 is the line number of b's
+// first line minus one (for ndjson).
+func decodeJSON(b []byte, line0 int) (any, error) {
+	dec := decoders.Get().(*jsontext.Decoder)
+	defer func() {
+		dec.Reset(emptyBuffer, jsonOptions...)
+		decoders.Put(dec)
+	}()
+	dec.Reset(bytes.NewBuffer(b), jsonOptions...)
+	t := jsonTree{dec: dec}
+	v, err := t.value()
+	if err == nil {
+		// Only white space may follow the value.
+		off := int(dec.InputOffset())
+		if rest := bytes.TrimLeft(b[off:], " \t\r\n"); len(rest) > 0 {
+			r, _ := utf8.DecodeRune(rest)
+			err = &jsonError{Offset: len(b) - len(rest), Msg: "unexpected " + strconv.QuoteRune(r) + " after the value"}
+		}
 	}
-	p.space()
-	if p.i < len(p.b) {
-		return nil, p.errorf("unexpected %s after the value", p.quoteAt())
+	if err != nil {
+		return nil, positioned(err, b, line0)
 	}
 	return v, nil
 }
 
-type jsonParser struct {
-	b     []byte
-	i     int
+// jsonTree builds values from a decoder's tokens.
+type jsonTree struct {
+	dec   *jsontext.Decoder
 	depth int
-	line0 int // line number of b[0] minus one, for ndjson
 }
 
 // jsonError is a syntax error with its position; Line and Col start at 1.
 type jsonError struct {
+	Offset    int // in bytes, until positioned sets Line and Col
 	Line, Col int
 	Msg       string
 }
@@ -49,9 +79,27 @@ func (e *jsonError) Error() string {
 	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", e.Line, e.Col, e.Msg)
 }
 
-func (p *jsonParser) errorf(format string, args ...any) error {
-	line, col := position(p.b, p.i)
-	return &jsonError{Line: line + p.line0, Col: col, Msg: fmt.Sprintf(format, args...)}
+// positioned turns a decoder's error into a jsonError with line and column.
+func positioned(err error, b []byte, line0 int) error {
+	var je *jsonError
+	if !errors.As(err, &je) {
+		je = &jsonError{Msg: err.Error()}
+		var se *jsontext.SyntacticError
+		if errors.As(err, &se) {
+			je.Offset = int(se.ByteOffset)
+			je.Msg = se.Err.Error()
+			switch {
+			case errors.Is(se.Err, io.ErrUnexpectedEOF):
+				je.Msg = "unexpected end of input"
+			case je.Offset < len(b) && b[je.Offset] == ',':
+				// jsontext points at the comma of [1, 2,] as a value's start.
+				je.Msg = "a ',' with no value after it"
+			}
+		}
+	}
+	line, col := position(b, je.Offset)
+	je.Line, je.Col = line+line0, col
+	return je
 }
 
 // position turns a byte offset into a line and a column counted in characters.
@@ -70,316 +118,104 @@ func position(b []byte, off int) (line, col int) {
 	return line, utf8.RuneCount(b[start:off]) + 1
 }
 
-// quoteAt describes the byte at the current offset for an error message.
-func (p *jsonParser) quoteAt() string {
-	if p.i >= len(p.b) {
-		return "end of input"
-	}
-	r, _ := utf8.DecodeRune(p.b[p.i:])
-	return strconv.QuoteRune(r)
-}
-
-func (p *jsonParser) space() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-func (p *jsonParser) value() (any, error) {
-	if p.i >= len(p.b) {
-		return nil, p.errorf("unexpected end of input")
-	}
-	switch c := p.b[p.i]; {
-	case c == '{':
-		return p.object()
-	case c == '[':
-		return p.array()
-	case c == '"':
-		return p.str(false)
-	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
-	case c == 't':
-		return true, p.literal("true")
-	case c == 'f':
-		return false, p.literal("false")
-	case c == 'n':
-		return nil, p.literal("null")
-	default:
-		return nil, p.errorf("unexpected %s, expected a value", p.quoteAt())
-	}
-}
-
-func (p *jsonParser) literal(word string) error {
-	for k := 0; k < len(word); k++ {
-		if p.i >= len(p.b) || p.b[p.i] != word[k] {
-			return p.errorf("unexpected %s in literal %s", p.quoteAt(), word)
-		}
-		p.i++
-	}
-	return nil
-}
-
-func (p *jsonParser) enter() error {
-	p.depth++
-	if p.depth > maxDepth {
-		return p.errorf("nesting deeper than %d levels", maxDepth)
-	}
-	return nil
-}
-
-func (p *jsonParser) object() (any, error) {
-	if err := p.enter(); err != nil {
+func (t *jsonTree) value() (any, error) {
+	switch t.dec.PeekKind() {
+	case '{':
+		return t.object()
+	case '[':
+		return t.array()
+	case 0:
+		_, err := t.dec.ReadToken() // the error that stopped PeekKind
 		return nil, err
 	}
-	p.i++ // {
+	raw, err := t.dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	switch raw.Kind() {
+	case 'n':
+		return nil, nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case '"':
+		return unquote(raw, false), nil
+	}
+	return numberValue(raw, !bytes.ContainsAny(raw, ".eE")), nil
+}
+
+// enter counts one more level of nesting, refusing more than maxDepth
+// before the decoder's own limit is reached.
+func (t *jsonTree) enter() error {
+	t.depth++
+	if t.depth > maxDepth {
+		return &jsonError{Offset: int(t.dec.InputOffset()), Msg: fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
+	}
+	return nil
+}
+
+func (t *jsonTree) object() (any, error) {
+	if err := t.enter(); err != nil {
+		return nil, err
+	}
+	if _, err := t.dec.ReadToken(); err != nil {
+		return nil, err
+	}
 	m := make(map[string]any)
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		p.depth--
-		return m, nil
-	}
-	for {
-		if p.i >= len(p.b) || p.b[p.i] != '"' {
-			return nil, p.errorf("unexpected %s, expected a string key", p.quoteAt())
-		}
-		k, err := p.str(true)
+	for t.dec.PeekKind() == '"' {
+		k, err := t.dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		p.space()
-		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return nil, p.errorf("unexpected %s, expected ':' after a key", p.quoteAt())
-		}
-		p.i++
-		p.space()
-		v, err := p.value()
+		key := unquote(k, true)
+		v, err := t.value()
 		if err != nil {
 			return nil, err
 		}
-		m[k.(string)] = v
-		p.space()
-		if p.i < len(p.b) && p.b[p.i] == ',' {
-			p.i++
-			p.space()
-			continue
-		}
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			p.depth--
-			return m, nil
-		}
-		return nil, p.errorf("unexpected %s, expected ',' or '}'", p.quoteAt())
+		m[key] = v
 	}
-}
-
-func (p *jsonParser) array() (any, error) {
-	if err := p.enter(); err != nil {
+	if _, err := t.dec.ReadToken(); err != nil { // }
 		return nil, err
 	}
-	p.i++ // [
-	a := []any{}
-	p.space()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
-		p.i++
-		p.depth--
-		return a, nil
+	t.depth--
+	return m, nil
+}
+
+func (t *jsonTree) array() (any, error) {
+	if err := t.enter(); err != nil {
+		return nil, err
 	}
-	for {
-		v, err := p.value()
+	if _, err := t.dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	a := []any{}
+	for k := t.dec.PeekKind(); k != ']' && k != 0; k = t.dec.PeekKind() {
+		v, err := t.value()
 		if err != nil {
 			return nil, err
 		}
 		a = append(a, v)
-		p.space()
-		if p.i < len(p.b) && p.b[p.i] == ',' {
-			p.i++
-			p.space()
-			continue
-		}
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			p.depth--
-			return a, nil
-		}
-		return nil, p.errorf("unexpected %s, expected ',' or ']'", p.quoteAt())
 	}
+	if _, err := t.dec.ReadToken(); err != nil { // ]
+		return nil, err
+	}
+	t.depth--
+	return a, nil
 }
 
-// str decodes a string at p.i (which holds the opening quote). Keys are
-// interned: the same few keys repeat across thousands of small files.
-func (p *jsonParser) str(key bool) (any, error) {
-	p.i++ // opening quote
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			s := p.b[start:p.i]
-			p.i++
-			if !utf8.Valid(s) {
-				return fixUTF8(s), nil
-			}
-			if key {
-				return intern(s), nil
-			}
-			return string(s), nil
-		case c == '\\':
-			return p.strSlow(start, key)
-		case c < 0x20:
-			return nil, p.errorf("control character %s in a string", strconv.QuoteRune(rune(c)))
-		}
-		p.i++
+// unquote decodes a valid JSON string. Keys are interned: the same few keys
+// repeat across thousands of small files.
+func unquote(raw jsontext.Value, key bool) string {
+	s := raw[1 : len(raw)-1]
+	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+		u, _ := jsontext.AppendUnquote(nil, raw) // invalid UTF-8 becomes U+FFFD
+		s = u
 	}
-	return nil, p.errorf("unexpected end of input in a string")
-}
-
-// strSlow decodes a string with escapes, starting over at start.
-func (p *jsonParser) strSlow(start int, key bool) (any, error) {
-	var sb strings.Builder
-	sb.Write(p.b[start:p.i])
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			s := sb.String()
-			if !utf8.ValidString(s) {
-				s = fixUTF8([]byte(s))
-			}
-			if key {
-				return intern([]byte(s)), nil
-			}
-			return s, nil
-		case c < 0x20:
-			return nil, p.errorf("control character %s in a string", strconv.QuoteRune(rune(c)))
-		case c != '\\':
-			sb.WriteByte(c)
-			p.i++
-			continue
-		}
-		p.i++ // backslash
-		if p.i >= len(p.b) {
-			break
-		}
-		e := p.b[p.i]
-		p.i++
-		switch e {
-		case '"', '\\', '/':
-			sb.WriteByte(e)
-		case 'b':
-			sb.WriteByte('\b')
-		case 'f':
-			sb.WriteByte('\f')
-		case 'n':
-			sb.WriteByte('\n')
-		case 'r':
-			sb.WriteByte('\r')
-		case 't':
-			sb.WriteByte('\t')
-		case 'u':
-			r, ok := p.hex4()
-			if !ok {
-				return nil, p.errorf("invalid \\u escape")
-			}
-			if utf16.IsSurrogate(r) {
-				// A lone surrogate becomes U+FFFD, as encoding/json does.
-				r2 := rune(-1)
-				if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
-					save := p.i
-					p.i += 2
-					if x, ok := p.hex4(); ok {
-						r2 = x
-					} else {
-						return nil, p.errorf("invalid \\u escape")
-					}
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						sb.WriteRune(d)
-						continue
-					}
-					p.i = save
-				}
-				r = utf8.RuneError
-			}
-			sb.WriteRune(r)
-		default:
-			p.i--
-			return nil, p.errorf("invalid escape '\\%c' in a string", e)
-		}
+	if key {
+		return intern(s)
 	}
-	return nil, p.errorf("unexpected end of input in a string")
-}
-
-func (p *jsonParser) hex4() (rune, bool) {
-	if p.i+4 > len(p.b) {
-		return 0, false
-	}
-	var r rune
-	for k := 0; k < 4; k++ {
-		c := p.b[p.i+k]
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	p.i += 4
-	return r, true
-}
-
-func (p *jsonParser) number() (any, error) {
-	start := p.i
-	if p.b[p.i] == '-' {
-		p.i++
-	}
-	digits := p.i
-	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-		p.i++
-	}
-	switch n := p.i - digits; {
-	case n == 0:
-		return nil, p.errorf("unexpected %s in a number", p.quoteAt())
-	case n > 1 && p.b[digits] == '0':
-		p.i = digits + 1
-		return nil, p.errorf("unexpected %s after a leading zero", p.quoteAt())
-	}
-	integer := true
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		integer = false
-		p.i++
-		d := p.i
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-		}
-		if p.i == d {
-			return nil, p.errorf("unexpected %s after a decimal point", p.quoteAt())
-		}
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		integer = false
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		d := p.i
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-		}
-		if p.i == d {
-			return nil, p.errorf("unexpected %s in an exponent", p.quoteAt())
-		}
-	}
-	return numberValue(p.b[start:p.i], integer), nil
+	return string(s)
 }
 
 // numberValue converts a syntactically valid decimal number: int when it is

@@ -68,9 +68,10 @@ func (o *op) has(i int, rel string) (entry, bool) {
 }
 
 func (o *op) run() {
-	root, err := os.OpenRoot(o.c.root)
+	root, err := o.c.openRoot()
 	if err != nil {
-		// No root (yet): every source is empty.
+		// No root (yet), or one leading out of its confinement: every
+		// source is empty.
 		for i := range o.c.srcs {
 			o.covered[i] = o.covers(i)
 		}
@@ -323,19 +324,7 @@ func (o *op) dropUnseen(dir string, srcs []int) {
 // is not nil, a needed read is queued there instead of done at once.
 func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi fs.FileInfo, forced bool, cands []int, jobs *[]*readJob) {
 	var wantBuf [8]int
-	want := wantBuf[:0]
-	for i, s := range o.c.srcs {
-		if cands != nil && !slicesContains(cands, i) {
-			continue
-		}
-		if !o.covers(i) || !s.matches(rel) {
-			continue
-		}
-		if e, ok := o.has(i, rel); ok && (!forced || e.read) {
-			continue
-		}
-		want = append(want, i)
-	}
+	want := o.wanting(wantBuf[:0], rel, forced, cands)
 	if len(want) == 0 {
 		return
 	}
@@ -344,17 +333,8 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 	switch {
 	case t&fs.ModeSymlink != 0:
 		// Followed through the root, which refuses to leave it.
-		st, err := o.root.Stat(filepath.FromSlash(rel))
-		if errors.Is(err, fs.ErrNotExist) {
-			o.absent(rel, want, "")
-			return
-		}
-		if err != nil {
-			o.failed(rel, want, symlinkError(err), nil)
-			return
-		}
-		if !st.Mode().IsRegular() {
-			o.absent(rel, want, kindError(st.Mode()))
+		st, ok := o.followLink(rel, want)
+		if !ok {
 			return
 		}
 		fi, opener, openName = st, o.root, filepath.FromSlash(rel)
@@ -376,7 +356,59 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		return
 	}
 
-	// Sources whose record is current keep it; the others need a read.
+	j := o.newReadJob(rel, opener, openName, fi, forced, want)
+	if len(j.srcs) == 0 {
+		return
+	}
+	if jobs != nil {
+		*jobs = append(*jobs, j)
+		return
+	}
+	o.exec(j, &o.buf)
+	o.commit(j)
+}
+
+// wanting appends to want the sources among cands (nil: all) that cover
+// rel, match it and have no current entry for it (or must re-read it).
+func (o *op) wanting(want []int, rel string, forced bool, cands []int) []int {
+	for i, s := range o.c.srcs {
+		if cands != nil && !slicesContains(cands, i) {
+			continue
+		}
+		if !o.covers(i) || !s.matches(rel) {
+			continue
+		}
+		if e, ok := o.has(i, rel); ok && (!forced || e.read) {
+			continue
+		}
+		want = append(want, i)
+	}
+	return want
+}
+
+// followLink stats the target of the symlink rel through the root; a
+// missing, escaping or non-regular target is recorded for want and gives
+// false.
+func (o *op) followLink(rel string, want []int) (fs.FileInfo, bool) {
+	st, err := o.root.Stat(filepath.FromSlash(rel))
+	if errors.Is(err, fs.ErrNotExist) {
+		o.absent(rel, want, "")
+		return nil, false
+	}
+	if err != nil {
+		o.failed(rel, want, symlinkError(err), nil)
+		return nil, false
+	}
+	if !st.Mode().IsRegular() {
+		o.absent(rel, want, kindError(st.Mode()))
+		return nil, false
+	}
+	return st, true
+}
+
+// newReadJob is the read of rel for the sources in want whose record is not
+// current; the others keep theirs.
+func (o *op) newReadJob(rel string, opener *os.Root, openName string, fi fs.FileInfo, forced bool, want []int) *readJob {
 	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1}
 	for _, i := range want {
 		s := o.c.srcs[i]
@@ -391,15 +423,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		}
 		j.srcs = append(j.srcs, i)
 	}
-	if len(j.srcs) == 0 {
-		return
-	}
-	if jobs != nil {
-		*jobs = append(*jobs, j)
-		return
-	}
-	o.exec(j, &o.buf)
-	o.commit(j)
+	return j
 }
 
 // readJob is the read of one file for the sources that need it; exec fills
@@ -485,7 +509,7 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 			m.transient = true
 		case rec.Size > s.max || int64(len(b)) > s.max:
 			rec.Error = fmt.Sprintf("file is %s, over the %s limit of source %s; not read",
-				humanSize(max(rec.Size, int64(len(b))), true), humanSize(s.max, false), s.name)
+				sizeOver(max(rec.Size, int64(len(b))), s.max), manifest.FormatSize(float64(s.max)), s.name)
 		case s.format == "none":
 		default:
 			rec.Size = int64(len(b))
@@ -506,6 +530,9 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 			} else {
 				rec.Data = data
 			}
+		}
+		if rec.Error != "" {
+			keepLastGood(rec, old)
 		}
 		if sameRecord(old, om, rec, m) {
 			rec = old
@@ -565,6 +592,7 @@ func (o *op) failed(rel string, want []int, why string, fi fs.FileInfo) {
 		if fi != nil {
 			rec.Size, rec.Mtime = fi.Size(), fi.ModTime()
 		}
+		keepLastGood(rec, old)
 		m := meta{transient: true}
 		if sameRecord(old, om, rec, m) {
 			rec = old

@@ -1,7 +1,7 @@
 package sources
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -42,25 +42,24 @@ func extOf(name string) string {
 // unchanged re-read keeps the old pointer.
 func sameRecord(a *manifest.Record, am meta, b *manifest.Record, bm meta) bool {
 	return a != nil && b != nil && a.Size == b.Size && a.Mtime.Equal(b.Mtime) && a.Exists == b.Exists &&
-		a.Error == b.Error && am == bm && (a.Data == nil) == (b.Data == nil)
+		a.Error == b.Error && a.Stale == b.Stale && am == bm && (a.Data == nil) == (b.Data == nil)
 }
 
-// humanSize writes a byte count the way people read it: 512 bytes, 8 MiB,
-// 12.5 MiB; fixed keeps one decimal even when whole (12.0 MiB).
-func humanSize(n int64, fixed bool) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d bytes", n)
+// keepLastGood gives rec, a record of a file that exists but did not read
+// or parse, the data of the file's previous record, marked stale: a file
+// caught half-written by a sync tool shows what it said last, not nothing.
+// A file never parsed keeps nil data.
+func keepLastGood(rec, old *manifest.Record) {
+	if old != nil && old.Exists && old.Data != nil {
+		rec.Data, rec.Stale = old.Data, true
 	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	f := float64(n) / unit
-	i := 0
-	for f >= unit && i < len(units)-1 {
-		f /= unit
-		i++
+}
+
+// sizeOver writes the size of a file over limit, in bytes where rounding
+// would make it read as the limit itself.
+func sizeOver(size, limit int64) string {
+	if text := manifest.FormatSize(float64(size)); text != manifest.FormatSize(float64(limit)) {
+		return text
 	}
-	if !fixed && f == float64(int64(f)) {
-		return fmt.Sprintf("%d %s", int64(f), units[i])
-	}
-	return fmt.Sprintf("%.1f %s", f, units[i])
+	return strconv.FormatInt(size, 10) + " B"
 }

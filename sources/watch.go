@@ -75,7 +75,7 @@ type watchOptions struct {
 }
 
 const (
-	settle         = time.Millisecond
+	oneSave        = time.Millisecond // gathers the events of one save
 	coalesceWindow = 10 * time.Millisecond
 	burstSize      = 8 // paths in a batch that make the next one wait for the window
 	maxRetries     = 3
@@ -236,9 +236,9 @@ func (w *Watcher) run(initial []string) {
 			// millisecond that gathers the events of one save (truncate,
 			// write; temp, rename). After a batch of many paths, the next
 			// waits for the window, to gather the rest of the burst.
-			wait := settle
+			wait := oneSave
 			if lastSize >= burstSize {
-				wait = max(settle, w.opt.window-time.Since(last))
+				wait = max(oneSave, w.opt.window-time.Since(last))
 			}
 			flush.Reset(wait)
 			armed = true

@@ -216,8 +216,11 @@ func TestAnIdleServerExpires(t *testing.T) {
 	home := t.TempDir()
 	stopAll(t, home)
 	_, m := widgetDir(t, "w", "bg7", "expiration: 300ms\n")
-	renderLive(t, home, m)
+	// An open page keeps the server from expiring while the test reads its
+	// record.
+	release := holdPage(t, renderLive(t, home, m))
 	rec := record(t, home, "bg7")
+	release()
 	waitFor(t, "the idle server to exit", func() bool { return !running(rec.PID) })
 	if _, err := background.ReadRecord(home, "bg7"); err == nil {
 		t.Error("the expired server left its record")

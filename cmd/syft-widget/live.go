@@ -31,11 +31,25 @@ var runCommand = &command{
 		var hosts hostList
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		verbose := fs.Bool("v", false, "log debug messages")
+		token := tokenFlag(fs)
 		return func(args []string) error {
 			if len(args) == 0 {
 				return usagef("needs at least one manifest")
 			}
-			return foreground("run", *addr, hosts, *verbose, "", func(srv *serve.Server) (closer, error) {
+			// A manifest that does not load is watched until it does; one
+			// that is not there at all is a typo, not a file being written.
+			for _, f := range args {
+				if st, err := os.Stat(f); err != nil {
+					return fmt.Errorf("%s: no such manifest file", f)
+				} else if st.IsDir() {
+					return fmt.Errorf("%s is a folder; serve it with: syft-widget serve %s", f, f)
+				}
+			}
+			tok, err := chosenToken(*token)
+			if err != nil {
+				return err
+			}
+			return foreground("run", *addr, hosts, *verbose, "", tok, func(srv *serve.Server) (closer, error) {
 				mw, err := serve.WatchFiles(srv, args)
 				if err != nil {
 					fmt.Fprintln(stderr, err)
@@ -57,6 +71,7 @@ var serveCommand = &command{
 		fs.Var(&hosts, "allow-host", "also accept requests for this Host name (repeatable)")
 		outside := fs.Bool("allow-outside", false, "let manifests read data outside DIR")
 		verbose := fs.Bool("v", false, "log debug messages")
+		token := tokenFlag(fs)
 		return func(args []string) error {
 			if len(args) != 1 {
 				return usagef("needs exactly one folder")
@@ -65,7 +80,11 @@ var serveCommand = &command{
 			if *outside {
 				confine = ""
 			}
-			return foreground(filepath.Base(absOr(args[0])), *addr, hosts, *verbose, confine, func(srv *serve.Server) (closer, error) {
+			tok, err := chosenToken(*token)
+			if err != nil {
+				return err
+			}
+			return foreground(filepath.Base(absOr(args[0])), *addr, hosts, *verbose, confine, tok, func(srv *serve.Server) (closer, error) {
 				return serve.WatchFolder(srv, args[0])
 			}, false)
 		}
@@ -92,7 +111,7 @@ func serverGC() {
 }
 
 // foreground serves until SIGINT or SIGTERM.
-func foreground(name, addr string, hosts []string, verbose bool, confine string, start func(*serve.Server) (closer, error), open bool) error {
+func foreground(name, addr string, hosts []string, verbose bool, confine, token string, start func(*serve.Server) (closer, error), open bool) error {
 	serverGC()
 	level := slog.LevelInfo
 	if verbose {
@@ -103,7 +122,7 @@ func foreground(name, addr string, hosts []string, verbose bool, confine string,
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
-	srv := serve.NewServer(serve.Config{Name: name, AllowHosts: hosts, Log: log, ConfineTo: confine})
+	srv := serve.NewServer(serve.Config{Name: name, Token: token, AllowHosts: hosts, Log: log, ConfineTo: confine})
 	watcher, err := start(srv)
 	if err != nil {
 		ln.Close()
@@ -140,4 +159,28 @@ func openBrowser(url string) {
 	if err := cmd.Start(); err == nil {
 		go cmd.Wait()
 	}
+}
+
+// envToken is the token of `run` and `serve` when --token is not given.
+const envToken = "SYFT_WIDGET_TOKEN"
+
+func tokenFlag(fs *flag.FlagSet) *string {
+	return fs.String("token", "", "access token, kept across restarts so open pages and bookmarks keep working (default: $"+envToken+", else a new random one)")
+}
+
+// chosenToken is the token given by flag or environment ("" makes a new
+// one). A guessable token would open the data to every local process and
+// web page: it must be long and URL-safe.
+func chosenToken(flagValue string) (string, error) {
+	t, from := flagValue, "--token"
+	if t == "" {
+		t, from = os.Getenv(envToken), "$"+envToken
+	}
+	if t == "" {
+		return "", nil
+	}
+	if len(t) < 16 || strings.Trim(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~") != "" {
+		return "", usagef("%s must be at least 16 characters of A-Z, a-z, 0-9, -, ., _ or ~ (e.g. openssl rand -hex 16)", from)
+	}
+	return t, nil
 }

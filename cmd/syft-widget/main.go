@@ -30,7 +30,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		runCommand, serveCommand, renderCommand, evalCommand, checkCommand,
+		runCommand, serveCommand, renderCommand, refreshCommand, evalCommand, checkCommand,
 		serversCommand, stopCommand, logsCommand, tokenCommand, schemaCommand, versionCommand,
 	}
 }

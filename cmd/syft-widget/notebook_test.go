@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -111,7 +112,7 @@ func execute(t *testing.T, home, file string) *notebook {
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=",
+		"SYFT_WIDGET_HOME="+home, "SYFT_WIDGET_PUBLIC_URL=", "JUPYTERHUB_SERVICE_PREFIX=", "VSCODE_PROXY_URI=", "COLAB_RELEASE_TAG=",
 		"IPYTHONDIR="+t.TempDir(), "JUPYTER_RUNTIME_DIR="+t.TempDir(), "PYDEVD_DISABLE_FILE_VALIDATION=1")
 	// The kernel is nbconvert's child: on the deadline, end the whole group.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -290,10 +291,118 @@ func TestTutorialNotebookRunsAndShowsWhatItTeaches(t *testing.T) {
 	expectRE("!syft-widget check tutorial_files/bad.yaml", `(?m)^tutorial_files/bad\.yaml:6:20: field running: unknown name job\r?$`)
 	expectRE("!syft-widget servers", `(?m)^tutorial\s+\d+\s+http://127\.0\.0\.1:\d+/\?token=[0-9a-f]+\s+(jobs|list|metrics)(,(jobs|list|metrics)){2}\s`)
 	expect("!syft-widget logs tutorial", "server started", "widget loaded")
-	expect("!syft-widget stop tutorial", "stopped tutorial")
-	if recs := background.Records(home); len(recs) != 0 {
-		t.Errorf("the tutorial left servers running: %v", recs)
+	// Run top to bottom, the tutorial leaves its widgets live: stopping the
+	// server is a note, not a cell.
+	for _, c := range nb.Cells {
+		if strings.Contains(string(c.Source), "syft-widget stop") && len(c.Outputs) > 0 {
+			t.Errorf("a cell that runs stops the server, so the widgets above go offline:\n%s", c.Source)
+		}
 	}
+	live := liveURLRE.FindString(nb.cellWith(t, "!syft-widget render --checkpoint tutorial_files/jobs.yaml").text())
+	resp, err := http.Get(live)
+	if err != nil {
+		t.Fatalf("after the last cell the widgets' server is gone: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "Jobs: 3 jobs, 2 running") {
+		t.Errorf("after the last cell the live page answers %d:\n%.1000s", resp.StatusCode, page)
+	}
+}
+
+// TestRefreshRerendersTheCheckpointsOfANotebookRunByJupyter: a notebook
+// executed by real Jupyter, then the data change; refresh puts the current
+// values into its syft-widget outputs (keeping their live URL) and leaves
+// every other output as it was.
+func TestRefreshRerendersTheCheckpointsOfANotebookRunByJupyter(t *testing.T) {
+	requireJupyter(t)
+	home := t.TempDir()
+	stopAll(t, home)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir, "data", "v.txt"), []byte("first-value"), 0o644)
+	os.WriteFile(filepath.Join(dir, "w.yaml"), []byte("name: rw\nserver: rsrv\nsources:\n  v:\n    file: data/v.txt\n    format: text\n"+
+		"endpoints:\n  /api:\n    v: v.data\ntemplate: |\n  <p>value: {v}</p>\n"), 0o644)
+	file := filepath.Join(dir, "nb.ipynb")
+	writeNotebook(t, file,
+		[2]string{"widget", "out = !syft-widget render --checkpoint w.yaml\nfrom IPython.display import HTML; HTML(out.n)\n"},
+		[2]string{"other", "from IPython.display import HTML; HTML('<b>first-value stays here</b>')\n"},
+		[2]string{"print", "print('first-value printed')\n"},
+		[2]string{"static", "out = !syft-widget render --checkpoint --no-server w.yaml\nfrom IPython.display import HTML; HTML(out.n)\n"})
+	execute(t, home, file)
+	saved := filepath.Join(dir, "nb.out.ipynb")
+	before := readRaw(t, saved)
+	beforeLive := liveURLRE.FindString(cellHTML(t, before, 0))
+	if beforeLive == "" || !strings.Contains(cellHTML(t, before, 0), "value: first-value") {
+		t.Fatalf("the executed notebook lacks the checkpoint:\n%.2000s", cellHTML(t, before, 0))
+	}
+
+	os.WriteFile(filepath.Join(dir, "data", "v.txt"), []byte("second-value"), 0o644)
+	r := run(t, home, "refresh", saved)
+	if r.code != 0 || !strings.Contains(r.stderr, "2 checkpoint(s) refreshed") {
+		t.Fatalf("refresh: exit %d\n%s", r.code, r.stderr)
+	}
+	after := readRaw(t, saved)
+	for _, i := range []int{0, 3} {
+		html := cellHTML(t, after, i)
+		if !strings.Contains(html, "value: second-value") || strings.Contains(html, "first-value") {
+			t.Errorf("cell %d after refresh:\n%.2000s", i, html)
+		}
+	}
+	if got := liveURLRE.FindString(cellHTML(t, after, 0)); got != beforeLive {
+		t.Errorf("refresh changed the live URL from %s to %q", beforeLive, got)
+	}
+	if strings.Contains(cellHTML(t, after, 3), "/w/") {
+		t.Errorf("the --no-server checkpoint gained a live URL")
+	}
+	for _, i := range []int{1, 2} {
+		if !bytes.Equal(before.Cells[i].Outputs, after.Cells[i].Outputs) {
+			t.Errorf("cell %d's outputs changed:\n%s\n---\n%s", i, before.Cells[i].Outputs, after.Cells[i].Outputs)
+		}
+	}
+	// Jupyter still reads it as a notebook.
+	cmd := exec.Command(nbconvert, "--to", "notebook", "--stdout", saved)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("nbconvert cannot read the refreshed notebook: %v\n%.2000s", err, out)
+	}
+	// A second refresh, with nothing new, succeeds too.
+	if r := run(t, home, "refresh", saved); r.code != 0 {
+		t.Errorf("second refresh: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// rawNotebook keeps each cell's outputs as written.
+type rawNotebook struct {
+	Cells []struct {
+		Outputs json.RawMessage `json:"outputs"`
+	} `json:"cells"`
+}
+
+func readRaw(t *testing.T, file string) *rawNotebook {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb rawNotebook
+	if err := json.Unmarshal(b, &nb); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return &nb
+}
+
+// cellHTML is the text/html of cell i's outputs.
+func cellHTML(t *testing.T, nb *rawNotebook, i int) string {
+	t.Helper()
+	var outs []output
+	if err := json.Unmarshal(nb.Cells[i].Outputs, &outs); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, o := range outs {
+		b.WriteString(string(o.Data["text/html"]))
+	}
+	return b.String()
 }
 
 // runIn runs the binary in dir, as a reader of the docs would.

@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/syft-widget/syft-widget/render/ipynb"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/render"
 	"github.com/syft-widget/syft-widget/schema"
 	"github.com/syft-widget/syft-widget/serve/background"
 	"github.com/syft-widget/syft-widget/serve/widget"
@@ -56,28 +61,15 @@ var evalCommand = &command{
 			if err != nil {
 				return err
 			}
-			s := w.State()
-			var out []byte
+			path := ""
 			if len(args) == 2 {
-				b, ok := s.Endpoint(args[1])
-				if !ok {
-					return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
-				}
-				out = b
-			} else {
-				all := map[string]json.RawMessage{}
-				for _, ep := range w.M.Endpoints {
-					b, _ := s.Endpoint(ep.Path)
-					all[ep.Path] = b
-				}
-				out, _ = json.Marshal(all)
+				path = args[1]
 			}
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, out, "", "  "); err != nil {
-				return err
+			out, ok := w.State().EvalJSON(path)
+			if !ok {
+				return fmt.Errorf("%s: no endpoint %s (endpoints: %s)", args[0], args[1], endpointList(w.M))
 			}
-			pretty.WriteByte('\n')
-			_, err = stdout.Write(pretty.Bytes())
+			_, err = stdout.Write(out)
 			return err
 		}
 	},
@@ -121,32 +113,98 @@ var renderCommand = &command{
 			if len(args) != 1 {
 				return usagef("needs exactly one manifest")
 			}
+			if err := checkPublicURL(*publicURL); err != nil {
+				return err
+			}
 			var b bytes.Buffer
 			if *noServer {
-				w, err := widget.Load(args[0], nil)
-				if err != nil {
-					return err
-				}
-				if err := w.Checkpoint(&b, ""); err != nil {
+				if err := localCheckpoint(&b, args[0], ""); err != nil {
 					return err
 				}
 			} else {
-				// The server reads the data and renders: a warm render reads nothing.
-				m, err := manifest.Load(args[0])
+				// Every error of the manifest is reported before a server
+				// is started or asked to host it.
+				m, _, err := widget.Check(args[0])
 				if err != nil {
 					return err
 				}
+				// The server reads the data and renders: a warm render reads nothing.
 				fragment, err := background.EnsureHosted(background.Home(), m, *publicURL)
 				if err != nil {
-					return err
+					// No server (a read-only home, no free port...): the
+					// checkpoint still shows, and says why it stays one,
+					// inside the output, since a notebook merges stderr in.
+					if err := localCheckpoint(&b, args[0], "not live: "+err.Error()); err != nil {
+						return err
+					}
+				} else {
+					b.WriteString(fragment)
 				}
-				b.WriteString(fragment)
 			}
+			// The marker lets `refresh` find this output in a saved notebook.
+			b.WriteString(ipynb.Marker(args[0]) + "\n")
 			if *outFile != "" {
-				return os.WriteFile(*outFile, b.Bytes(), 0o644)
+				return writePrivate(*outFile, b.Bytes())
 			}
 			_, err := stdout.Write(b.Bytes())
 			return err
 		}
 	},
+}
+
+// localCheckpoint renders the checkpoint of the manifest at path in this
+// process, with no live page; note says why, when there is a reason to.
+func localCheckpoint(b *bytes.Buffer, path, note string) error {
+	w, err := widget.Load(path, nil)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	st := w.State()
+	return render.Checkpoint(b, render.CheckpointInput{Page: w.Page(), Body: st.HTML, At: st.At, Note: note})
+}
+
+// checkPublicURL refuses a public URL (the flag, or else
+// $SYFT_WIDGET_PUBLIC_URL) that could not reach a server: it must be http
+// or https and say where the port goes.
+func checkPublicURL(flagValue string) error {
+	v, from := flagValue, "--public-url"
+	if v == "" {
+		v, from = os.Getenv(background.EnvPublicURL), "$"+background.EnvPublicURL
+	}
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(strings.ReplaceAll(v, "{port}", "1"))
+	switch {
+	case err != nil:
+		return usagef("%s %q is not a URL: %v", from, v, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return usagef("%s %q must start with http:// or https://", from, v)
+	case u.Host == "":
+		return usagef("%s %q has no host", from, v)
+	case !strings.Contains(v, "{port}"):
+		return usagef("%s %q needs {port} where the server's port goes, e.g. https://hub.example.org/user/ada/proxy/{port}/", from, v)
+	}
+	return nil
+}
+
+// writePrivate writes a file that may carry a token: readable by the user
+// only (0600, also when it existed with a wider mode), written to a
+// temporary file and renamed into place, so no reader sees half of it and a
+// symlink at path is replaced rather than followed.
+func writePrivate(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }

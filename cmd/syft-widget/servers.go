@@ -62,7 +62,15 @@ var stopCommand = &command{
 					recs = append(recs, r)
 				}
 			}
+			failed := false
 			for _, r := range recs {
+				if !background.Alive(r) {
+					// Its pid may belong to another process by now: leave it be.
+					background.RemoveStale(home, r)
+					fmt.Fprintf(stderr, "server %s was not running (pid %d is not it); removed its stale record\n", r.Name, r.PID)
+					failed = failed || !*all
+					continue
+				}
 				forced, err := background.Stop(home, r, *timeout)
 				if err != nil {
 					return err
@@ -72,6 +80,9 @@ var stopCommand = &command{
 				} else {
 					fmt.Fprintf(stderr, "stopped %s (pid %d)\n", r.Name, r.PID)
 				}
+			}
+			if failed {
+				return errSilent
 			}
 			return nil
 		}
@@ -86,6 +97,9 @@ var logsCommand = &command{
 		return func(args []string) error {
 			if len(args) != 1 {
 				return usagef("needs one server name")
+			}
+			if *n < 0 {
+				return usagef("-n is a number of lines: 0 or more, not %d", *n)
 			}
 			path := background.LogPath(background.Home(), args[0])
 			f, err := os.Open(path)
@@ -120,7 +134,13 @@ var tokenCommand = &command{
 			home := background.Home()
 			r, err := background.ReadRecord(home, args[0])
 			if err != nil || !background.Alive(r) {
-				return fmt.Errorf("no background server named %s is running", args[0])
+				// Not running: its identity holds the token it comes back with.
+				token, err := background.StoppedToken(home, args[0], *rotate)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, token)
+				return nil
 			}
 			if *rotate {
 				token, err := background.RotateToken(r)

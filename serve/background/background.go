@@ -195,7 +195,9 @@ func Admin(r *Record, method, path string, body any) ([]byte, error) {
 // PublicBase is the address a browser uses for a server on port: the
 // public URL given (flag or $SYFT_WIDGET_PUBLIC_URL, with {port}), else
 // jupyter-server-proxy's {prefix}proxy/{port}/ under
-// $JUPYTERHUB_SERVICE_PREFIX, else the loopback address.
+// $JUPYTERHUB_SERVICE_PREFIX, else code-server's $VSCODE_PROXY_URI (with
+// {{port}}; absolute ones only), else the loopback address (which Colab's
+// bootstrap maps through google.colab.kernel.proxyPort).
 func PublicBase(publicURL string, port int) string {
 	if publicURL == "" {
 		publicURL = os.Getenv(EnvPublicURL)
@@ -205,17 +207,32 @@ func PublicBase(publicURL string, port int) string {
 			publicURL = strings.TrimSuffix(prefix, "/") + "/proxy/{port}/"
 		}
 	}
+	// code-server's own URL for a port; a relative one ("./proxy/{{port}}")
+	// would resolve against the notebook output's webview, not code-server.
+	if v := os.Getenv("VSCODE_PROXY_URI"); publicURL == "" && (strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://")) {
+		publicURL = strings.ReplaceAll(v, "{{port}}", "{port}")
+	}
 	if publicURL == "" {
 		publicURL = "http://127.0.0.1:{port}/"
 	}
 	return strings.TrimSuffix(strings.ReplaceAll(publicURL, "{port}", strconv.Itoa(port)), "/") + "/"
 }
 
-// publicHost is the host name of a public URL, to join the Host allow-list.
-func publicHost(base string) string {
+// InColab says whether this runs in a Google Colab runtime, which sets
+// $COLAB_RELEASE_TAG.
+func InColab() bool { return os.Getenv("COLAB_RELEASE_TAG") != "" }
+
+// allowHostFor is the Host a server reached at base must accept besides
+// loopback names: the public URL's host; AnyHost (with the token) when
+// base is a path behind a proxy that passes the browser's Host through
+// (jupyter-server-proxy) or when Colab's proxy fronts the port; else none.
+func allowHostFor(base string) string {
 	u, err := url.Parse(base)
-	if err != nil || u.Host == "" {
+	if err != nil {
 		return ""
+	}
+	if u.Host == "" || InColab() {
+		return serve.AnyHost
 	}
 	return u.Hostname()
 }
@@ -233,7 +250,7 @@ func EnsureHosted(home string, m *manifest.Manifest, publicURL string) (fragment
 	_, port, _ := net.SplitHostPort(r.Addr)
 	p, _ := strconv.Atoi(port)
 	base := PublicBase(publicURL, p)
-	req := serve.LoadRequest{File: m.File, AllowHost: publicHost(base), LiveURL: serve.URL(base, m.Name, r.Token)}
+	req := serve.LoadRequest{File: m.File, AllowHost: allowHostFor(base), LiveURL: serve.URL(base, m.Name, r.Token)}
 	b, err := Admin(r, http.MethodPost, "load", req)
 	if err != nil {
 		return "", err
@@ -284,9 +301,9 @@ func startServer(home string, m *manifest.Manifest, publicURL string) (*Record, 
 	}
 	defer logf.Close()
 	// The boot id (48 random bits) tells this run's record from a stale one.
-	boot, token := serve.NewToken()[:12], serve.NewToken()
+	boot, token := serve.NewToken()[:12], tokenFor(home, m.Server)
 	args := []string{DaemonCommand, "--name", m.Server, "--home", home, "--expiration", expirationString(m.Expiration)}
-	if h := publicHost(PublicBase(publicURL, 1)); h != "" {
+	if h := allowHostFor(PublicBase(publicURL, 1)); h != "" {
 		args = append(args, "--allow-host", h)
 	}
 	cmd := exec.Command(exe, args...)
@@ -338,19 +355,24 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	ignoreHangup()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("server", cfg.Name)
 	rec := &Record{Name: cfg.Name, PID: os.Getpid(), Expiration: expirationString(cfg.Expiration), Log: LogPath(cfg.Home, cfg.Name)}
+	id := readIdentity(cfg.Home, cfg.Name)
 	srv := serve.NewServer(serve.Config{
 		Name: cfg.Name, Token: os.Getenv(envToken), AllowHosts: cfg.AllowHosts, Log: log,
 		Boot: os.Getenv(envBoot), Expiration: cfg.Expiration,
-		// Called under the server's lock, so record writes never interleave.
+		// Called one at a time, with the latest state, so record writes never interleave.
 		OnChange: func(files []string, token string) {
 			rec.Manifests, rec.Token = files, token
 			if err := writeRecord(cfg.Home, rec); err != nil {
 				log.Error("cannot write record", "error", err)
 			}
+			id.Token, id.Manifests = token, files
+			if err := writeIdentity(cfg.Home, cfg.Name, id); err != nil {
+				log.Error("cannot write identity", "error", err)
+			}
 		},
 	})
 	os.Unsetenv(envToken)
-	ln, err := serve.Listen("127.0.0.1:0")
+	ln, err := listenAsBefore(id, log)
 	if err != nil {
 		return err
 	}
@@ -359,17 +381,28 @@ func RunDaemon(ctx context.Context, cfg DaemonConfig) error {
 	if err := writeRecord(cfg.Home, rec); err != nil {
 		log.Error("cannot write record", "error", err)
 	}
+	id.Port, id.Token = ln.Addr().(*net.TCPAddr).Port, srv.Token()
+	if err := writeIdentity(cfg.Home, cfg.Name, id); err != nil {
+		log.Error("cannot write identity", "error", err)
+	}
 	defer removeRecord(cfg.Home, cfg.Name, srv.Boot())
 	log.Info("server started", "addr", rec.Addr, "pid", rec.PID, "boot", rec.Boot)
 	ctx, cancel := context.WithCancel(ctx)
-	expired := make(chan struct{})
+	expired, rehosted := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(expired)
 		expireWhenIdle(ctx, srv, cfg.Expiration, cancel, log)
 	}()
+	// Read now: OnChange replaces id.Manifests as soon as a load lands.
+	lastRun := id.Manifests
+	go func() {
+		defer close(rehosted)
+		rehost(ctx, cfg.Name, lastRun, srv.Load, log)
+	}()
 	err = srv.Serve(ctx, ln)
 	cancel()
 	<-expired
+	<-rehosted
 	log.Info("server stopped")
 	return err
 }

@@ -21,6 +21,10 @@ func Check(path string) (m *manifest.Manifest, notes []string, err error) {
 	for _, r := range removed {
 		notes = append(notes, fmt.Sprintf("%s:%d:%d: template: %s", path, m.TemplatePos.Line, m.TemplatePos.Col, r))
 	}
+	_, removed = render.CleanStyle(m.Style)
+	for _, r := range removed {
+		notes = append(notes, fmt.Sprintf("%s:%d:%d: style: %s", path, m.StylePos.Line, m.StylePos.Col, r))
+	}
 	return m, notes, nil
 }
 

@@ -134,7 +134,14 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 		vals[i] = v
 	}
 	if p.rest == nil {
-		return p.parts[0].plainValue(), nil
+		pt := p.parts[0]
+		if !pt.checked {
+			pt.checked, pt.checkErr = true, manifest.CheckOutput(pt.out)
+		}
+		if pt.checkErr != nil {
+			return nil, pt.checkErr
+		}
+		return pt.plainValue(), nil
 	}
 	for i, name := range p.names {
 		env[name] = vals[i]

@@ -77,7 +77,10 @@ type part struct {
 	out   any // the value, until the records change
 	outOK bool
 	plain any // its plain form, once asked for
-	fresh bool
+	// checked: checkErr says whether out is over the output limit.
+	checked  bool
+	checkErr error
+	fresh    bool
 }
 
 // item is what the closures gave for one record.
@@ -204,7 +207,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	if p.fresh && sameSlice(old, recs) {
 		return
 	}
-	p.out, p.outOK, p.plain = nil, false, nil
+	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	if p.fresh {
 		if d := in.diffOf(p.src, old, recs); d.ok {
 			// The common case: files changed in place.

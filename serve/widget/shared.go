@@ -32,11 +32,12 @@ type sharedCache struct {
 	subs map[*Widget]func(changed []string)
 }
 
-// sourcesKey says what a cache of m's sources holds; manifests with the
-// same key can share one.
-func sourcesKey(m *manifest.Manifest) string {
+// sourcesKey says what a cache of m's sources holds (confined to the
+// folder jail, at rel, when jail is not ""); manifests with the same key
+// can share one.
+func sourcesKey(m *manifest.Manifest, jail, rel string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q", m.Root)
+	fmt.Fprintf(&b, "%q %q %q", m.Root, jail, rel)
 	for _, s := range m.Sources {
 		fmt.Fprintf(&b, "|%q %q %q %q %q %d %q", s.Name, s.Glob, s.File, s.Format, s.Exclude, s.MaxFileSize, s.Watch)
 	}
@@ -49,7 +50,7 @@ func sourcesKey(m *manifest.Manifest) string {
 func join(w *Widget, interval time.Duration, onChange func(changed []string), log *slog.Logger) (*sharedCache, error) {
 	shared.Lock()
 	defer shared.Unlock()
-	key := sourcesKey(w.M)
+	key := w.key
 	sc := shared.caches[key]
 	if sc == nil {
 		if w.borrowed {
@@ -99,13 +100,13 @@ func (sc *sharedCache) leave(w *Widget) error {
 	return sc.watcher.Close()
 }
 
-// sharedCacheOf returns the cache that started widgets over m's sources
-// share, or nil: a widget being loaded reads its records from there
+// sharedCacheOf returns the cache that started widgets with this sources
+// key share, or nil: a widget being loaded reads its records from there
 // instead of reading every file again.
-func sharedCacheOf(m *manifest.Manifest) *sources.Cache {
+func sharedCacheOf(key string) *sources.Cache {
 	shared.Lock()
 	defer shared.Unlock()
-	if sc := shared.caches[sourcesKey(m)]; sc != nil {
+	if sc := shared.caches[key]; sc != nil {
 		return sc.cache
 	}
 	return nil

@@ -54,7 +54,7 @@ func TestWidgetsOverTheSameFilesShareOneCacheAndWatch(t *testing.T) {
 	}
 	shared.Lock()
 	defer shared.Unlock()
-	if _, ok := shared.caches[sourcesKey(b.M)]; ok {
+	if _, ok := shared.caches[b.key]; ok {
 		t.Error("the shared cache outlives its last widget")
 	}
 }

@@ -3,13 +3,14 @@
 // change and time passes. Each result is an immutable State with its JSON
 // ready for the endpoints, the page and the event streams.
 //
-// It owns loading a manifest into a Widget, the evaluation loop and the
-// checkpoint fragment. It must not serve HTTP, know about tokens or
-// background processes, or reach back into manifest parsing or source
-// reading beyond calling those packages.
+// It owns loading a manifest into a Widget, the evaluation loop, Check and
+// the checkpoint fragment. It calls manifest, sources and render, and must
+// not serve HTTP, know about tokens, hosts or background processes: those
+// belong to package serve and serve/background, which build on it.
 package widget
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"html"
@@ -37,6 +38,7 @@ type Widget struct {
 
 	cache    *sources.Cache // w's own, or borrowed from started widgets; shared once started
 	borrowed bool
+	key      string       // what the cache holds: widgets with the same key share one
 	inc      *Incremental // used by evaluations only, under evalMu
 	log      *slog.Logger
 
@@ -145,6 +147,30 @@ func (s *State) Endpoint(path string) ([]byte, bool) {
 	return b, true
 }
 
+// EvalJSON is what `eval` prints: the indented JSON of the endpoint at
+// path or, when path is "", of every endpoint keyed by its path. ok is false
+// when there is no endpoint at path.
+func (s *State) EvalJSON(path string) (out []byte, ok bool) {
+	var raw []byte
+	if path != "" {
+		if raw, ok = s.Endpoint(path); !ok {
+			return nil, false
+		}
+	} else {
+		all := make(map[string]json.RawMessage, len(s.endpoints))
+		for p := range s.endpoints {
+			all[p], _ = s.Endpoint(p)
+		}
+		raw = mustJSON(all)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+		return mustJSON(map[string]string{"_error": err.Error()}), true
+	}
+	pretty.WriteByte('\n')
+	return pretty.Bytes(), true
+}
+
 // Load loads the manifest at path, reads its sources and evaluates
 // every endpoint once. The error of a broken manifest lists every problem.
 func Load(path string, log *slog.Logger) (*Widget, error) {
@@ -158,6 +184,13 @@ func Load(path string, log *slog.Logger) (*Widget, error) {
 // New compiles m's template, reads its sources and evaluates it; errors
 // name the manifest as file.
 func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
+	return NewConfined(m, file, log, "", "")
+}
+
+// NewConfined is New for a widget whose root lies at rel in the folder
+// jail: the root is opened through jail at every pass, so it never leads
+// out of jail (sources.Cache.ConfineTo).
+func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel string) (*Widget, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -165,11 +198,14 @@ func New(m *manifest.Manifest, file string, log *slog.Logger) (*Widget, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Widget{M: m, tmpl: t, inc: NewIncremental(m), log: log.With("widget", m.Name)}
-	if c := sharedCacheOf(m); c != nil {
+	w := &Widget{M: m, tmpl: t, inc: NewIncremental(m), key: sourcesKey(m, jail, rel), log: log.With("widget", m.Name)}
+	if c := sharedCacheOf(w.key); c != nil {
 		w.cache, w.borrowed = c, true
 	} else {
 		w.cache = sources.NewCache(m.Root, m.Sources)
+		if jail != "" {
+			w.cache.ConfineTo(jail, rel)
+		}
 		w.cache.Scan()
 	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
@@ -200,6 +236,9 @@ func (w *Widget) ContinueFrom(prev *State) {
 // evaluate computes a new state from prev, re-evaluating only eps (every
 // endpoint when prev is nil).
 func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64) *State {
+	if f := beforeEvaluate.Load(); f != nil {
+		(*f)(w.M.Name)
+	}
 	env := w.M.Env(w.cache.Snapshot())
 	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
 	if prev != nil {
@@ -331,8 +370,16 @@ func (w *Widget) loop(ctx context.Context) {
 			nowEps = append(nowEps, ep)
 		}
 	}
-	if len(nowEps) > 0 {
-		t := time.NewTicker(w.M.UpdateInterval)
+	// "5 s ago" written by the template goes stale by itself: re-render
+	// (not re-evaluate) at least every second; update publishes only when
+	// the text changed.
+	rerender := len(nowEps) == 0 && w.tmpl.ReadsClock()
+	if len(nowEps) > 0 || rerender {
+		every := w.M.UpdateInterval
+		if rerender {
+			every = max(every, time.Second)
+		}
+		t := time.NewTicker(every)
 		defer t.Stop()
 		tick = t.C
 	}
@@ -342,6 +389,10 @@ func (w *Widget) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			if rerender {
+				w.update(nil)
+				continue
+			}
 			eps = nowEps
 		case changed := <-w.dirty:
 			set := map[string]bool{}
@@ -449,5 +500,5 @@ func (w *Widget) Checkpoint(out io.Writer, liveURL string) error {
 
 // Page describes the widget's document for the renderer.
 func (w *Widget) Page() render.Page {
-	return render.Page{Name: w.M.Name, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
+	return render.Page{Name: w.M.Name, Server: w.M.Server, Title: w.M.Title, Style: w.M.Style, Width: w.M.Width, Height: w.M.Height, UpdateInterval: w.M.UpdateInterval}
 }

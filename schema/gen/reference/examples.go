@@ -177,27 +177,15 @@ func (g *generator) run(command string) (out, intro string, err error) {
 		if err != nil {
 			return "", "", g.relative(err)
 		}
-		s := w.State()
-		var raw []byte
+		path := ""
 		if len(args) == 3 {
-			b, ok := s.Endpoint(args[2])
-			if !ok {
-				return "", "", fmt.Errorf("no endpoint %s", args[2])
-			}
-			raw = b
-		} else {
-			all := map[string]json.RawMessage{}
-			for _, ep := range w.M.Endpoints {
-				b, _ := s.Endpoint(ep.Path)
-				all[ep.Path] = b
-			}
-			raw, _ = json.Marshal(all)
+			path = args[2]
 		}
-		var pretty bytes.Buffer
-		if err := json.Indent(&pretty, raw, "", "  "); err != nil {
-			return "", "", err
+		out, ok := w.State().EvalJSON(path)
+		if !ok {
+			return "", "", fmt.Errorf("no endpoint %s", args[2])
 		}
-		return pretty.String(), shown + " prints:", nil
+		return strings.TrimSuffix(string(out), "\n"), shown + " prints:", nil
 	case args[0] == "check" && len(args) == 2:
 		_, _, err := widget.Check(filepath.Join(g.dir, args[1]))
 		if err == nil {

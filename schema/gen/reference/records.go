@@ -89,6 +89,13 @@ func (g *generator) records(fields []field) {
 	}
 	g.line("")
 	g.para("A time has Go's methods: `.mtime.Format(\"2006-01-02 15:04\")`, `.mtime.Unix()`, " +
-		"`now() - .mtime > duration(\"1h\")`. A file that cannot be read or parsed still has its record: " +
-		"`data` is null and `error` says why; it never fails the widget.")
+		"`now() - .mtime > duration(\"1h\")`. A file that cannot be read or parsed still has its record, " +
+		"and `error` says why. A file that read well before and then stops parsing (a sync tool caught it " +
+		"half-written) keeps its last good `data`, with `stale: true`; a file never parsed has `data: null`.")
+	g.para("Member access inside `data` is nil-safe: a path that is not there gives null, whatever the " +
+		"file holds (null, a list, a string), so one bad record never fails a field over all of them: " +
+		"`count(jobs, .data.state == \"running\")` counts the good ones. Give a default with `??` where a " +
+		"null matters: `.data.name ?? .stem`; `sortBy` compares its keys and fails on a mix of null and " +
+		"strings, so sort by `.data.name ?? \"\"`. Access to a record's own fields and to a list by index " +
+		"(`jobs[0]`) is checked as before.")
 }
