@@ -52,3 +52,8 @@ func checkerEnv(env map[string]any) any {
 // CheckOutput fails for a value over the limit of one field's output, as a
 // field's evaluation does: for values computed outside expr.
 func CheckOutput(v any) error { return checkOutput(v) }
+
+// OutputSize is what v counts toward the output limit of one field
+// (MaxOutputBytes). A list counts 2 plus what its elements count, so the
+// size of a list kept element by element can be kept by difference.
+func OutputSize(v any) int64 { return sizeOf(v, MaxOutputBytes, false) }

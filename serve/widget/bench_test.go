@@ -184,16 +184,19 @@ func BenchmarkDashboardOneChange(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				p := benchtree.EditJob(b, dir, (i*7919)%n, 1000+i)
+				// A version no earlier run wrote: the job really changes.
+				p := benchtree.EditJob(b, dir, (i*7919)%n, int(time.Now().UnixNano()/1000)%1_000_000_000+i)
 				b.StartTimer()
 				changed := w.cache.Refresh([]string{p})
 				start := time.Now()
 				before := w.State().Version
 				w.update(w.affected(map[string]bool{changed[0]: true}))
 				eval += time.Since(start)
-				if patch, ok := w.State().PatchFrom(before); ok {
+				switch patch, ok := w.State().PatchFrom(before); {
+				case w.State().Version == before: // nothing to show changed: nothing is sent
+				case ok:
 					payload += len(patch) // what a page showing the version before gets
-				} else {
+				default:
 					payload += len(w.State().Payload())
 				}
 			}

@@ -136,7 +136,12 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 	if p.rest == nil {
 		pt := p.parts[0]
 		if !pt.checked {
-			pt.checked, pt.checkErr = true, manifest.CheckOutput(pt.out)
+			pt.checked = true
+			// A list's size is kept by difference (2 and its elements');
+			// only one over the limit is walked, for expr's own message.
+			if !pt.plainElements || 2+pt.size > manifest.MaxOutputBytes {
+				pt.checkErr = manifest.CheckOutput(pt.out)
+			}
 		}
 		if pt.checkErr != nil {
 			return nil, pt.checkErr

@@ -2,6 +2,7 @@ package widget
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -67,11 +68,12 @@ type part struct {
 
 	// Kept by difference as records come and go.
 	groups  groupIndex
-	nIn     int // items that passed every filter
-	nTrue   int // of those, whose predicate is true
-	nBad    int // items whose closures failed
-	nNonInt int // of the items in, those whose sum term is not an int
-	intSum  int // sum of the int terms (wrapping, as expr's does)
+	nIn     int   // items that passed every filter
+	size    int64 // their output sizes, when plainElements
+	nTrue   int   // of those, whose predicate is true
+	nBad    int   // items whose closures failed
+	nNonInt int   // of the items in, those whose sum term is not an int
+	intSum  int   // sum of the int terms (wrapping, as expr's does)
 	sorted  sortIndex
 
 	out   any // the value, until the records change
@@ -85,10 +87,11 @@ type part struct {
 
 // item is what the closures gave for one record.
 type item struct {
-	val any // the element after the map stages
-	key any // the aggregate's closure result
-	in  bool
-	bad bool // a closure failed, or a predicate gave no bool
+	val  any   // the element after the map stages
+	key  any   // the aggregate's closure result
+	size int64 // what val counts toward the output limit, when plainElements
+	in   bool
+	bad  bool // a closure failed, or a predicate gave no bool
 }
 
 func (p *part) clone() *part {
@@ -143,6 +146,7 @@ func (p *part) compute(r *manifest.Record) item {
 		it.key = v // sort compares the elements themselves
 	}
 	if p.plainElements {
+		it.size = manifest.OutputSize(v) // of expr's value, as a field's check sees it
 		it.val = plainElement(v)
 	}
 	if p.agg.predicate() {
@@ -173,6 +177,7 @@ func (p *part) account(it item, path string, sign int) {
 		return
 	}
 	p.nIn += sign
+	p.size += int64(sign) * it.size
 	t := p.term(it)
 	switch p.agg {
 	case aggSum:
@@ -207,19 +212,31 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	if p.fresh && sameSlice(old, recs) {
 		return
 	}
-	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	if p.fresh {
 		if d := in.diffOf(p.src, old, recs); d.ok {
-			// The common case: files changed in place.
+			// The common case: files changed in place. Records that give
+			// the same item as before (filtered out before and after, or
+			// rewritten with what the closures see unchanged) leave the
+			// value as it was: the same list, not walked again later.
+			touched := false
 			for _, i := range d.changed {
-				p.account(p.items[i], recs[i].Path, -1)
-				p.items[i] = p.compute(recs[i])
-				p.account(p.items[i], recs[i].Path, 1)
+				was, now := p.items[i], p.compute(recs[i])
+				if !changedItem(was, now) {
+					continue // an equal item: the old one stays, in every index
+				}
+				p.account(was, recs[i].Path, -1)
+				p.items[i] = now
+				p.account(now, recs[i].Path, 1)
+				touched = true
 			}
 			p.recs = recs
+			if touched {
+				p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
+			}
 			return
 		}
 	}
+	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	p.fresh = true
 	items := make([]item, 0, len(recs))
 	i, j := 0, 0
@@ -246,6 +263,18 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 		}
 	}
 	p.recs, p.items = recs, items
+}
+
+// changedItem reports whether a record's new item can change the part's
+// value.
+func changedItem(was, now item) bool {
+	if was.bad || now.bad {
+		return true
+	}
+	if !was.in && !now.in {
+		return false
+	}
+	return was.in != now.in || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
 }
 
 // plainValue is manifest.Plain of the value (which must be known), kept
