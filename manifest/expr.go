@@ -151,7 +151,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	if strings.TrimSpace(f.Expr) == "" {
 		return errors.New("expression is empty")
 	}
-	opts := append([]expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}, helpers...)
+	opts := append([]expr.Option{expr.Env(checkerEnv(env)), expr.MaxNodes(MaxExprNodes)}, helpers...)
 	opts = append(opts, syftboxHelpers...)
 	opts = append(opts, limitOptions()...)
 	opts = append(opts, nilSafe...)
@@ -251,7 +251,18 @@ func (m *Manifest) Env(snapshot map[string]any) map[string]any {
 // Eval runs the field in env and returns its value as plain data (see Plain).
 // It sets the field's time budget in env, so one env serves one Eval at a
 // time.
-func (f *Field) Eval(env map[string]any) (v any, err error) {
+func (f *Field) Eval(env map[string]any) (any, error) {
+	v, err := f.Run(env)
+	if err != nil {
+		return nil, err
+	}
+	return Plain(v), nil
+}
+
+// Run evaluates f in env like Eval, but returns expr's own value, not its
+// plain form: records stay records, so that further expressions see what
+// the whole field would have seen.
+func (f *Field) Run(env map[string]any) (v any, err error) {
 	defer func() {
 		// expr recovers its own panics; this guards our helpers and conversions.
 		if r := recover(); r != nil {
@@ -274,7 +285,7 @@ func (f *Field) Eval(env map[string]any) (v any, err error) {
 	if err := checkOutput(out); err != nil {
 		return nil, err
 	}
-	return Plain(out), nil
+	return out, nil
 }
 
 // Eval evaluates every field of the endpoint. A field that fails is nil in

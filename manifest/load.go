@@ -109,6 +109,7 @@ func parse(file, abs string, data []byte) (*Manifest, error) {
 		Height:         DefaultHeight,
 		UpdateInterval: DefaultUpdateInterval,
 		Expiration:     DefaultExpiration,
+		ListLimit:      DefaultListLimit,
 		Root:           filepath.Dir(abs),
 		RootPos:        Pos{1, 1},
 	}
@@ -221,6 +222,13 @@ func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode
 			if d, ok := l.duration(v, true); ok {
 				m.Expiration = d
 			}
+		case "list_limit":
+			var n int
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&n) != nil || n < 1 {
+				l.errorf(v, "list_limit must be a whole number of rows, at least 1")
+			} else {
+				m.ListLimit = n
+			}
 		case "sources":
 			sourcesNode = v
 		case "endpoints":
@@ -240,7 +248,7 @@ func (l *loader) topLevel(m *Manifest, root *yaml.Node, abs string) (sourcesNode
 				m.StylePos = l.scalarStart(v)
 			}
 		default:
-			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, sources, endpoints, template, style")
+			l.unknown(k, key, "name, title, server, root, width, height, update_interval, expiration, list_limit, sources, endpoints, template, style")
 		}
 	})
 	return sourcesNode, endpointsNode, templateNode

@@ -18,6 +18,7 @@ const (
 	MinUpdateInterval     = 50 * time.Millisecond
 	DefaultExpiration     = 24 * time.Hour
 	DefaultMaxFileSize    = 8 << 20
+	DefaultListLimit      = 200
 	// MaxFileSizeCeiling bounds max_file_size: a file is read whole into
 	// memory, so one file may not take more than this.
 	MaxFileSizeCeiling = 1 << 30
@@ -37,6 +38,7 @@ type Manifest struct {
 	Height         string        // CSS length, or "auto"
 	UpdateInterval time.Duration // tick for now()-endpoints and polling
 	Expiration     time.Duration // idle time before a background server exits; 0 means never
+	ListLimit      int           // rows a data-each list shows before "… and N more"
 	Sources        []*Source     // in manifest order
 	Endpoints      []*Endpoint   // in manifest order
 	Template       string        // the template as written (cleaning is render's job)

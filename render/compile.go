@@ -31,6 +31,10 @@ const (
 // Template is a compiled, cleaned widget template. It is safe for
 // concurrent use.
 type Template struct {
+	// ListLimit is how many items a data-each list shows before a last
+	// "… and N more"; 0 means DefaultListLimit. Set it before use.
+	ListLimit int
+
 	tmpl    *template.Template
 	ph      []placeholder
 	each    []eachBlock // the data-each templates of the body's own fields
@@ -192,7 +196,11 @@ func (t *Template) funcs() template.FuncMap {
 		},
 		"swEach": func(s *scope, i int) []*scope {
 			v, _ := s.lookup(&t.ph[i])
-			return s.items(v)
+			return s.items(v, t.listLimit())
+		},
+		"swMore": func(s *scope, i int) string {
+			v, _ := s.lookup(&t.ph[i])
+			return leftOut(itemCount(v), t.listLimit())
 		},
 		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
@@ -254,9 +262,10 @@ func walk(v any, path []string) (any, bool) {
 	return v, true
 }
 
-// items is what data-each repeats over: a list's items; an object's
-// entries as {key, value} sorted by key; nothing for null; else the value.
-func (s *scope) items(v any) []*scope {
+// items is what data-each repeats over, up to max items: a list's items;
+// an object's entries as {key, value} sorted by key; nothing for null; else
+// the value.
+func (s *scope) items(v any, max int) []*scope {
 	var list []any
 	switch x := norm(v).(type) {
 	case nil:
@@ -270,6 +279,7 @@ func (s *scope) items(v any) []*scope {
 	default:
 		list = []any{x}
 	}
+	list = list[:min(len(list), max)]
 	out := make([]*scope, len(list))
 	block := make([]scope, len(list))
 	for i, it := range list {
@@ -376,6 +386,8 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 	}
 	e.depth--
 	e.b.WriteString(leftDelim + "end" + rightDelim)
+	open, close := moreElement(n)
+	fmt.Fprintf(&e.b, "%swith swMore . %d%s%s%s.%s%s%send%s", leftDelim, i, rightDelim, open, leftDelim, rightDelim, close, leftDelim, rightDelim)
 }
 
 // eachPath is the list a <template data-each> repeats over: its own

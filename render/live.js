@@ -52,11 +52,75 @@
     for (let i = next.length; i < cur.length; i++) a.removeChild(cur[i]);
   };
 
+  // Patches: an update that says only what changed since the version this
+  // page shows (render.PatchOp): per data-field element, its attributes and
+  // its children, where [from, count] keeps a run of the current children
+  // (moved if need be) and a string is a new child. Kept nodes stay, so an
+  // insertion at the top of a list adds one node and moves none. Returns
+  // false when the page does not have what the patch expects.
+  const patchBody = (ops) => {
+    const els = body.querySelectorAll('[data-field]');
+    for (const op of ops) {
+      const el = els[op.i];
+      if (!el || el.getAttribute('data-field') !== op.field) return false;
+    }
+    const plans = ops.map((op) => {
+      const el = els[op.i];
+      const old = Array.from(el.childNodes);
+      const next = [];
+      for (const part of op.list) {
+        if (typeof part === 'string') {
+          const t = document.createElement('template');
+          t.innerHTML = part;
+          next.push(...t.content.childNodes);
+        } else {
+          for (let j = part[0]; j < part[0] + part[1]; j++) {
+            if (!old[j]) return null;
+            next.push(old[j]);
+          }
+        }
+      }
+      return { el, op, old, next };
+    });
+    if (plans.includes(null)) return false;
+    for (const { el, op, old, next } of plans) {
+      const want = new Map(op.attrs);
+      for (const at of Array.from(el.attributes)) if (!want.has(at.name)) el.removeAttribute(at.name);
+      for (const [k, val] of want) if (el.getAttribute(k) !== val) el.setAttribute(k, val);
+      const keep = new Set(next);
+      for (const n of old) if (!keep.has(n)) el.removeChild(n);
+      let ref = el.firstChild;
+      for (const n of next) {
+        if (n === ref) ref = ref.nextSibling;
+        else el.insertBefore(n, ref);
+      }
+    }
+    return true;
+  };
+  // catchUp fetches the whole current state once: for a patch this page
+  // cannot apply (it missed a version, or joined a shared stream late).
+  let catching = false;
+  const catchUp = async () => {
+    if (catching) return;
+    catching = true;
+    try {
+      const r = await fetch('data' + query({ html: '1' }), { cache: 'no-store' });
+      if (r.status === 200) {
+        const p = await r.json();
+        accept(p.boot || null, Object.assign({ name }, p), true);
+      }
+    } catch (e) {
+      /* the stream or the polling will bring the next state */
+    }
+    catching = false;
+  };
+
   // accept applies a payload when it is newer than what is shown, or comes
   // from another server boot (a restarted server: take its snapshot).
   const accept = (b, p, polled) => {
     if (!p || (p.name !== undefined && p.name !== name)) return;
     const v = Number(p.version);
+    const rebooted = b && b !== boot;
     let take;
     if (b && b !== boot) {
       take = true;
@@ -69,6 +133,9 @@
       t.innerHTML = p.html;
       morphChildren(body, t.content);
       version = v;
+    } else if (take && Array.isArray(p.patch)) {
+      if (!rebooted && Number(p.base) === version && patchBody(p.patch)) version = v;
+      else catchUp();
     }
     // The pager (tables.js) fetches its pages again for the new version.
     if (take) body.dispatchEvent(new Event('sw-update'));

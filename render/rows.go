@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,10 +15,10 @@ import (
 	nethtml "golang.org/x/net/html"
 )
 
-// PageRows is how many rows a paged list shows at once in the live page:
-// as many as the rendered body holds (MaxAutoRows), so that its first page
-// is the body's own rows. One constant, to be tied to the manifest's
-// list_limit when that exists.
+// PageRows is how many rows a paged auto table shows at once in the live
+// page: as many as the rendered body holds (MaxAutoRows), so that its first
+// page is the body's own rows. A data-each list pages by the manifest's
+// list_limit instead (Template.paged).
 const PageRows = MaxAutoRows
 
 // MaxPageRows bounds the rows one Rows call draws.
@@ -209,7 +210,7 @@ func (t *Template) eachRows(values map[string]any, path string, q RowQuery) (Row
 	}
 	top := &scope{vals: values, now: time.Now()}
 	v, _ := top.lookup(&t.ph[blk.ph])
-	items := top.items(v)
+	items := top.items(v, math.MaxInt)
 	cell := func(i int, key string) any {
 		if m, ok := norm(items[i].item).(map[string]any); ok {
 			return m[key]
@@ -339,21 +340,8 @@ type pagedList struct {
 func (t *Template) paged(s *scope, i int) *pagedList {
 	p := &t.ph[i]
 	v, _ := s.lookup(p)
-	if n := eachLen(v); n > PageRows {
-		return &pagedList{Path: strings.Join(p.path, "."), Total: n, Page: PageRows}
+	if n := itemCount(v); n > t.listLimit() {
+		return &pagedList{Path: strings.Join(p.path, "."), Total: n, Page: t.listLimit()}
 	}
 	return nil
-}
-
-// eachLen is how many items data-each repeats over v (scope.items).
-func eachLen(v any) int {
-	switch x := norm(v).(type) {
-	case nil:
-		return 0
-	case []any:
-		return len(x)
-	case map[string]any:
-		return len(x)
-	}
-	return 1
 }

@@ -3,6 +3,7 @@ package serve
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"net/http"
@@ -77,7 +78,9 @@ func percentile(d []time.Duration, p float64) float64 {
 }
 
 // BenchmarkChangeToEvent measures the time from a file write to the SSE
-// event that carries its new value, with 10 and 100,000 tracked files.
+// event that carries its new value, with 10 and 100,000 tracked files, for
+// an O(1) widget (len(files), files[0]): see BenchmarkDashboardChangeToEvent
+// for one that aggregates.
 func BenchmarkChangeToEvent(b *testing.B) {
 	for _, n := range []int{10, 100_000} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
@@ -216,4 +219,72 @@ func BenchmarkManifestToWidget(b *testing.B) {
 	}
 	runtime.GC()
 	b.ReportMetric(benchtree.RSSMiB(), "rss-MiB@100widgets")
+}
+
+// dashboardSizes are the tree sizes of the benchmarks over the realistic
+// widgets of testdata/bench; the million-file run is by hand:
+// SYFT_WIDGET_BENCH_1M=1.
+func dashboardSizes() []int {
+	if os.Getenv("SYFT_WIDGET_BENCH_1M") != "" {
+		return []int{1_000_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+// BenchmarkDashboardChangeToEvent measures, for the realistic job
+// dashboard of testdata/bench (aggregates over every job, a row per job),
+// the time from a job file's write to the SSE event that shows it, the
+// size of that event, and the server's RSS.
+func BenchmarkDashboardChangeToEvent(b *testing.B) {
+	for _, n := range dashboardSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			srv := NewServer(Config{})
+			ln, err := Listen("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { srv.Serve(ctx, ln); close(done) }()
+			defer func() { cancel(); <-done }()
+			if err := srv.Load(filepath.Join(dir, "jobs_dashboard.yaml")); err != nil {
+				b.Fatal(err)
+			}
+			events, stop := stream(b, "http://"+ln.Addr().String()+"/w/jobs_dashboard/events?token="+srv.Token())
+			defer stop()
+			<-events // the snapshot
+			var lat []time.Duration
+			size := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// A job among the rows the page shows, with a state or owner
+				// other than it has, so that its row changes.
+				k, version := i%200, 2_000_000+i
+				type row struct{ State, Owner string }
+				var was, job row
+				old, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(k))))
+				json.Unmarshal(old, &was)
+				for json.Unmarshal(benchtree.Job(k, version), &job); job == was; version += 1000 {
+					json.Unmarshal(benchtree.Job(k, version+1000), &job)
+				}
+				want := fmt.Sprintf(`job%07d\u003c/td\u003e\u003ctd\u003ejob-%d\u003c/td\u003e\u003ctd\u003e%s\u003c/td\u003e\u003ctd\u003e%s\u003c`, k, k, job.State, job.Owner)
+				start := time.Now()
+				benchtree.EditJob(b, dir, k, version)
+				for ev := range events {
+					if strings.Contains(ev, want) {
+						size += len(ev)
+						break
+					}
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			b.ReportMetric(percentile(lat, 0.5), "p50-ms")
+			b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+			b.ReportMetric(float64(size)/float64(b.N), "event-B")
+			runtime.GC()
+			b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
+		})
+	}
 }

@@ -320,8 +320,12 @@ func (es *eventStream) send(names []string) error {
 			es.last = ""
 			continue
 		}
+		payload := st.Payload()
+		if patch, ok := st.PatchFrom(es.sent[n]); ok {
+			payload = patch // this stream showed the version before: what changed
+		}
 		es.sent[n] = st.Version
-		fmt.Fprintf(&es.buf, "id: %s\ndata: %s\n\n", id, st.Payload())
+		fmt.Fprintf(&es.buf, "id: %s\ndata: %s\n\n", id, payload)
 	}
 	if es.buf.Len() == 0 {
 		return nil

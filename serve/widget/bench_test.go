@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 )
@@ -20,7 +22,8 @@ import (
 
 // BenchmarkOneChangeAmong100k measures the server's work for one changed
 // file among 100,000: the re-read, the re-evaluation, the render and the
-// JSON of the new version.
+// JSON of the new version, for an O(1) widget (len(files), files[0]); see
+// BenchmarkDashboardOneChange for one that aggregates.
 func BenchmarkOneChangeAmong100k(b *testing.B) {
 	dir := b.TempDir()
 	benchtree.JSONFiles(b, dir, 100_000)
@@ -49,7 +52,8 @@ func BenchmarkOneChangeAmong100k(b *testing.B) {
 }
 
 // BenchmarkRSS100k reports the memory of a widget tracking 100,000 small
-// JSON files, watched: the process's RSS and the Go heap in use.
+// JSON files, watched: the process's RSS and the Go heap in use (an O(1)
+// widget; see BenchmarkDashboardRSS).
 func BenchmarkRSS100k(b *testing.B) {
 	dir := b.TempDir()
 	benchtree.JSONFiles(b, dir, 100_000)
@@ -143,6 +147,124 @@ template: |
 						b.Fatal(err)
 					}
 				}
+			}
+		})
+	}
+}
+
+// jobSizes are the tree sizes of the benchmarks over realistic widgets; the
+// million-file run is by hand: SYFT_WIDGET_BENCH_1M=1.
+func jobSizes() []int {
+	if os.Getenv("SYFT_WIDGET_BENCH_1M") != "" {
+		return []int{1_000_000}
+	}
+	return []int{10_000, 100_000}
+}
+
+// BenchmarkDashboardOneChange measures the server's work for one changed
+// job file under the realistic dashboard of testdata/bench (counts with
+// predicates, sums of maps of filters, groups, a top 20, a row per job
+// shown with data-each): the re-read, the re-evaluation, the render and the
+// JSON of the new version; with the size of the update pushed to pages.
+func BenchmarkDashboardOneChange(b *testing.B) {
+	for _, n := range jobSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(w.State().Errors) > 0 {
+				b.Fatal(w.State().Errors)
+			}
+			reads := w.cache.Reads()
+			payload := 0
+			var eval time.Duration
+			cpu := benchtree.CPUTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				// A version no earlier run wrote: the job really changes.
+				p := benchtree.EditJob(b, dir, (i*7919)%n, int(time.Now().UnixNano()/1000)%1_000_000_000+i)
+				b.StartTimer()
+				changed := w.cache.Refresh([]string{p})
+				start := time.Now()
+				before := w.State().Version
+				w.update(w.affected(map[string]bool{changed[0]: true}))
+				eval += time.Since(start)
+				switch patch, ok := w.State().PatchFrom(before); {
+				case w.State().Version == before: // nothing to show changed: nothing is sent
+				case ok:
+					payload += len(patch) // what a page showing the version before gets
+				default:
+					payload += len(w.State().Payload())
+				}
+			}
+			b.StopTimer()
+			// CPU time includes the untimed writes of the files: a bound.
+			b.ReportMetric(float64(benchtree.CPUTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
+			b.ReportMetric(float64(w.cache.Reads()-reads)/float64(b.N), "reads/op")
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+			b.ReportMetric(float64(payload)/float64(b.N), "event-B/op")
+		})
+	}
+}
+
+// BenchmarkDashboardFirstData measures loading the dashboard: reading and
+// parsing every job file and evaluating every field for the first time.
+func BenchmarkDashboardFirstData(b *testing.B) {
+	for _, n := range jobSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			cpu := benchtree.CPUTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(w.State().Data()) < n {
+					b.Fatal("the data is not complete")
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+			b.ReportMetric(float64(benchtree.CPUTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkDashboardRSS reports the memory of the two widgets of
+// testdata/bench over one job tree, loaded and watched, as `run` hosts them.
+func BenchmarkDashboardRSS(b *testing.B) {
+	for _, n := range jobSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			for i := 0; i < b.N; i++ {
+				var ws []*Widget
+				for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
+					w, err := Load(filepath.Join(dir, name), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if err := w.Start(nil); err != nil {
+						b.Fatal(err)
+					}
+					ws = append(ws, w)
+				}
+				b.StopTimer()
+				// What a server holds once loading is over: the second
+				// widget read no file (it shares the first one's cache),
+				// and the runtime returns what loading used.
+				debug.FreeOSMemory()
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
+				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+				for _, w := range ws {
+					w.Close()
+				}
+				b.StartTimer()
 			}
 		})
 	}

@@ -66,6 +66,7 @@ func compileTemplate(m *manifest.Manifest, file string) (*render.Template, []str
 			}
 		}
 	}
+	t.ListLimit = m.ListLimit
 	return t, removed, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -35,8 +36,11 @@ type Widget struct {
 
 	tmpl *render.Template
 
-	cache *sources.Cache
-	log   *slog.Logger
+	cache    *sources.Cache // w's own, or borrowed from started widgets; shared once started
+	borrowed bool
+	key      string       // what the cache holds: widgets with the same key share one
+	inc      *Incremental // used by evaluations only, under evalMu
+	log      *slog.Logger
 
 	evalMu   sync.Mutex // one evaluation at a time
 	mu       sync.Mutex
@@ -47,7 +51,9 @@ type Widget struct {
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
 	done    chan struct{}
-	watcher *sources.Watcher
+	shared  *sharedCache  // the cache and watch w shares, once started
+	shape   *render.Shape // of the body of version shapeOf, to patch from
+	shapeOf uint64
 	onState func(*State)
 }
 
@@ -63,13 +69,54 @@ type State struct {
 	At      time.Time
 
 	endpoints map[string]map[string]any // path -> fields of that endpoint
-	values    []byte                    // JSON of fields and errors, to tell versions apart
-	data      []byte                    // JSON of /data
+	data      *lazyJSON                 // JSON of /data
 	payload   []byte                    // JSON pushed to pages (name, version, html, _errors)
+	base      uint64                    // the version patch applies to; 0 for none
+	patch     []byte                    // JSON pushed to pages showing base: what changed
+}
+
+// PatchFrom returns the update for a page that shows version base: only
+// what changed since (see render.PatchOp), when s knows it; else false, and
+// the page needs Payload.
+func (s *State) PatchFrom(base uint64) ([]byte, bool) {
+	if base == 0 || base != s.base {
+		return nil, false
+	}
+	return s.patch, true
+}
+
+// setPatch records the operations that turn version base into s.
+func (s *State) setPatch(base uint64, ops []render.PatchOp) {
+	errs := s.Errors
+	if len(errs) == 0 {
+		errs = nil
+	}
+	s.base = base
+	s.patch = mustJSON(struct {
+		Name    string            `json:"name"`
+		Version uint64            `json:"version"`
+		Base    uint64            `json:"base"`
+		Patch   []render.PatchOp  `json:"patch"`
+		Errors  map[string]string `json:"_errors,omitempty"`
+	}{s.Name, s.Version, base, ops, errs})
+}
+
+// lazyJSON is JSON encoded when first asked for: the data of 100,000
+// records takes long to encode, and most versions are only pushed to pages
+// (as HTML), never fetched whole.
+type lazyJSON struct {
+	once sync.Once
+	v    any
+	b    []byte
+}
+
+func (l *lazyJSON) bytes() []byte {
+	l.once.Do(func() { l.b, l.v = mustJSON(l.v), nil })
+	return l.b
 }
 
 // Data returns the JSON of /w/{name}/data.
-func (s *State) Data() []byte { return s.data }
+func (s *State) Data() []byte { return s.data.bytes() }
 
 // Payload returns the JSON update pushed to live pages.
 func (s *State) Payload() []byte { return s.payload }
@@ -152,15 +199,21 @@ func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel 
 	if err != nil {
 		return nil, err
 	}
-	w := &Widget{M: m, tmpl: t, cache: sources.NewCache(m.Root, m.Sources), log: log.With("widget", m.Name)}
-	if jail != "" {
-		w.cache.ConfineTo(jail, rel)
+	w := &Widget{M: m, tmpl: t, inc: NewIncremental(m), key: sourcesKey(m, jail, rel), log: log.With("widget", m.Name)}
+	if c := sharedCacheOf(w.key); c != nil {
+		w.cache, w.borrowed = c, true
+	} else {
+		w.cache = sources.NewCache(m.Root, m.Sources)
+		if jail != "" {
+			w.cache.ConfineTo(jail, rel)
+		}
+		w.cache.Scan()
 	}
-	w.cache.Scan()
 	for _, msg := range w.cache.FileWarnings() {
-		w.log.Warn(msg) // once, at load; the other warnings as they come (notice)
+		w.log.Warn(msg) // once per widget, at load; the other warnings as they come (notice)
 	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
+	w.shape, w.shapeOf = render.ShapeOf(w.state.HTML), 1
 	return w, nil
 }
 
@@ -200,7 +253,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 		maps.Copy(s.Errors, prev.Errors)
 	}
 	for _, ep := range eps {
-		fields, errs := ep.Eval(env)
+		fields, errs := w.inc.Eval(ep, env)
 		s.endpoints[ep.Path] = fields
 		for _, f := range ep.Fields {
 			if msg, bad := errs[f.Name]; bad {
@@ -232,15 +285,11 @@ func (s *State) finish() {
 	if len(errs) == 0 {
 		errs = nil
 	}
-	s.values = mustJSON(struct {
-		Fields map[string]any    `json:"fields"`
-		Errors map[string]string `json:"_errors,omitempty"`
-	}{s.Fields, errs})
-	s.data = mustJSON(struct {
+	s.data = &lazyJSON{v: struct {
 		Version uint64            `json:"version"`
 		Fields  map[string]any    `json:"fields"`
 		Errors  map[string]string `json:"_errors,omitempty"`
-	}{s.Version, s.Fields, errs})
+	}{s.Version, s.Fields, errs}}
 	s.payload = mustJSON(struct {
 		Name    string            `json:"name"`
 		Version uint64            `json:"version"`
@@ -259,7 +308,44 @@ func mustJSON(v any) []byte {
 
 // sameValues reports whether a and b would show the same thing.
 func sameValues(a, b *State) bool {
-	return a.HTML == b.HTML && bytes.Equal(a.values, b.values)
+	if a.HTML != b.HTML || !maps.Equal(a.Errors, b.Errors) || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for k, v := range a.Fields {
+		w, ok := b.Fields[k]
+		if !ok || !sameValue(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValue compares two plain values. Incremental evaluation keeps what
+// did not change: a list as the same slice, its rows as the same maps;
+// those are not walked.
+func sameValue(a, b any) bool {
+	x, ok := a.([]any)
+	y, ok2 := b.([]any)
+	if !ok || !ok2 {
+		return reflect.DeepEqual(a, b)
+	}
+	if len(x) != len(y) {
+		return false
+	}
+	if len(x) == 0 || &x[0] == &y[0] {
+		return true
+	}
+	for i := range x {
+		if mx, ok := x[i].(map[string]any); ok {
+			if my, ok := y[i].(map[string]any); ok && reflect.ValueOf(mx).UnsafePointer() == reflect.ValueOf(my).UnsafePointer() {
+				continue
+			}
+		}
+		if !reflect.DeepEqual(x[i], y[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Start watches the widget's sources and re-evaluates the endpoints they
@@ -269,17 +355,10 @@ func (w *Widget) Start(onState func(*State)) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.cancel, w.done, w.onState = cancel, make(chan struct{}), onState
 	w.dirty = make(chan []string, 64)
-	watcher, err := sources.Watch(w.cache, w.M.UpdateInterval, func(changed []string) {
-		select {
-		case w.dirty <- changed:
-		case <-ctx.Done():
-		}
-	}, w.log)
-	if err != nil {
+	if err := w.share(ctx); err != nil {
 		cancel()
 		return err
 	}
-	w.watcher = watcher
 	go w.loop(ctx)
 	return nil
 }
@@ -391,6 +470,12 @@ func (w *Widget) update(eps []*manifest.Endpoint) {
 	if sameValues(prev, next) {
 		return
 	}
+	// Pages that show prev get only what changed.
+	shape := render.ShapeOf(next.HTML)
+	if ops, ok := w.shape.Patch(shape); ok && w.shapeOf == prev.Version {
+		next.setPatch(prev.Version, ops)
+	}
+	w.shape, w.shapeOf = shape, next.Version
 	w.mu.Lock()
 	w.state = next
 	w.mu.Unlock()
@@ -405,7 +490,7 @@ func (w *Widget) Close() error {
 		return nil
 	}
 	w.cancel()
-	err := w.watcher.Close()
+	err := w.shared.leave(w)
 	<-w.done
 	return err
 }

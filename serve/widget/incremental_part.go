@@ -1,0 +1,648 @@
+package widget
+
+import (
+	"math"
+	"reflect"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/expr-lang/expr/vm/runtime"
+
+	"github.com/syft-widget/syft-widget/manifest"
+)
+
+// aggKind is what a part computes from the elements of its chain.
+type aggKind int
+
+const (
+	aggList    aggKind = iota // the elements themselves (filter, map)
+	aggLen                    // len
+	aggCount                  // count, with or without a predicate
+	aggSum                    // sum, with or without a function
+	aggAny                    // any
+	aggAll                    // all
+	aggNone                   // none
+	aggOne                    // one
+	aggFind                   // find
+	aggGroupBy                // groupBy
+	aggSort                   // sortBy, and sort (no closure)
+	aggCall                   // mean, median, min, max, uniq: expr's own function over the elements
+)
+
+// predicate reports whether the aggregate's closure (or the element, with
+// none) must give a bool.
+func (k aggKind) predicate() bool {
+	switch k {
+	case aggCount, aggAny, aggAll, aggNone, aggOne, aggFind:
+		return true
+	}
+	return false
+}
+
+// stage is one filter or map of a chain.
+type stage struct {
+	filter bool
+	fn     *manifest.Field
+}
+
+// part is one recognised piece of an expression: a chain of filter and map
+// stages over a glob source, and an aggregate of the chain's elements. It
+// keeps one item per record, in the source's order (by path).
+type part struct {
+	src    string
+	stages []stage
+	agg    aggKind
+	fn     *manifest.Field // the aggregate's closure; nil when it has none
+	desc   bool            // sortBy, sort: descending
+	// plainElements: the part is a whole field that lists its elements
+	// (filter, map, sort): they are kept in their plain form, as the field
+	// shows them.
+	plainElements bool
+	call          func(...any) (any, error)
+	callName      string
+
+	recs  []*manifest.Record // the records items were computed from
+	items []item
+	env   map[string]any // the closures' environment
+
+	// Kept by difference as records come and go.
+	groups  groupIndex
+	nIn     int   // items that passed every filter
+	size    int64 // their output sizes, when plainElements
+	nTrue   int   // of those, whose predicate is true
+	nBad    int   // items whose closures failed
+	nNonInt int   // of the items in, those whose sum term is not an int
+	intSum  int   // sum of the int terms (wrapping, as expr's does)
+	sorted  sortIndex
+
+	out   any // the value, until the records change
+	outOK bool
+	plain any // its plain form, once asked for
+	// checked: checkErr says whether out is over the output limit.
+	checked  bool
+	checkErr error
+	fresh    bool
+}
+
+// item is what the closures gave for one record.
+type item struct {
+	val  any   // the element after the map stages
+	key  any   // the aggregate's closure result
+	size int64 // what val counts toward the output limit, when plainElements
+	in   bool
+	bad  bool // a closure failed, or a predicate gave no bool
+}
+
+func (p *part) clone() *part {
+	return &part{src: p.src, stages: slices.Clone(p.stages), agg: p.agg}
+}
+
+func (p *part) aggregate(k aggKind, fn *manifest.Field) *part {
+	q := p.clone()
+	q.agg, q.fn = k, fn
+	return q
+}
+
+// mapped reports whether the chain's elements are no longer the records.
+func (p *part) mapped() bool {
+	return slices.ContainsFunc(p.stages, func(s stage) bool { return !s.filter })
+}
+
+// run evaluates a closure for one element.
+func (p *part) run(f *manifest.Field, v any) (any, error) {
+	p.env["__it"] = v
+	return f.Run(p.env)
+}
+
+// compute runs the closures for one record.
+func (p *part) compute(r *manifest.Record) item {
+	var v any = r
+	for _, s := range p.stages {
+		out, err := p.run(s.fn, v)
+		if err != nil {
+			return item{bad: true}
+		}
+		if s.filter {
+			b, ok := out.(bool)
+			if !ok {
+				return item{bad: true}
+			}
+			if !b {
+				return item{}
+			}
+			continue
+		}
+		v = out
+	}
+	it := item{val: v, in: true}
+	if p.fn != nil {
+		k, err := p.run(p.fn, v)
+		if err != nil {
+			return item{bad: true}
+		}
+		it.key = k
+	} else if p.agg == aggSort {
+		it.key = v // sort compares the elements themselves
+	}
+	if p.plainElements {
+		it.size = manifest.OutputSize(v) // of expr's value, as a field's check sees it
+		it.val = plainElement(v)
+	}
+	if p.agg.predicate() {
+		if _, ok := p.term(it).(bool); !ok {
+			return item{bad: true}
+		}
+	}
+	return it
+}
+
+// term is what the aggregate takes of an item: its closure's result, or
+// the element itself when the aggregate has no closure.
+func (p *part) term(it item) any {
+	if p.fn != nil || p.agg == aggSort {
+		return it.key
+	}
+	return it.val
+}
+
+// account adds (sign 1) or removes (sign -1) an item's share of the
+// aggregates kept by difference.
+func (p *part) account(it item, path string, sign int) {
+	if it.bad {
+		p.nBad += sign
+		return
+	}
+	if !it.in {
+		return
+	}
+	p.nIn += sign
+	p.size += int64(sign) * it.size
+	t := p.term(it)
+	switch p.agg {
+	case aggSum:
+		if n, ok := t.(int); ok {
+			p.intSum += sign * n
+		} else {
+			p.nNonInt += sign
+		}
+	case aggSort:
+		if sign > 0 {
+			p.sorted.insert(t, it.val, p.desc)
+		} else {
+			p.sorted.remove(t, p.desc)
+		}
+	case aggGroupBy:
+		p.groups.account(t, path, it.val, sign)
+	default:
+		if b, _ := t.(bool); b && p.agg.predicate() {
+			p.nTrue += sign
+		}
+	}
+}
+
+// sync brings the items up to date with recs, the source's records sorted
+// by path: only records that are new or replaced (a changed file is a new
+// record) have their closures run.
+func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
+	if p.env == nil {
+		p.env = map[string]any{"title": title}
+	}
+	old := p.recs
+	if p.fresh && sameSlice(old, recs) {
+		return
+	}
+	if p.fresh {
+		if d := in.diffOf(p.src, old, recs); d.ok {
+			// The common case: files changed in place. Records that give
+			// the same item as before (filtered out before and after, or
+			// rewritten with what the closures see unchanged) leave the
+			// value as it was: the same list, not walked again later.
+			touched := false
+			for _, i := range d.changed {
+				was, now := p.items[i], p.compute(recs[i])
+				if !changedItem(was, now) {
+					continue // an equal item: the old one stays, in every index
+				}
+				p.account(was, recs[i].Path, -1)
+				p.items[i] = now
+				p.account(now, recs[i].Path, 1)
+				touched = true
+			}
+			p.recs = recs
+			if touched {
+				p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
+			}
+			return
+		}
+	}
+	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
+	p.fresh = true
+	items := make([]item, 0, len(recs))
+	i, j := 0, 0
+	for i < len(old) || j < len(recs) {
+		switch {
+		case j == len(recs) || (i < len(old) && old[i].Path < recs[j].Path):
+			p.account(p.items[i], old[i].Path, -1)
+			i++
+		case i == len(old) || recs[j].Path < old[i].Path:
+			it := p.compute(recs[j])
+			p.account(it, recs[j].Path, 1)
+			items = append(items, it)
+			j++
+		default:
+			it := p.items[i]
+			if old[i] != recs[j] {
+				p.account(it, old[i].Path, -1)
+				it = p.compute(recs[j])
+				p.account(it, recs[j].Path, 1)
+			}
+			items = append(items, it)
+			i++
+			j++
+		}
+	}
+	p.recs, p.items = recs, items
+}
+
+// changedItem reports whether a record's new item can change the part's
+// value.
+func changedItem(was, now item) bool {
+	if was.bad || now.bad {
+		return true
+	}
+	if !was.in && !now.in {
+		return false
+	}
+	return was.in != now.in || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
+}
+
+// plainValue is manifest.Plain of the value (which must be known), kept
+// while the records do not change.
+func (p *part) plainValue() any {
+	if p.plain == nil {
+		if p.plainElements {
+			p.plain = p.out // plain already, and a new list
+		} else {
+			p.plain = manifest.Plain(p.out)
+		}
+	}
+	return p.plain
+}
+
+// plainElement is Plain(v), but v itself when it is an object of scalars
+// (as a map to rows gives): such objects are shared, never modified.
+func plainElement(v any) any {
+	if isPlainObject(v) {
+		return v
+	}
+	return manifest.Plain(v)
+}
+
+// isPlainObject reports whether v is a map whose values Plain keeps as
+// they are.
+func isPlainObject(v any) bool {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for _, e := range m {
+		switch x := e.(type) {
+		case nil, bool, int, string, time.Time:
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// value is the part's value; ok is false when a closure failed for some
+// record or the aggregate failed: then only a fresh evaluation of the whole
+// field says what expr says.
+func (p *part) value() (v any, ok bool) {
+	if p.outOK {
+		return p.out, true
+	}
+	if p.nBad > 0 {
+		return nil, false
+	}
+	defer func() {
+		// expr's comparisons and arithmetic panic on values they cannot
+		// take; expr reports those as errors.
+		if r := recover(); r != nil {
+			v, ok = nil, false
+		}
+	}()
+	switch p.agg {
+	case aggList:
+		v = p.elements()
+	case aggLen:
+		v = p.nIn
+	case aggCount:
+		v = p.nTrue
+	case aggAny:
+		v = p.nTrue > 0
+	case aggAll:
+		v = p.nTrue == p.nIn
+	case aggNone:
+		v = p.nTrue == 0
+	case aggOne:
+		v = p.nTrue == 1
+	case aggFind:
+		for _, it := range p.items {
+			if b, _ := p.term(it).(bool); it.in && b {
+				v = it.val
+				break
+			}
+		}
+	case aggSum:
+		if p.nNonInt == 0 {
+			v = p.intSum
+			break
+		}
+		// Floats do not add exactly: add the terms in expr's order, as it does.
+		if acc, ok := p.sumNumbers(); ok {
+			v = acc
+			break
+		}
+		var acc any = 0
+		for _, it := range p.items {
+			if it.in {
+				acc = runtime.Add(p.term(it), acc)
+			}
+		}
+		v = acc
+	case aggGroupBy:
+		v = p.groups.value()
+	case aggSort:
+		v = p.sortedElements()
+	case aggCall:
+		if p.callName == "uniq" {
+			if u, done := p.uniqStrings(); done {
+				v = u
+				break
+			}
+		}
+		out, err := p.call(p.elements())
+		if err != nil {
+			return nil, false
+		}
+		v = out
+	}
+	p.out, p.outOK = v, true
+	return v, true
+}
+
+// sumNumbers is expr's sum of terms that are all ints and floats, in
+// expr's order and by its rules (ints add as wrapping ints until the first
+// float, then everything adds as floats), without its generic addition;
+// ok is false for other terms.
+func (p *part) sumNumbers() (sum any, ok bool) {
+	n, f, isFloat := 0, 0.0, false
+	for _, it := range p.items {
+		if !it.in {
+			continue
+		}
+		switch t := p.term(it).(type) {
+		case int:
+			if isFloat {
+				f = float64(t) + f
+			} else {
+				n = t + n
+			}
+		case float64:
+			if isFloat {
+				f = t + f
+			} else {
+				f, isFloat = t+float64(n), true
+			}
+		default:
+			return nil, false
+		}
+	}
+	if isFloat {
+		return f, true
+	}
+	return n, true
+}
+
+// elements lists the elements that passed the filters, in order.
+func (p *part) elements() []any {
+	out := make([]any, 0, p.nIn)
+	for _, it := range p.items {
+		if it.in {
+			out = append(out, it.val)
+		}
+	}
+	return out
+}
+
+// uniqStrings is uniq for elements that are all strings, with a set
+// instead of expr's comparison of each element with every one kept.
+func (p *part) uniqStrings() ([]any, bool) {
+	seen := map[string]bool{}
+	out := []any{}
+	for _, it := range p.items {
+		if !it.in {
+			continue
+		}
+		s, ok := it.val.(string)
+		if !ok {
+			return nil, false
+		}
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out, true
+}
+
+// sortedElements sorts the elements as sortBy and sort do (expr's
+// comparison, Go's unstable sort.Sort over the elements in order). When
+// every key differs from its neighbours the order is the only one any
+// sort gives, and the index kept by difference is used instead.
+func (p *part) sortedElements() []any {
+	if p.sorted.ok {
+		// Not copied: a part's value is used within one evaluation, and
+		// what outlives it is its plain form, a copy.
+		if p.plainElements {
+			return slices.Clone(p.sorted.vals)
+		}
+		return p.sorted.vals[:len(p.sorted.vals):len(p.sorted.vals)]
+	}
+	vals := p.elements()
+	keys := make([]any, 0, len(vals))
+	for _, it := range p.items {
+		if it.in {
+			keys = append(keys, p.term(it))
+		}
+	}
+	sort.Sort(&runtime.SortBy{Desc: p.desc, Array: vals, Values: keys})
+	p.sorted.rebuild(keys, vals, p.desc)
+	return vals
+}
+
+// sortIndex keeps the elements of a sort in order as they come and go,
+// while the order is strict (no two keys equal under expr's comparison)
+// and the keys are all of one kind whose comparison is a total order.
+type sortIndex struct {
+	keys, vals []any
+	kind       int
+	ok         bool
+}
+
+const (
+	kindNone = iota
+	kindInt
+	kindFloat
+	kindString
+	kindTime
+)
+
+func keyKind(k any) int {
+	switch x := k.(type) {
+	case int:
+		return kindInt
+	case float64:
+		if math.IsNaN(x) {
+			return kindNone
+		}
+		return kindFloat
+	case string:
+		return kindString
+	case time.Time:
+		return kindTime
+	}
+	return kindNone
+}
+
+func before(a, b any, desc bool) bool {
+	if desc {
+		return runtime.Less(b, a)
+	}
+	return runtime.Less(a, b)
+}
+
+// rebuild takes a freshly sorted order as the index, if it is strict.
+func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
+	s.ok = false
+	kind := kindNone
+	for i, k := range keys {
+		kk := keyKind(k)
+		if kk == kindNone || (i > 0 && kk != kind) {
+			return
+		}
+		kind = kk
+		if i > 0 && !before(keys[i-1], k, desc) {
+			return
+		}
+	}
+	s.keys, s.vals, s.kind, s.ok = slices.Clone(keys), slices.Clone(vals), kind, true
+	if len(keys) == 0 {
+		s.kind = kindNone
+	}
+}
+
+// search returns the first position whose key is not before k.
+func (s *sortIndex) search(k any, desc bool) int {
+	return sort.Search(len(s.keys), func(i int) bool { return !before(s.keys[i], k, desc) })
+}
+
+func (s *sortIndex) insert(k, v any, desc bool) {
+	if !s.ok {
+		return
+	}
+	kk := keyKind(k)
+	if kk == kindNone || (len(s.keys) > 0 && kk != s.kind) {
+		s.ok = false
+		return
+	}
+	s.kind = kk
+	i := s.search(k, desc)
+	if i < len(s.keys) && !before(k, s.keys[i], desc) {
+		s.ok = false // a tie: the order depends on the sort
+		return
+	}
+	s.keys = slices.Insert(s.keys, i, k)
+	s.vals = slices.Insert(s.vals, i, v)
+}
+
+func (s *sortIndex) remove(k any, desc bool) {
+	if !s.ok {
+		return
+	}
+	if keyKind(k) != s.kind {
+		s.ok = false
+		return
+	}
+	i := s.search(k, desc)
+	if i == len(s.keys) || before(k, s.keys[i], desc) {
+		s.ok = false // not there: the index is not what it should be
+		return
+	}
+	s.keys = slices.Delete(s.keys, i, i+1)
+	s.vals = slices.Delete(s.vals, i, i+1)
+}
+
+// groupIndex keeps groupBy's groups as records come and go: each group's
+// elements in the order of their records' paths.
+type groupIndex struct {
+	groups map[any]*group
+	bad    bool // a key groupBy cannot take (not comparable): expr fails
+}
+
+type group struct {
+	paths []string
+	vals  []any
+}
+
+func (g *groupIndex) account(key any, path string, val any, sign int) {
+	defer func() {
+		if recover() != nil {
+			g.bad = true // an unhashable key
+		}
+	}()
+	if f, ok := key.(float64); ok && math.IsNaN(f) {
+		g.bad = true // every NaN is a group of its own: not worth keeping
+		return
+	}
+	if g.groups == nil {
+		g.groups = map[any]*group{}
+	}
+	gr := g.groups[key]
+	if gr == nil {
+		gr = &group{}
+		g.groups[key] = gr
+	}
+	i, found := slices.BinarySearch(gr.paths, path)
+	if sign > 0 {
+		gr.paths = slices.Insert(gr.paths, i, path)
+		gr.vals = slices.Insert(gr.vals, i, val)
+		return
+	}
+	if found {
+		gr.paths = slices.Delete(gr.paths, i, i+1)
+		gr.vals = slices.Delete(gr.vals, i, i+1)
+	}
+	if len(gr.paths) == 0 {
+		delete(g.groups, key)
+	}
+}
+
+// value is the groups as groupBy gives them. The lists are not copied: the
+// value is used within one evaluation (see sortedElements).
+func (g *groupIndex) value() any {
+	if g.bad {
+		panic("groupBy: a key cannot be compared")
+	}
+	out := make(map[any][]any, len(g.groups))
+	for k, gr := range g.groups {
+		out[k] = gr.vals[:len(gr.vals):len(gr.vals)]
+	}
+	return out
+}

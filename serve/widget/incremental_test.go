@@ -1,0 +1,370 @@
+package widget
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
+	"github.com/syft-widget/syft-widget/sources"
+)
+
+// The differential property: after any sequence of file changes, every
+// field evaluated incrementally equals the field evaluated afresh.
+
+// tree is a job tree under change: it applies random steps of the kinds a
+// job system and its users cause, and refreshes a cache with what changed.
+type tree struct {
+	t       *testing.T
+	root    string
+	rnd     *rand.Rand
+	cache   *sources.Cache
+	live    []int // jobs that exist
+	next    int   // the next new job's number
+	version int
+	half    int // a job caught half-written, finished by the next step; -1 for none
+}
+
+func newTree(t *testing.T, m *manifest.Manifest, seed uint64, n int) *tree {
+	t.Helper()
+	if err := benchtree.WriteJobs(m.Root, n); err != nil {
+		t.Fatal(err)
+	}
+	tr := &tree{t: t, root: m.Root, rnd: rand.New(rand.NewPCG(seed, 9)), cache: sources.NewCache(m.Root, m.Sources), next: n, half: -1}
+	for i := range n {
+		tr.live = append(tr.live, i)
+	}
+	tr.cache.Scan()
+	return tr
+}
+
+func (tr *tree) file(i int) string {
+	return filepath.Join(tr.root, filepath.FromSlash(benchtree.JobPath(i)))
+}
+
+// step makes one random change and returns what it did.
+func (tr *tree) step() string {
+	tr.version++
+	var changed []string
+	var did string
+	if i := tr.half; i >= 0 {
+		// The writer finishes the file it was caught writing.
+		tr.half = -1
+		if slices.Contains(tr.live, i) {
+			tr.write(i, benchtree.Job(i, tr.version))
+			changed = append(changed, tr.file(i))
+		}
+	}
+	pick := func() (int, int) {
+		k := tr.rnd.IntN(len(tr.live))
+		return k, tr.live[k]
+	}
+	switch op := tr.rnd.IntN(10); {
+	case op < 4 && len(tr.live) > 0: // edit
+		_, i := pick()
+		tr.write(i, benchtree.Job(i, tr.version))
+		changed, did = append(changed, tr.file(i)), fmt.Sprintf("edit %d", i)
+	case op < 6: // create
+		i := tr.next
+		tr.next++
+		tr.write(i, benchtree.Job(i, tr.version))
+		tr.live = append(tr.live, i)
+		changed, did = append(changed, tr.file(i)), fmt.Sprintf("create %d", i)
+	case op < 7 && len(tr.live) > 0: // delete
+		k, i := pick()
+		if err := os.Remove(tr.file(i)); err != nil {
+			tr.t.Fatal(err)
+		}
+		tr.live = append(tr.live[:k], tr.live[k+1:]...)
+		changed, did = append(changed, tr.file(i)), fmt.Sprintf("delete %d", i)
+	case op < 8 && len(tr.live) > 0: // rename to a new job number
+		k, i := pick()
+		j := tr.next
+		tr.next++
+		tr.write(j, nil) // make the folder
+		if err := os.Rename(tr.file(i), tr.file(j)); err != nil {
+			tr.t.Fatal(err)
+		}
+		tr.live[k] = j
+		changed, did = append(changed, tr.file(i), tr.file(j)), fmt.Sprintf("rename %d to %d", i, j)
+	case op < 9 && len(tr.live) > 0: // half-written
+		_, i := pick()
+		b := benchtree.Job(i, tr.version)
+		tr.write(i, b[:tr.rnd.IntN(len(b))])
+		tr.half = i
+		changed, did = append(changed, tr.file(i)), fmt.Sprintf("half-write %d", i)
+	default: // a burst of edits
+		for range 5 {
+			if len(tr.live) == 0 {
+				break
+			}
+			_, i := pick()
+			tr.write(i, benchtree.Job(i, tr.version+tr.rnd.IntN(3)))
+			changed = append(changed, tr.file(i))
+		}
+		did = "burst"
+	}
+	if tr.rnd.IntN(8) == 0 {
+		tr.cache.Scan()
+	} else {
+		tr.cache.Refresh(changed)
+	}
+	return did
+}
+
+// write writes job i's content; nil only makes its folder.
+func (tr *tree) write(i int, b []byte) {
+	p := tr.file(i)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		tr.t.Fatal(err)
+	}
+	if b == nil {
+		return
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		tr.t.Fatal(err)
+	}
+	// The cache tells versions apart by size, mtime and inode: a rewrite
+	// of the same size within the clock's resolution must still be seen.
+	at := time.Unix(1_700_000_000+int64(tr.version), 0)
+	os.Chtimes(p, at, at)
+}
+
+// sameAsFresh evaluates every field both ways and fails on any difference.
+func sameAsFresh(t *testing.T, m *manifest.Manifest, in *Incremental, snap map[string]any, when string) {
+	t.Helper()
+	for _, ep := range m.Endpoints {
+		for _, f := range ep.Fields {
+			if f.UsesNow {
+				continue // its value moves with the clock
+			}
+			got, gotErr := in.EvalField(f, m.Env(snap))
+			want, wantErr := f.Eval(m.Env(snap))
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s: field %s = %s\nincremental: %.300v (error %v)\nfresh:       %.300v (error %v)", when, f.Name, f.Expr, got, gotErr, want, wantErr)
+			}
+		}
+	}
+}
+
+func loadBench(t *testing.T, name string) *manifest.Manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "bench", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
+	for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			m := loadBench(t, name)
+			in := NewIncremental(m)
+			for _, ep := range m.Endpoints {
+				for _, f := range ep.Fields {
+					if !f.UsesNow && !in.Covers(f) {
+						t.Errorf("field %s (%s) is not evaluated incrementally", f.Name, f.Expr)
+					}
+				}
+			}
+			tr := newTree(t, m, 1, 300)
+			sameAsFresh(t, m, in, tr.cache.Snapshot(), "first evaluation")
+			for i := range 150 {
+				did := tr.step()
+				sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
+			}
+			mostlyIncremental(t, in, 151)
+		})
+	}
+}
+
+// mostlyIncremental fails unless most evaluations of planned fields were
+// incremental: a comparison with fresh evaluations proves little if the
+// incremental path fell back to them.
+func mostlyIncremental(t *testing.T, in *Incremental, steps int) {
+	t.Helper()
+	planned := len(in.plans) * steps
+	t.Logf("%d of %d evaluations of planned fields fell back to fresh ones", in.fresh, planned)
+	if in.fresh > planned/3 {
+		t.Errorf("%d of %d evaluations fell back to fresh ones", in.fresh, planned)
+	}
+}
+
+// exprGen writes random expressions over the builtins Incremental keeps,
+// typed by what the chain's elements are.
+type exprGen struct{ rnd *rand.Rand }
+
+type elem int
+
+const (
+	eRecord elem = iota
+	eData
+	eInt
+	eFloat
+	eString
+	eObject
+)
+
+type choice struct {
+	code string
+	to   elem
+}
+
+var (
+	preds = map[elem][]string{
+		eRecord: {`.data.state == "running"`, `.data.rows > 50000`, `.size > 150`, `.data.cpu_seconds < 70000.5`, `.error != ""`, `hasSuffix(.stem, "3")`},
+		eData:   {`.state == "done"`, `.rows % 3 == 0`, `.progress > 0.5`, `.owner startsWith "user1"`},
+		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`},
+		eFloat:  {`# > 50000.0`, `# < 10.5`},
+		eString: {`# contains "1"`, `# startsWith "job-1"`, `# == "done"`},
+		eObject: {`.r > 100`, `.n endsWith "7"`},
+	}
+	mapFns = map[elem][]choice{
+		eRecord: {{`.data`, eData}, {`.data.rows`, eInt}, {`.data.cpu_seconds`, eFloat}, {`.data.name`, eString}, {`.data.state`, eString}, {`({n: .data.name, r: .data.rows})`, eObject}, {`.size`, eInt}},
+		eData:   {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}},
+		eInt:    {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt}},
+		eFloat:  {{`# * 1.5`, eFloat}, {`int(#)`, eInt}, {`# + 0.1`, eFloat}},
+		eString: {{`upper(#)`, eString}, {`len(#)`, eInt}},
+		eObject: {{`.n`, eString}, {`.r`, eInt}},
+	}
+	keys = map[elem][]string{
+		eRecord: {`.data.state`, `.data.name`, `.data.rows`, `.data.started`, `.path`},
+		eData:   {`.state`, `.name`, `.cpu_seconds`, `.rows % 10`},
+		eInt:    {`#`, `# % 10`},
+		eFloat:  {`#`},
+		eString: {`#`, `len(#)`},
+		eObject: {`.n`, `.r`, `.r % 4`},
+	}
+)
+
+func (g *exprGen) pick(s []string) string { return s[g.rnd.IntN(len(s))] }
+
+// chain returns a filter/map chain over jobs and its element kind.
+func (g *exprGen) chain() (string, elem) {
+	code, e := "jobs", eRecord
+	for range g.rnd.IntN(4) {
+		if g.rnd.IntN(2) == 0 {
+			code = fmt.Sprintf("filter(%s, %s)", code, g.pick(preds[e]))
+		} else {
+			c := mapFns[e][g.rnd.IntN(len(mapFns[e]))]
+			code, e = fmt.Sprintf("map(%s, %s)", code, c.code), c.to
+		}
+	}
+	return code, e
+}
+
+// aggregate returns an expression of one aggregate over a random chain.
+func (g *exprGen) aggregate() string {
+	c, e := g.chain()
+	numeric := e == eInt || e == eFloat
+	order := g.pick([]string{"", `, "asc"`, `, "desc"`})
+	switch g.rnd.IntN(14) {
+	case 0:
+		return fmt.Sprintf("len(%s)", c)
+	case 1:
+		return fmt.Sprintf("count(%s, %s)", c, g.pick(preds[e]))
+	case 2:
+		return fmt.Sprintf("%s(%s, %s)", g.pick([]string{"any", "all", "none", "one"}), c, g.pick(preds[e]))
+	case 3:
+		return fmt.Sprintf("find(%s, %s)", c, g.pick(preds[e]))
+	case 4:
+		return fmt.Sprintf("groupBy(%s, %s)", c, g.pick(keys[e]))
+	case 5:
+		return fmt.Sprintf("sortBy(%s, %s%s)", c, g.pick(keys[e]), order)
+	case 6:
+		if numeric || e == eString {
+			return fmt.Sprintf("sort(%s%s)", c, order)
+		}
+	case 7:
+		if numeric {
+			return fmt.Sprintf("sum(%s)", c)
+		}
+		if e == eRecord {
+			return fmt.Sprintf("sum(%s, %s)", c, g.pick([]string{".data.cpu_seconds", ".data.rows", ".size"}))
+		}
+	case 8:
+		if numeric {
+			return fmt.Sprintf("%s(%s)", g.pick([]string{"mean", "median", "min", "max"}), c)
+		}
+	case 9:
+		if e == eString || numeric {
+			return fmt.Sprintf("uniq(%s)", c)
+		}
+	}
+	return c
+}
+
+// expression wraps aggregates in the rest of an expression now and then.
+func (g *exprGen) expression() string {
+	a := g.aggregate()
+	switch g.rnd.IntN(6) {
+	case 0:
+		return fmt.Sprintf("[%s, %s]", a, g.aggregate())
+	case 1:
+		return fmt.Sprintf("let x = %s; x", a)
+	case 2:
+		return fmt.Sprintf("len(%s) > 3 ? %s : nil", g.aggregate(), a)
+	}
+	return a
+}
+
+func TestIncrementalEqualsFreshOnRandomExpressions(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("SYFT_WIDGET_SEED"); s != "" {
+		fmt.Sscan(s, &seed)
+	}
+	t.Logf("seed %d (SYFT_WIDGET_SEED=%d repeats this run)", seed, seed)
+	g := &exprGen{rnd: rand.New(rand.NewPCG(seed, 1))}
+	dir := t.TempDir()
+	var fields []string
+	for len(fields) < 60 {
+		e := g.expression()
+		one := fmt.Sprintf("sources:\n  jobs: \"jobs/**/*.json\"\nendpoints:\n  /e:\n    f: %q\n", e)
+		if _, err := manifest.Parse(filepath.Join(dir, "one.yaml"), []byte(one)); err != nil {
+			continue // not well typed: the loader refuses it anyway
+		}
+		fields = append(fields, e)
+	}
+	var b strings.Builder
+	b.WriteString("sources:\n  jobs: \"jobs/**/*.json\"\nendpoints:\n  /e:\n")
+	for i, e := range fields {
+		fmt.Fprintf(&b, "    f%d: %q\n", i, e)
+	}
+	m, err := manifest.Parse(filepath.Join(dir, "random.yaml"), []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewIncremental(m)
+	covered := 0
+	for _, f := range m.Endpoints[0].Fields {
+		if in.Covers(f) {
+			covered++
+		}
+	}
+	if covered < len(fields)*3/4 {
+		t.Errorf("only %d of %d random expressions are evaluated incrementally", covered, len(fields))
+	}
+	tr := newTree(t, m, seed, 120)
+	sameAsFresh(t, m, in, tr.cache.Snapshot(), "first evaluation")
+	for i := range 120 {
+		did := tr.step()
+		sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
+	}
+	mostlyIncremental(t, in, 121)
+}
