@@ -73,7 +73,9 @@ type part struct {
 	nTrue   int   // of those, whose predicate is true
 	nBad    int   // items whose closures failed
 	nNonInt int   // of the items in, those whose sum term is not an int
-	intSum  int   // sum of the int terms (wrapping, as expr's does)
+	nFloat  int   // of those, the float64 ones
+	sums    sumTerms
+	intSum  int // sum of the int terms (wrapping, as expr's does)
 	sorted  sortIndex
 
 	out   any // the value, until the records change
@@ -185,6 +187,9 @@ func (p *part) account(it item, path string, sign int) {
 			p.intSum += sign * n
 		} else {
 			p.nNonInt += sign
+			if _, ok := t.(float64); ok {
+				p.nFloat += sign
+			}
 		}
 	case aggSort:
 		if sign > 0 {
@@ -227,6 +232,10 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 				p.account(was, recs[i].Path, -1)
 				p.items[i] = now
 				p.account(now, recs[i].Path, 1)
+				if p.agg == aggSum {
+					kind, bits := p.sumTerm(now)
+					p.sums.set(i, kind, bits)
+				}
 				touched = true
 			}
 			p.recs = recs
@@ -263,6 +272,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 		}
 	}
 	p.recs, p.items = recs, items
+	p.sums.valid = false
 }
 
 // changedItem reports whether a record's new item can change the part's
@@ -365,8 +375,8 @@ func (p *part) value() (v any, ok bool) {
 			break
 		}
 		// Floats do not add exactly: add the terms in expr's order, as it does.
-		if acc, ok := p.sumNumbers(); ok {
-			v = acc
+		if p.nFloat == p.nNonInt {
+			v = p.sums.sum(p)
 			break
 		}
 		var acc any = 0
@@ -397,37 +407,105 @@ func (p *part) value() (v any, ok bool) {
 	return v, true
 }
 
-// sumNumbers is expr's sum of terms that are all ints and floats, in
-// expr's order and by its rules (ints add as wrapping ints until the first
-// float, then everything adds as floats), without its generic addition;
-// ok is false for other terms.
-func (p *part) sumNumbers() (sum any, ok bool) {
-	n, f, isFloat := 0, 0.0, false
-	for _, it := range p.items {
-		if !it.in {
-			continue
+// sumTerm is what an item adds to a sum of ints and floats: nothing, an
+// int, or a float (its bits).
+func (p *part) sumTerm(it item) (kind uint8, bits uint64) {
+	if it.bad || !it.in {
+		return termNone, 0
+	}
+	switch t := p.term(it).(type) {
+	case int:
+		return termInt, uint64(t)
+	case float64:
+		return termFloat, math.Float64bits(t)
+	}
+	return termNone, 0 // not a number: the sum is not kept (see value)
+}
+
+const (
+	termNone uint8 = iota
+	termInt
+	termFloat
+)
+
+// sumTerms keeps a sum of int and float terms (one per item) as expr adds
+// them, left to right and by its rules (ints add as wrapping ints until
+// the first float, then everything adds as floats: t + sum), so that a change re-adds only from
+// the block of the first changed item: at holds the running sum at the
+// start of every block, and a term that changed invalidates the blocks
+// after it.
+type sumTerms struct {
+	kinds []uint8
+	bits  []uint64
+	at    []runningSum // at[k] is the running sum before item k*sumBlock
+	dirty int          // the first item whose term changed since the last sum
+	valid bool         // kinds and bits are the items' (and at, up to dirty's block)
+}
+
+// runningSum is expr's sum so far: an int until the first float.
+type runningSum struct {
+	n       int
+	f       float64
+	isFloat bool
+}
+
+// sumBlock is a variable so that tests can make blocks small enough for
+// their small trees to span many.
+var sumBlock = 1024
+
+func (s *sumTerms) set(i int, kind uint8, bits uint64) {
+	if !s.valid {
+		return
+	}
+	if s.kinds[i] != kind || s.bits[i] != bits {
+		s.kinds[i], s.bits[i] = kind, bits
+		s.dirty = min(s.dirty, i)
+	}
+}
+
+// sum is expr's sum of p's terms, re-added from the first changed block.
+func (s *sumTerms) sum(p *part) any {
+	if !s.valid {
+		n := len(p.items)
+		s.kinds = slices.Grow(s.kinds[:0], n)[:n]
+		s.bits = slices.Grow(s.bits[:0], n)[:n]
+		for i, it := range p.items {
+			s.kinds[i], s.bits[i] = p.sumTerm(it)
 		}
-		switch t := p.term(it).(type) {
-		case int:
-			if isFloat {
-				f = float64(t) + f
+		s.at, s.dirty, s.valid = s.at[:0], 0, true
+	}
+	if len(s.at) == 0 {
+		s.at = append(s.at, runningSum{})
+	}
+	k := min(s.dirty/sumBlock, len(s.at)-1)
+	s.at = s.at[:k+1]
+	r := s.at[k]
+	for i := k * sumBlock; i < len(s.kinds); i++ {
+		if i%sumBlock == 0 && i/sumBlock == len(s.at) {
+			s.at = append(s.at, r)
+		}
+		switch s.kinds[i] {
+		case termInt:
+			t := int(s.bits[i])
+			if r.isFloat {
+				r.f = float64(t) + r.f
 			} else {
-				n = t + n
+				r.n = t + r.n
 			}
-		case float64:
-			if isFloat {
-				f = t + f
+		case termFloat:
+			t := math.Float64frombits(s.bits[i])
+			if r.isFloat {
+				r.f = t + r.f
 			} else {
-				f, isFloat = t+float64(n), true
+				r.f, r.isFloat = t+float64(r.n), true
 			}
-		default:
-			return nil, false
 		}
 	}
-	if isFloat {
-		return f, true
+	s.dirty = len(s.kinds)
+	if r.isFloat {
+		return r.f
 	}
-	return n, true
+	return r.n
 }
 
 // elements lists the elements that passed the filters, in order.

@@ -171,7 +171,16 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 	return m
 }
 
+// smallSumBlocks makes a sum's blocks small, so that the trees of these
+// tests span many and a change re-adds from a block in the middle.
+func smallSumBlocks(t *testing.T) {
+	was := sumBlock
+	sumBlock = 7
+	t.Cleanup(func() { sumBlock = was })
+}
+
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
+	smallSumBlocks(t)
 	for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			m := loadBench(t, name)
@@ -325,6 +334,7 @@ func (g *exprGen) expression() string {
 }
 
 func TestIncrementalEqualsFreshOnRandomExpressions(t *testing.T) {
+	smallSumBlocks(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SYFT_WIDGET_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
