@@ -263,6 +263,18 @@ func (f *Field) Eval(env map[string]any) (any, error) {
 // plain form: records stay records, so that further expressions see what
 // the whole field would have seen.
 func (f *Field) Run(env map[string]any) (v any, err error) {
+	v, err = f.run(&vm.VM{MemoryBudget: MemoryBudget}, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOutput(v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// run evaluates f in env on machine, without checking the output's size.
+func (f *Field) run(machine *vm.VM, env map[string]any) (v any, err error) {
 	defer func() {
 		// expr recovers its own panics; this guards our helpers and conversions.
 		if r := recover(); r != nil {
@@ -270,7 +282,6 @@ func (f *Field) Run(env map[string]any) (v any, err error) {
 		}
 	}()
 	env[budgetName] = newBudget()
-	machine := vm.VM{MemoryBudget: MemoryBudget}
 	out, err := machine.Run(f.Program, env)
 	if err != nil {
 		var fe *file.Error
@@ -280,9 +291,6 @@ func (f *Field) Run(env map[string]any) (v any, err error) {
 			}
 			return nil, errors.New(runtimeHint(fe.Message))
 		}
-		return nil, err
-	}
-	if err := checkOutput(out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"maps"
 
 	"github.com/expr-lang/expr/types"
+	"github.com/expr-lang/expr/vm"
 )
 
 // Unknown, as a value of CompilePart's extra, declares a name whose values
@@ -57,3 +58,20 @@ func CheckOutput(v any) error { return checkOutput(v) }
 // (MaxOutputBytes). A list counts 2 plus what its elements count, so the
 // size of a list kept element by element can be kept by difference.
 func OutputSize(v any) int64 { return sizeOf(v, MaxOutputBytes, false) }
+
+// A Runner runs parts (see CompilePart) one element at a time, reusing one
+// machine: incremental evaluation runs a closure once per record, and a
+// machine per run costs more than most closures. Unlike Field.Run it does
+// not check the size of each result: a closure's result counts toward the
+// output limit only as part of a field's value, which is checked (see
+// CheckOutput and OutputSize). A Runner serves one run at a time; its zero
+// value is ready to use.
+type Runner struct {
+	machine vm.VM
+}
+
+// Run evaluates f in env, as Field.Run does but for the output's size.
+func (r *Runner) Run(f *Field, env map[string]any) (any, error) {
+	r.machine.MemoryBudget = MemoryBudget
+	return f.run(&r.machine, env)
+}

@@ -65,6 +65,7 @@ type part struct {
 	recs  []*manifest.Record // the records items were computed from
 	items []item
 	env   map[string]any // the closures' environment
+	vm    manifest.Runner
 
 	// Kept by difference as records come and go.
 	groups  groupIndex
@@ -114,7 +115,7 @@ func (p *part) mapped() bool {
 // run evaluates a closure for one element.
 func (p *part) run(f *manifest.Field, v any) (any, error) {
 	p.env["__it"] = v
-	return f.Run(p.env)
+	return p.vm.Run(f, p.env)
 }
 
 // compute runs the closures for one record.
