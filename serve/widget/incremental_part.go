@@ -1,13 +1,16 @@
 package widget
 
 import (
+	"maps"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
-	"github.com/expr-lang/expr/vm/runtime"
+	exprrt "github.com/expr-lang/expr/vm/runtime"
 
 	"github.com/syft-widget/syft-widget/manifest"
 )
@@ -64,8 +67,7 @@ type part struct {
 
 	recs  []*manifest.Record // the records items were computed from
 	items []item
-	env   map[string]any // the closures' environment
-	vm    manifest.Runner
+	ce    closureEnv
 
 	// Kept by difference as records come and go.
 	groups  groupIndex
@@ -112,17 +114,56 @@ func (p *part) mapped() bool {
 	return slices.ContainsFunc(p.stages, func(s stage) bool { return !s.filter })
 }
 
+// closureEnv is where a part's closures run: their environment and machine.
+type closureEnv struct {
+	env map[string]any
+	vm  manifest.Runner
+}
+
 // run evaluates a closure for one element.
-func (p *part) run(f *manifest.Field, v any) (any, error) {
-	p.env["__it"] = v
-	return p.vm.Run(f, p.env)
+func (c *closureEnv) run(f *manifest.Field, v any) (any, error) {
+	c.env["__it"] = v
+	return c.vm.Run(f, c.env)
 }
 
 // compute runs the closures for one record.
-func (p *part) compute(r *manifest.Record) item {
+func (p *part) compute(r *manifest.Record) item { return p.computeIn(&p.ce, r) }
+
+// parallelFrom is the number of records from which computeAll spreads
+// the closures' runs over the machine's cores (a variable for tests, whose
+// trees are small).
+var parallelFrom = 4096
+
+// computeAll runs the closures of every record, as a first evaluation
+// does: on every core for many records (closures read only their record
+// and the title, and each worker has an environment and machine of its
+// own).
+func (p *part) computeAll(recs []*manifest.Record) []item {
+	items := make([]item, len(recs))
+	workers := min(runtime.GOMAXPROCS(0), len(recs)/parallelFrom+1)
+	chunk := (len(recs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		ce := &p.ce
+		if w > 0 {
+			ce = &closureEnv{env: maps.Clone(p.ce.env)}
+		}
+		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
+		wg.Go(func() {
+			for j := lo; j < hi; j++ {
+				items[j] = p.computeIn(ce, recs[j])
+			}
+		})
+	}
+	wg.Wait()
+	return items
+}
+
+// computeIn runs the closures for one record in ce.
+func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
 	var v any = r
 	for _, s := range p.stages {
-		out, err := p.run(s.fn, v)
+		out, err := ce.run(s.fn, v)
 		if err != nil {
 			return item{bad: true}
 		}
@@ -140,7 +181,7 @@ func (p *part) compute(r *manifest.Record) item {
 	}
 	it := item{val: v, in: true}
 	if p.fn != nil {
-		k, err := p.run(p.fn, v)
+		k, err := ce.run(p.fn, v)
 		if err != nil {
 			return item{bad: true}
 		}
@@ -211,8 +252,8 @@ func (p *part) account(it item, path string, sign int) {
 // by path: only records that are new or replaced (a changed file is a new
 // record) have their closures run.
 func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
-	if p.env == nil {
-		p.env = map[string]any{"title": title}
+	if p.ce.env == nil {
+		p.ce.env = map[string]any{"title": title}
 	}
 	old := p.recs
 	if p.fresh && sameSlice(old, recs) {
@@ -248,6 +289,15 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	}
 	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	p.fresh = true
+	if len(old) == 0 {
+		items := p.computeAll(recs)
+		for j, it := range items {
+			p.account(it, recs[j].Path, 1)
+		}
+		p.recs, p.items = recs, items
+		p.sums.valid = false
+		return
+	}
 	items := make([]item, 0, len(recs))
 	i, j := 0, 0
 	for i < len(old) || j < len(recs) {
@@ -383,7 +433,7 @@ func (p *part) value() (v any, ok bool) {
 		var acc any = 0
 		for _, it := range p.items {
 			if it.in {
-				acc = runtime.Add(p.term(it), acc)
+				acc = exprrt.Add(p.term(it), acc)
 			}
 		}
 		v = acc
@@ -561,7 +611,7 @@ func (p *part) sortedElements() []any {
 			keys = append(keys, p.term(it))
 		}
 	}
-	sort.Sort(&runtime.SortBy{Desc: p.desc, Array: vals, Values: keys})
+	sort.Sort(&exprrt.SortBy{Desc: p.desc, Array: vals, Values: keys})
 	p.sorted.rebuild(keys, vals, p.desc)
 	return vals
 }
@@ -602,9 +652,9 @@ func keyKind(k any) int {
 
 func before(a, b any, desc bool) bool {
 	if desc {
-		return runtime.Less(b, a)
+		return exprrt.Less(b, a)
 	}
-	return runtime.Less(a, b)
+	return exprrt.Less(a, b)
 }
 
 // rebuild takes a freshly sorted order as the index, if it is strict.

@@ -171,16 +171,18 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 	return m
 }
 
-// smallSumBlocks makes a sum's blocks small, so that the trees of these
-// tests span many and a change re-adds from a block in the middle.
-func smallSumBlocks(t *testing.T) {
-	was := sumBlock
-	sumBlock = 7
-	t.Cleanup(func() { sumBlock = was })
+// smallBlocks makes a sum's blocks and a first evaluation's share of
+// records per core small, so that the trees of these tests span many: a
+// change re-adds a sum from a block in the middle, and a first evaluation
+// runs on several cores.
+func smallBlocks(t *testing.T) {
+	sum, par := sumBlock, parallelFrom
+	sumBlock, parallelFrom = 7, 16
+	t.Cleanup(func() { sumBlock, parallelFrom = sum, par })
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
-	smallSumBlocks(t)
+	smallBlocks(t)
 	for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			m := loadBench(t, name)
@@ -334,7 +336,7 @@ func (g *exprGen) expression() string {
 }
 
 func TestIncrementalEqualsFreshOnRandomExpressions(t *testing.T) {
-	smallSumBlocks(t)
+	smallBlocks(t)
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("SYFT_WIDGET_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
