@@ -67,7 +67,12 @@ type part struct {
 
 	recs  []*manifest.Record // the records items were computed from
 	items []item
-	ce    closureEnv
+	// list is the last list of elements a whole-field list gave, while it
+	// held every item (one per record, in order); listDirty are the items
+	// replaced since. The next list is a patched copy, not a new walk.
+	list      []any
+	listDirty []int
+	ce        closureEnv
 
 	// Kept by difference as records come and go.
 	groups  groupIndex
@@ -274,6 +279,9 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 				p.account(was, recs[i].Path, -1)
 				p.items[i] = now
 				p.account(now, recs[i].Path, 1)
+				if p.list != nil {
+					p.listDirty = append(p.listDirty, i)
+				}
 				if p.agg == aggSum {
 					kind, bits := p.sumTerm(now)
 					p.sums.set(i, kind, bits)
@@ -289,6 +297,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	}
 	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	p.fresh = true
+	p.list, p.listDirty = nil, p.listDirty[:0]
 	if len(old) == 0 {
 		items := p.computeAll(recs)
 		for j, it := range items {
@@ -400,7 +409,7 @@ func (p *part) value() (v any, ok bool) {
 	}()
 	switch p.agg {
 	case aggList:
-		v = p.elements()
+		v = p.elementList()
 	case aggLen:
 		v = p.nIn
 	case aggCount:
@@ -557,6 +566,26 @@ func (s *sumTerms) sum(p *part) any {
 		return r.f
 	}
 	return r.n
+}
+
+// elementList is elements(), from the last list and the items replaced
+// since when that list held every item: a copy of it, not a walk over the
+// items. The list is not modified after: the value of the field holds it.
+func (p *part) elementList() []any {
+	var out []any
+	if p.list != nil && p.nIn == len(p.items) {
+		out = slices.Clone(p.list)
+		for _, i := range p.listDirty {
+			out[i] = p.items[i].val
+		}
+	} else {
+		out = p.elements()
+	}
+	p.list, p.listDirty = nil, p.listDirty[:0]
+	if p.plainElements && p.nIn == len(p.items) {
+		p.list = out
+	}
+	return out
 }
 
 // elements lists the elements that passed the filters, in order.
