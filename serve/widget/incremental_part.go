@@ -276,9 +276,16 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 				if !changedItem(was, now) {
 					continue // an equal item: the old one stays, in every index
 				}
-				p.account(was, recs[i].Path, -1)
+				if p.agg == aggSort && was.in && now.in && !was.bad && !now.bad {
+					// One move of the entries between the two places,
+					// not a removal and an insertion that each move half.
+					p.size += now.size - was.size
+					p.sorted.replace(p.term(was), p.term(now), now.val, p.desc)
+				} else {
+					p.account(was, recs[i].Path, -1)
+					p.account(now, recs[i].Path, 1)
+				}
 				p.items[i] = now
-				p.account(now, recs[i].Path, 1)
 				if p.list != nil {
 					p.listDirty = append(p.listDirty, i)
 				}
@@ -728,6 +735,43 @@ func (s *sortIndex) insert(k, v any, desc bool) {
 	}
 	s.keys = slices.Insert(s.keys, i, k)
 	s.vals = slices.Insert(s.vals, i, v)
+}
+
+// replace is remove(old) and then insert(k, v), with one move of the
+// entries between the two places.
+func (s *sortIndex) replace(old, k, v any, desc bool) {
+	if !s.ok {
+		return
+	}
+	if keyKind(old) != s.kind || keyKind(k) != s.kind {
+		s.remove(old, desc)
+		s.insert(k, v, desc)
+		return
+	}
+	i := s.search(old, desc)
+	if i == len(s.keys) || before(old, s.keys[i], desc) {
+		s.ok = false // not there: the index is not what it should be
+		return
+	}
+	if !before(old, k, desc) && !before(k, old, desc) {
+		s.keys[i], s.vals[i] = k, v // the same place
+		return
+	}
+	j := s.search(k, desc) // where k goes, with old still at i
+	if j < len(s.keys) && j != i && !before(k, s.keys[j], desc) {
+		s.ok = false // a tie: the order depends on the sort
+		return
+	}
+	switch {
+	case j > i: // later: the entries between move up one
+		copy(s.keys[i:j-1], s.keys[i+1:j])
+		copy(s.vals[i:j-1], s.vals[i+1:j])
+		j--
+	case j < i: // earlier: they move down one
+		copy(s.keys[j+1:i+1], s.keys[j:i])
+		copy(s.vals[j+1:i+1], s.vals[j:i])
+	}
+	s.keys[j], s.vals[j] = k, v
 }
 
 func (s *sortIndex) remove(k any, desc bool) {
