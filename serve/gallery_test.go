@@ -158,7 +158,7 @@ func TestGalleryRendersLiveInLightAndDarkChromium(t *testing.T) {
 			}
 			colours[name+" "+scheme] = p.str(`getComputedStyle(document.body).color`)
 			if scheme == "light" && (name == "syftbox_rpc" || name == "syftbox_permissions") {
-				shot(t, p, name)
+				shot(t, p, name, 960, 440, *updateGalleryShots)
 			}
 		}
 	}
@@ -169,9 +169,9 @@ func TestGalleryRendersLiveInLightAndDarkChromium(t *testing.T) {
 	}
 }
 
-// shot takes a screenshot of the tab; with -update-gallery-screenshots it
+// shot takes a screenshot of the tab, which must be w×h; with update it
 // becomes docs/NAME.png.
-func shot(t *testing.T, p *tab, name string) {
+func shot(t *testing.T, p *tab, name string, w, h int, update bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
 	defer cancel()
@@ -183,10 +183,10 @@ func shot(t *testing.T, p *tab, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := img.Bounds(); r.Dx() != 960 || r.Dy() != 440 {
-		t.Errorf("screenshot is %v", r)
+	if r := img.Bounds(); r.Dx() != w || r.Dy() != h {
+		t.Errorf("screenshot is %v, want %dx%d", r, w, h)
 	}
-	if *updateGalleryShots {
+	if update {
 		if err := os.WriteFile(filepath.Join("..", "docs", name+".png"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -204,19 +204,8 @@ func TestAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *testing.T)
 		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
 	}
 
-	pid, addr := serverRecord(t, home, "mover")
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
 	moving := p.frame("#cell0 " + liveFrame)
-	moving.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
-	var squatter net.Listener
-	eventually(t, "the old port to be free", func() bool {
-		var err error
-		squatter, err = net.Listen("tcp", addr)
-		return err == nil
-	})
-	defer squatter.Close()
+	addr := killAndTakePort(t, home, "mover", moving)
 	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
 
 	// Another widget of the server is rendered, in another notebook: the
@@ -380,19 +369,8 @@ func TestBehindAHubAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *
 		p.frame(cell+" "+liveFrame).wait(cell+" live with its data", statusIs("live")+" && "+bodyHas("alpha"))
 	}
 
-	pid, addr := serverRecord(t, home, "hubmover")
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
 	moving := p.frame("#cell0 " + liveFrame)
-	moving.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
-	var squatter net.Listener
-	eventually(t, "the old port to be free", func() bool {
-		var err error
-		squatter, err = net.Listen("tcp", addr)
-		return err == nil
-	})
-	defer squatter.Close()
+	killAndTakePort(t, home, "hubmover", moving)
 	writeFile(t, dir, "data/b.json", `{"v": "beta"}`)
 	syftWidgetIn(t, home, hubEnv, "render", "--checkpoint", smallWidget(t, dir, "other", "hubmover"))
 	_, newAddr := serverRecord(t, home, "hubmover")
@@ -401,4 +379,25 @@ func TestBehindAHubAPageFindsItsMovedServerThroughAnotherServerOfTheSameHome(t *
 	if src := p.str(`document.querySelector('#cell0 iframe').src`); !strings.HasPrefix(src, hub.URL+"/user/ada/proxy/"+newPort+"/") {
 		t.Errorf("the widget's live page is %s, not the hub's address of port %s", src, newPort)
 	}
+}
+
+// killAndTakePort kills server name with SIGKILL, waits for the page frame
+// that shows it to notice, and holds the server's old port with another
+// listener until the test ends, so the server must come back elsewhere. It
+// returns the old address.
+func killAndTakePort(t *testing.T, home, name string, shown *frame) string {
+	t.Helper()
+	pid, addr := serverRecord(t, home, name)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	shown.wait("the widget to say it lost its server", `/^(reconnecting|offline)/.test(`+statusText+`)`)
+	var squatter net.Listener
+	eventually(t, "the old port to be free", func() bool {
+		var err error
+		squatter, err = net.Listen("tcp", addr)
+		return err == nil
+	})
+	t.Cleanup(func() { squatter.Close() })
+	return addr
 }

@@ -1,14 +1,8 @@
 package serve
 
 import (
-	"bytes"
-	"context"
 	"flag"
-	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -30,22 +24,5 @@ func TestReadmeScreenshotShowsTheJobMonitor(t *testing.T) {
 	p.navigate(ts.url("w/job_monitor/"))
 	p.wait("the page to be live", statusIs("live"))
 	p.wait("the jobs to show", bodyHas("train-model"))
-	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-	defer cancel()
-	shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := img.Bounds(); b.Dx() != 640 || b.Dy() != 180 {
-		t.Errorf("screenshot is %v", b)
-	}
-	if *updateScreenshot {
-		if err := os.WriteFile(filepath.Join("..", "docs", "job_monitor.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot(t, p, "job_monitor", 640, 180, *updateScreenshot)
 }
