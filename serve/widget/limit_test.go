@@ -45,3 +45,45 @@ template: |
 		t.Errorf("the endpoint has %d names, want all 5: %s", len(got.Names), b)
 	}
 }
+
+// A list over the output limit of one field (as the rows of a dashboard
+// over a million files are) shows its error, and a change still updates
+// the widget's other fields: the million-file benchmark once waited
+// forever for a row such a list could not show.
+func TestAFieldOverTheOutputLimitDoesNotStopUpdates(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
+	blob := strings.Repeat("x", 7<<20) // under max_file_size; five are over 32 MiB
+	for i := range 5 {
+		os.WriteFile(filepath.Join(dir, "jobs", fmt.Sprintf("%d.json", i)), fmt.Appendf(nil, `{"state": "queued", "blob": %q}`, blob), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "jobs", "small.json"), []byte(`{"state": "queued"}`), 0o644)
+	path := filepath.Join(dir, "w.yaml")
+	os.WriteFile(path, []byte(`sources:
+  jobs: "jobs/*.json"
+endpoints:
+  /api:
+    blobs: map(jobs, .data.blob ?? "")
+    running: count(jobs, .data.state == "running")
+template: |
+  <p>{running}</p><ul data-field="blobs"><template data-each><li>{.}</li></template></ul>
+`), 0o644)
+	w, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if e := w.State().Errors["blobs"]; !strings.Contains(e, "output limit") {
+		t.Fatalf("the list of 35 MiB has error %q, want one naming the output limit", e)
+	}
+	os.WriteFile(filepath.Join(dir, "jobs", "small.json"), []byte(`{"state": "running"}`), 0o644)
+	eventually(t, "the count shows the change", func() bool {
+		return fmt.Sprint(w.State().Fields["running"]) == "1"
+	})
+	if e := w.State().Errors["blobs"]; !strings.Contains(e, "output limit") {
+		t.Errorf("after the change the list has error %q, want one naming the output limit", e)
+	}
+}

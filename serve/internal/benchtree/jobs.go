@@ -63,12 +63,23 @@ func JobTree(b testing.TB, n int) string {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("syft-widget-bench-jobs-%d", n))
 	done := filepath.Join(dir, ".complete")
 	if _, err := os.Stat(done); err != nil {
-		os.RemoveAll(dir)
-		if err := WriteJobs(dir, n); err != nil {
+		// Written aside and renamed into place: two runs at once (or one
+		// killed midway) must not leave a tree with jobs missing that
+		// says it is complete.
+		tmp := fmt.Sprintf("%s.tmp-%d", dir, os.Getpid())
+		os.RemoveAll(tmp)
+		defer os.RemoveAll(tmp)
+		if err := WriteJobs(tmp, n); err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(done, nil, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
 			b.Fatal(err)
+		}
+		if _, err := os.Stat(done); err != nil {
+			os.RemoveAll(dir)
+			if err := os.Rename(tmp, dir); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	_, self, _, _ := runtime.Caller(0)
