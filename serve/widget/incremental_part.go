@@ -66,7 +66,7 @@ type part struct {
 	callName      string
 
 	recs  []*manifest.Record // the records items were computed from
-	items []item
+	items itemColumns
 	// list is the last list of elements a whole-field list gave, while it
 	// held every item (one per record, in order); listDirty are the items
 	// replaced since. The next list is a patched copy, not a new walk.
@@ -95,14 +95,129 @@ type part struct {
 	fresh    bool
 }
 
-// item is what the closures gave for one record.
+// item is what the closures gave for one record. A part keeps one per
+// record (about fifteen parts over 100,000 records in the benchmark
+// dashboards), so the item is kept small: whether the record is in, is
+// bad, and its output size share one word.
 type item struct {
-	val  any   // the element after the map stages
-	key  any   // the aggregate's closure result
-	size int64 // what val counts toward the output limit, when plainElements
-	in   bool
-	bad  bool // a closure failed, or a predicate gave no bool
+	val any // the element after the map stages
+	key any // the aggregate's closure result
+	// state is itemOut (the zero value: filtered out), itemBad (a
+	// closure failed, or a predicate gave no bool), or, for an item that
+	// passed every filter, 1 + what val counts toward the output limit
+	// (when plainElements; else 0).
+	state int64
 }
+
+const (
+	itemOut int64 = 0
+	itemBad int64 = -1
+)
+
+// badItem is the item of a record whose closures failed.
+var badItem = item{state: itemBad}
+
+// itemColumns holds a part's items, one per record, column by column, and
+// only the columns the part's aggregate reads (see part.newItems): a count
+// keeps its predicates' results and one byte of state per record, not
+// each record's element.
+type itemColumns struct {
+	state []int8  // itemOut, itemBad, or 1 (in)
+	size  []int64 // when the items count toward the output limit
+	val   []any   // when the aggregate reads the elements
+	key   []any   // when the aggregate has a closure, or sorts
+
+	// Which of size, val and key the part keeps.
+	sized, vals, keys bool
+}
+
+// newItems is an empty itemColumns with room for n items, keeping the
+// columns p reads.
+func (p *part) newItems(n int) itemColumns {
+	c := itemColumns{sized: p.plainElements, vals: p.keepsVal(), keys: p.fn != nil || p.agg == aggSort}
+	c.state = make([]int8, 0, n)
+	if c.sized {
+		c.size = make([]int64, 0, n)
+	}
+	if c.vals {
+		c.val = make([]any, 0, n)
+	}
+	if c.keys {
+		c.key = make([]any, 0, n)
+	}
+	return c
+}
+
+// keepsVal reports whether the part's value reads the elements, and not
+// only whether they passed the filters and their closures' results.
+func (p *part) keepsVal() bool {
+	switch p.agg {
+	case aggLen:
+		return false
+	case aggCount, aggAny, aggAll, aggNone, aggOne, aggSum:
+		return p.fn == nil // else the aggregate reads only its closure's results
+	}
+	return true
+}
+
+// trim drops what the part does not keep of an item, so that an item
+// computed afresh compares with a kept one.
+func (c *itemColumns) trim(it item) item {
+	if !c.vals {
+		it.val = nil
+	}
+	if !c.keys {
+		it.key = nil
+	}
+	return it
+}
+
+func (c *itemColumns) len() int { return len(c.state) }
+
+func (c *itemColumns) at(i int) item {
+	it := item{state: int64(c.state[i])}
+	if c.sized && it.state > itemOut {
+		it.state = 1 + c.size[i]
+	}
+	if c.vals {
+		it.val = c.val[i]
+	}
+	if c.keys {
+		it.key = c.key[i]
+	}
+	return it
+}
+
+func (c *itemColumns) set(i int, it item) {
+	c.state[i] = int8(min(it.state, 1))
+	if c.sized {
+		c.size[i] = it.size()
+	}
+	if c.vals {
+		c.val[i] = it.val
+	}
+	if c.keys {
+		c.key[i] = it.key
+	}
+}
+
+func (c *itemColumns) push(it item) {
+	c.state = append(c.state, 0)
+	if c.sized {
+		c.size = append(c.size, 0)
+	}
+	if c.vals {
+		c.val = append(c.val, nil)
+	}
+	if c.keys {
+		c.key = append(c.key, nil)
+	}
+	c.set(len(c.state)-1, it)
+}
+
+func (it item) in() bool    { return it.state > itemOut }
+func (it item) bad() bool   { return it.state == itemBad }
+func (it item) size() int64 { return max(it.state-1, 0) }
 
 func (p *part) clone() *part {
 	return &part{src: p.src, stages: slices.Clone(p.stages), agg: p.agg}
@@ -132,7 +247,7 @@ func (c *closureEnv) run(f *manifest.Field, v any) (any, error) {
 }
 
 // compute runs the closures for one record.
-func (p *part) compute(r *manifest.Record) item { return p.computeIn(&p.ce, r) }
+func (p *part) compute(r *manifest.Record) item { return p.items.trim(p.computeIn(&p.ce, r)) }
 
 // parallelFrom is the number of records from which computeAll spreads
 // the closures' runs over the machine's cores (a variable for tests, whose
@@ -143,8 +258,11 @@ var parallelFrom = 4096
 // does: on every core for many records (closures read only their record
 // and the title, and each worker has an environment and machine of its
 // own).
-func (p *part) computeAll(recs []*manifest.Record) []item {
-	items := make([]item, len(recs))
+func (p *part) computeAll(recs []*manifest.Record) itemColumns {
+	items := p.newItems(len(recs))
+	for range recs {
+		items.push(item{})
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(recs)/parallelFrom+1)
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
@@ -156,7 +274,7 @@ func (p *part) computeAll(recs []*manifest.Record) []item {
 		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
 		wg.Go(func() {
 			for j := lo; j < hi; j++ {
-				items[j] = p.computeIn(ce, recs[j])
+				items.set(j, p.computeIn(ce, recs[j]))
 			}
 		})
 	}
@@ -170,12 +288,12 @@ func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
 	for _, s := range p.stages {
 		out, err := ce.run(s.fn, v)
 		if err != nil {
-			return item{bad: true}
+			return badItem
 		}
 		if s.filter {
 			b, ok := out.(bool)
 			if !ok {
-				return item{bad: true}
+				return badItem
 			}
 			if !b {
 				return item{}
@@ -184,23 +302,23 @@ func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
 		}
 		v = out
 	}
-	it := item{val: v, in: true}
+	it := item{val: v, state: 1}
 	if p.fn != nil {
 		k, err := ce.run(p.fn, v)
 		if err != nil {
-			return item{bad: true}
+			return badItem
 		}
 		it.key = k
 	} else if p.agg == aggSort {
 		it.key = v // sort compares the elements themselves
 	}
 	if p.plainElements {
-		it.size = manifest.OutputSize(v) // of expr's value, as a field's check sees it
+		it.state = 1 + manifest.OutputSize(v) // of expr's value, as a field's check sees it
 		it.val = plainElement(v)
 	}
 	if p.agg.predicate() {
 		if _, ok := p.term(it).(bool); !ok {
-			return item{bad: true}
+			return badItem
 		}
 	}
 	return it
@@ -218,15 +336,15 @@ func (p *part) term(it item) any {
 // account adds (sign 1) or removes (sign -1) an item's share of the
 // aggregates kept by difference.
 func (p *part) account(it item, path string, sign int) {
-	if it.bad {
+	if it.bad() {
 		p.nBad += sign
 		return
 	}
-	if !it.in {
+	if !it.in() {
 		return
 	}
 	p.nIn += sign
-	p.size += int64(sign) * it.size
+	p.size += int64(sign) * it.size()
 	t := p.term(it)
 	switch p.agg {
 	case aggSum:
@@ -272,20 +390,20 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 			// value as it was: the same list, not walked again later.
 			touched := false
 			for _, i := range d.changed {
-				was, now := p.items[i], p.compute(recs[i])
+				was, now := p.items.at(i), p.compute(recs[i])
 				if !changedItem(was, now) {
 					continue // an equal item: the old one stays, in every index
 				}
-				if p.agg == aggSort && was.in && now.in && !was.bad && !now.bad {
+				if p.agg == aggSort && was.in() && now.in() && !was.bad() && !now.bad() {
 					// One move of the entries between the two places,
 					// not a removal and an insertion that each move half.
-					p.size += now.size - was.size
+					p.size += now.size() - was.size()
 					p.sorted.replace(p.term(was), p.term(now), now.val, p.desc)
 				} else {
 					p.account(was, recs[i].Path, -1)
 					p.account(now, recs[i].Path, 1)
 				}
-				p.items[i] = now
+				p.items.set(i, now)
 				if p.list != nil {
 					p.listDirty = append(p.listDirty, i)
 				}
@@ -307,33 +425,33 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	p.list, p.listDirty = nil, p.listDirty[:0]
 	if len(old) == 0 {
 		items := p.computeAll(recs)
-		for j, it := range items {
-			p.account(it, recs[j].Path, 1)
+		for j := range items.len() {
+			p.account(items.at(j), recs[j].Path, 1)
 		}
 		p.recs, p.items = recs, items
 		p.sums.valid = false
 		return
 	}
-	items := make([]item, 0, len(recs))
+	items := p.newItems(len(recs))
 	i, j := 0, 0
 	for i < len(old) || j < len(recs) {
 		switch {
 		case j == len(recs) || (i < len(old) && old[i].Path < recs[j].Path):
-			p.account(p.items[i], old[i].Path, -1)
+			p.account(p.items.at(i), old[i].Path, -1)
 			i++
 		case i == len(old) || recs[j].Path < old[i].Path:
 			it := p.compute(recs[j])
 			p.account(it, recs[j].Path, 1)
-			items = append(items, it)
+			items.push(it)
 			j++
 		default:
-			it := p.items[i]
+			it := p.items.at(i)
 			if old[i] != recs[j] {
 				p.account(it, old[i].Path, -1)
 				it = p.compute(recs[j])
 				p.account(it, recs[j].Path, 1)
 			}
-			items = append(items, it)
+			items.push(it)
 			i++
 			j++
 		}
@@ -345,13 +463,13 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 // changedItem reports whether a record's new item can change the part's
 // value.
 func changedItem(was, now item) bool {
-	if was.bad || now.bad {
+	if was.bad() || now.bad() {
 		return true
 	}
-	if !was.in && !now.in {
+	if !was.in() && !now.in() {
 		return false
 	}
-	return was.in != now.in || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
+	return was.in() != now.in() || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
 }
 
 // plainValue is manifest.Plain of the value (which must be known), kept
@@ -430,8 +548,9 @@ func (p *part) value() (v any, ok bool) {
 	case aggOne:
 		v = p.nTrue == 1
 	case aggFind:
-		for _, it := range p.items {
-			if b, _ := p.term(it).(bool); it.in && b {
+		for i := range p.items.len() {
+			it := p.items.at(i)
+			if b, _ := p.term(it).(bool); it.in() && b {
 				v = it.val
 				break
 			}
@@ -447,8 +566,9 @@ func (p *part) value() (v any, ok bool) {
 			break
 		}
 		var acc any = 0
-		for _, it := range p.items {
-			if it.in {
+		for i := range p.items.len() {
+			it := p.items.at(i)
+			if it.in() {
 				acc = exprrt.Add(p.term(it), acc)
 			}
 		}
@@ -477,7 +597,7 @@ func (p *part) value() (v any, ok bool) {
 // sumTerm is what an item adds to a sum of ints and floats: nothing, an
 // int, or a float (its bits).
 func (p *part) sumTerm(it item) (kind uint8, bits uint64) {
-	if it.bad || !it.in {
+	if it.bad() || !it.in() {
 		return termNone, 0
 	}
 	switch t := p.term(it).(type) {
@@ -533,11 +653,11 @@ func (s *sumTerms) set(i int, kind uint8, bits uint64) {
 // sum is expr's sum of p's terms, re-added from the first changed block.
 func (s *sumTerms) sum(p *part) any {
 	if !s.valid {
-		n := len(p.items)
+		n := p.items.len()
 		s.kinds = slices.Grow(s.kinds[:0], n)[:n]
 		s.bits = slices.Grow(s.bits[:0], n)[:n]
-		for i, it := range p.items {
-			s.kinds[i], s.bits[i] = p.sumTerm(it)
+		for i := range n {
+			s.kinds[i], s.bits[i] = p.sumTerm(p.items.at(i))
 		}
 		s.at, s.dirty, s.valid = s.at[:0], 0, true
 	}
@@ -580,16 +700,16 @@ func (s *sumTerms) sum(p *part) any {
 // items. The list is not modified after: the value of the field holds it.
 func (p *part) elementList() []any {
 	var out []any
-	if p.list != nil && p.nIn == len(p.items) {
+	if p.list != nil && p.nIn == p.items.len() {
 		out = slices.Clone(p.list)
 		for _, i := range p.listDirty {
-			out[i] = p.items[i].val
+			out[i] = p.items.val[i]
 		}
 	} else {
 		out = p.elements()
 	}
 	p.list, p.listDirty = nil, p.listDirty[:0]
-	if p.plainElements && p.nIn == len(p.items) {
+	if p.plainElements && p.nIn == p.items.len() {
 		p.list = out
 	}
 	return out
@@ -598,8 +718,9 @@ func (p *part) elementList() []any {
 // elements lists the elements that passed the filters, in order.
 func (p *part) elements() []any {
 	out := make([]any, 0, p.nIn)
-	for _, it := range p.items {
-		if it.in {
+	for i := range p.items.len() {
+		it := p.items.at(i)
+		if it.in() {
 			out = append(out, it.val)
 		}
 	}
@@ -611,8 +732,9 @@ func (p *part) elements() []any {
 func (p *part) uniqStrings() ([]any, bool) {
 	seen := map[string]bool{}
 	out := []any{}
-	for _, it := range p.items {
-		if !it.in {
+	for i := range p.items.len() {
+		it := p.items.at(i)
+		if !it.in() {
 			continue
 		}
 		s, ok := it.val.(string)
@@ -642,8 +764,9 @@ func (p *part) sortedElements() []any {
 	}
 	vals := p.elements()
 	keys := make([]any, 0, len(vals))
-	for _, it := range p.items {
-		if it.in {
+	for i := range p.items.len() {
+		it := p.items.at(i)
+		if it.in() {
 			keys = append(keys, p.term(it))
 		}
 	}
