@@ -249,12 +249,13 @@ func walk(v any, path []string) (any, bool) {
 		switch x := norm(v).(type) {
 		case map[string]any:
 			v = x[k]
-		case []any:
+		case []any, chunkedList:
+			n, at, _ := asList(x)
 			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(x) {
+			if err != nil || i < 0 || i >= n {
 				return nil, true
 			}
-			v = x[i]
+			v = at(i)
 		default:
 			return nil, true
 		}
@@ -272,6 +273,12 @@ func (s *scope) items(v any, max int) []*scope {
 		return nil
 	case []any:
 		list = x
+	case chunkedList:
+		// Only the items shown: not the whole list.
+		list = make([]any, min(x.Len(), max))
+		for i := range list {
+			list[i] = x.At(i)
+		}
 	case map[string]any:
 		for _, k := range sortedKeys(x) {
 			list = append(list, map[string]any{"key": k, "value": x[k]})

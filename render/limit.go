@@ -27,6 +27,8 @@ func itemCount(v any) int {
 		return 0
 	case []any:
 		return len(x)
+	case chunkedList:
+		return x.Len()
 	case map[string]any:
 		return len(x)
 	}

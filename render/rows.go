@@ -77,7 +77,7 @@ func (t *Template) Rows(values map[string]any, path string, q RowQuery) (Rows, e
 		return Rows{}, ErrNoList
 	}
 	v, _ := (&scope{vals: values}).lookup(p)
-	list, ok := norm(v).([]any)
+	list, ok := flatList(norm(v))
 	if !ok {
 		return Rows{}, fmt.Errorf("%s is not a list now", path)
 	}
@@ -271,14 +271,14 @@ func markPaged(p *placeholder, s *scope, v any, out any) any {
 	if !ok || !p.field || s.parent != nil {
 		return out
 	}
-	list, ok := norm(v).([]any)
-	if !ok || len(list) <= MaxAutoRows {
+	n, _, ok := asList(norm(v))
+	if !ok || n <= MaxAutoRows {
 		return out
 	}
 	for _, open := range pagedOpenings {
 		if rest, found := strings.CutPrefix(string(h), open); found {
 			return template.HTML(open + ` data-sw-rows="` + html.EscapeString(strings.Join(p.path, ".")) +
-				`" data-sw-total="` + strconv.Itoa(len(list)) + `" data-sw-page="` + strconv.Itoa(PageRows) + `"` + rest)
+				`" data-sw-total="` + strconv.Itoa(n) + `" data-sw-page="` + strconv.Itoa(PageRows) + `"` + rest)
 		}
 	}
 	return out

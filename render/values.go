@@ -23,12 +23,13 @@ const TimeLayout = "2006-01-02 15:04:05"
 const maxDepth = 16
 
 // norm brings a value to one of the shapes the renderer knows: nil, bool,
-// string, int64, uint64, float64, time.Time, []any, map[string]any. Values
-// come from manifest.Plain already; anything else goes through it once.
-// Children of lists and maps are normalised when they are visited.
+// string, int64, uint64, float64, time.Time, []any, chunkedList,
+// map[string]any. Values come from manifest.Plain already; anything else
+// goes through it once. Children of lists and maps are normalised when
+// they are visited.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, string, int64, uint64, float64, time.Time, []any, map[string]any:
+	case nil, bool, string, int64, uint64, float64, time.Time, []any, chunkedList, map[string]any:
 		return v
 	case int:
 		return int64(x)
@@ -39,6 +40,34 @@ func norm(v any) any {
 	default:
 		return p
 	}
+}
+
+// chunkedList is a long list as the incremental evaluation keeps it: read
+// through Len and At, so that drawing its first rows does not cost the
+// whole list. It draws and encodes as the same []any would.
+type chunkedList = *manifest.Chunks[any]
+
+// asList reads a normalised value as a list: its length and elements.
+func asList(v any) (n int, at func(int) any, ok bool) {
+	switch x := v.(type) {
+	case []any:
+		return len(x), func(i int) any { return x[i] }, true
+	case chunkedList:
+		return x.Len(), x.At, true
+	}
+	return 0, nil, false
+}
+
+// flatList is a normalised list value as one slice (a chunkedList's is made
+// once and shared: it must not be modified).
+func flatList(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		return x, true
+	case chunkedList:
+		return x.Slice(), true
+	}
+	return nil, false
 }
 
 // scalarText is a scalar as people write it. Composite values read as
@@ -91,7 +120,7 @@ func formatFloat(f float64) string {
 func attrText(v any) string {
 	v = norm(v)
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, chunkedList, map[string]any:
 		return jsonText(v, false)
 	}
 	return scalarText(v)
@@ -138,11 +167,12 @@ func jsonValue(v any, depth int) (any, error) {
 		return x, nil
 	case time.Time:
 		return x.Format(time.RFC3339Nano), nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
+	case []any, chunkedList:
+		n, at, _ := asList(x)
+		out := make([]any, n)
+		for i := range n {
 			var err error
-			if out[i], err = jsonValue(e, depth+1); err != nil {
+			if out[i], err = jsonValue(at(i), depth+1); err != nil {
 				return nil, err
 			}
 		}
@@ -184,26 +214,27 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string) {
 	v = norm(v)
 	switch x := v.(type) {
-	case []any:
-		if len(x) == 0 {
+	case []any, chunkedList:
+		n, at, _ := asList(x)
+		if n == 0 {
 			return
 		}
 		if depth >= maxDepth {
 			b.WriteString(html.EscapeString(jsonText(x, false)))
 			return
 		}
-		shown, more := x, 0
-		if len(x) > MaxAutoRows {
-			shown, more = x[:MaxAutoRows], len(x)-MaxAutoRows
+		shown, more := n, 0
+		if n > MaxAutoRows {
+			shown, more = MaxAutoRows, n-MaxAutoRows
 		}
-		if rows, ok := objects(x); ok {
-			writeTableHTML(b, rows[:len(shown)], depth, order, more)
+		if rows, ok := objectRows(n, at, shown); ok {
+			writeTableHTML(b, rows, depth, order, more)
 			return
 		}
 		b.WriteString(`<ul class="sw-list">`)
-		for _, e := range shown {
+		for i := range shown {
 			b.WriteString("<li>")
-			writeValueHTML(b, e, depth+1)
+			writeValueHTML(b, at(i), depth+1)
 			b.WriteString("</li>")
 		}
 		if more > 0 {
@@ -236,13 +267,21 @@ func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string)
 
 // objects returns the items of list as objects, if every one is.
 func objects(list []any) ([]map[string]any, bool) {
-	rows := make([]map[string]any, 0, len(list))
-	for _, e := range list {
-		m, ok := norm(e).(map[string]any)
+	return objectRows(len(list), func(i int) any { return list[i] }, len(list))
+}
+
+// objectRows returns the first keep of the n items as objects, if every
+// item is one.
+func objectRows(n int, at func(int) any, keep int) ([]map[string]any, bool) {
+	rows := make([]map[string]any, 0, keep)
+	for i := range n {
+		m, ok := norm(at(i)).(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		rows = append(rows, m)
+		if i < keep {
+			rows = append(rows, m)
+		}
 	}
 	return rows, true
 }
@@ -342,7 +381,7 @@ func textValueOrdered(v any, format string, now time.Time, order []string) any {
 		}
 	}
 	switch v.(type) {
-	case []any, map[string]any:
+	case []any, chunkedList, map[string]any:
 		var b strings.Builder
 		writeValueHTMLOrdered(&b, v, 0, order)
 		return template.HTML(b.String())
@@ -369,13 +408,13 @@ func number(v any) (float64, bool) {
 // numbers reads a non-empty list of numbers; items that are not numbers
 // are skipped.
 func numbers(v any) ([]float64, bool) {
-	list, ok := norm(v).([]any)
+	n, at, ok := asList(norm(v))
 	if !ok {
 		return nil, false
 	}
-	out := make([]float64, 0, len(list))
-	for _, e := range list {
-		if n, ok := number(e); ok && !math.IsInf(n, 0) {
+	out := make([]float64, 0, n)
+	for i := range n {
+		if n, ok := number(at(i)); ok && !math.IsInf(n, 0) {
 			out = append(out, n)
 		}
 	}
