@@ -69,8 +69,9 @@ type part struct {
 	items itemColumns
 	// list is the last list of elements a whole-field list gave, while it
 	// held every item (one per record, in order); listDirty are the items
-	// replaced since. The next list is a patched copy, not a new walk.
-	list      []any
+	// replaced since. The next list is a version of it that shares every
+	// chunk without a replaced item (see chunkedElements).
+	list      *manifest.Chunks[any]
 	listDirty []int
 	ce        closureEnv
 
@@ -534,7 +535,11 @@ func (p *part) value() (v any, ok bool) {
 	}()
 	switch p.agg {
 	case aggList:
-		v = p.elementList()
+		if p.plainElements {
+			v = p.chunkedElements()
+		} else {
+			v = p.elements()
+		}
 	case aggLen:
 		v = p.nIn
 	case aggCount:
@@ -695,21 +700,24 @@ func (s *sumTerms) sum(p *part) any {
 	return r.n
 }
 
-// elementList is elements(), from the last list and the items replaced
-// since when that list held every item: a copy of it, not a walk over the
-// items. The list is not modified after: the value of the field holds it.
-func (p *part) elementList() []any {
-	var out []any
+// chunkedElements is elements() as the value of a whole field: from the
+// last list and the items replaced since, when that list held every item,
+// a new version sharing the chunks no replaced item is in, so that one
+// change costs a chunk, not the list (and unchanged elements stay the same
+// values, which the template's cache of drawn items keys on).
+func (p *part) chunkedElements() *manifest.Chunks[any] {
+	var out *manifest.Chunks[any]
 	if p.list != nil && p.nIn == p.items.len() {
-		out = slices.Clone(p.list)
-		for _, i := range p.listDirty {
-			out[i] = p.items.val[i]
+		vals := make([]any, len(p.listDirty))
+		for k, i := range p.listDirty {
+			vals[k] = p.items.val[i]
 		}
+		out = p.list.With(p.listDirty, vals)
 	} else {
-		out = p.elements()
+		out = manifest.NewChunks(p.elements())
 	}
 	p.list, p.listDirty = nil, p.listDirty[:0]
-	if p.plainElements && p.nIn == p.items.len() {
+	if p.nIn == p.items.len() {
 		p.list = out
 	}
 	return out

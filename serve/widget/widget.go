@@ -321,9 +321,17 @@ func sameValues(a, b *State) bool {
 }
 
 // sameValue compares two plain values. Incremental evaluation keeps what
-// did not change: a list as the same slice, its rows as the same maps;
-// those are not walked.
+// did not change: a list as the same slice or chunks, its rows as the same
+// maps; those are not walked.
 func sameValue(a, b any) bool {
+	if x, ok := a.(*manifest.Chunks[any]); ok {
+		y, ok := b.(*manifest.Chunks[any])
+		if !ok {
+			return false
+		}
+		changed, ok := y.Changed(x, sameElement)
+		return ok && len(changed) == 0
+	}
 	x, ok := a.([]any)
 	y, ok2 := b.([]any)
 	if !ok || !ok2 {
@@ -336,16 +344,22 @@ func sameValue(a, b any) bool {
 		return true
 	}
 	for i := range x {
-		if mx, ok := x[i].(map[string]any); ok {
-			if my, ok := y[i].(map[string]any); ok && reflect.ValueOf(mx).UnsafePointer() == reflect.ValueOf(my).UnsafePointer() {
-				continue
-			}
-		}
-		if !reflect.DeepEqual(x[i], y[i]) {
+		if !sameElement(x[i], y[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameElement compares two elements of lists, a row kept as the same map
+// without walking it.
+func sameElement(a, b any) bool {
+	if ma, ok := a.(map[string]any); ok {
+		if mb, ok := b.(map[string]any); ok && reflect.ValueOf(ma).UnsafePointer() == reflect.ValueOf(mb).UnsafePointer() {
+			return true
+		}
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // Start watches the widget's sources and re-evaluates the endpoints they
