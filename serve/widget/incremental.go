@@ -187,7 +187,7 @@ func planField(m *manifest.Manifest, f *manifest.Field) *plan {
 	p := &plan{}
 	if id, ok := tree.Node.(*ast.IdentifierNode); ok && r.parts[id.Value] != nil {
 		whole := r.parts[id.Value]
-		whole.plainElements = whole.agg == aggList || whole.agg == aggSort
+		whole.plainElements = (whole.agg == aggList || whole.agg == aggSort) && !whole.sliced
 		p.parts = []*part{whole}
 		return p
 	}
@@ -229,6 +229,9 @@ type recognizer struct {
 }
 
 func (r *recognizer) Visit(node *ast.Node) {
+	if r.slice(node) {
+		return
+	}
 	b, ok := (*node).(*ast.BuiltinNode)
 	if !ok || len(b.Arguments) == 0 || b.Map != nil {
 		return
@@ -313,6 +316,11 @@ func (r *recognizer) Visit(node *ast.Node) {
 	default:
 		return
 	}
+	r.add(node, p)
+}
+
+// add replaces node by a placeholder for p.
+func (r *recognizer) add(node *ast.Node, p *part) {
 	name := fmt.Sprintf("%s%d", placeholderPrefix, len(r.parts))
 	r.parts[name] = p
 	*node = &ast.IdentifierNode{Value: name}

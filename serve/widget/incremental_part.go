@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"errors"
 	"maps"
 	"math"
 	"reflect"
@@ -62,8 +63,12 @@ type part struct {
 	// (filter, map, sort): they are kept in their plain form, as the field
 	// shows them.
 	plainElements bool
-	call          func(...any) (any, error)
-	callName      string
+	// sliced: the value is places from to to of a sort (see
+	// incremental_slice.go); items keep their records, not their elements.
+	sliced   bool
+	from, to int
+	call     func(...any) (any, error)
+	callName string
 
 	recs  []*manifest.Record // the records items were computed from
 	items itemColumns
@@ -283,25 +288,41 @@ func (p *part) computeAll(recs []*manifest.Record) itemColumns {
 	return items
 }
 
-// computeIn runs the closures for one record in ce.
-func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
-	var v any = r
+// chainValue runs the stages for one record in ce: its element, and
+// whether it passed every filter; an error when a closure failed or a
+// filter gave no bool.
+func (p *part) chainValue(ce *closureEnv, r *manifest.Record) (v any, in bool, err error) {
+	v = r
 	for _, s := range p.stages {
 		out, err := ce.run(s.fn, v)
 		if err != nil {
-			return badItem
+			return nil, false, err
 		}
 		if s.filter {
 			b, ok := out.(bool)
 			if !ok {
-				return badItem
+				return nil, false, errNotBool
 			}
 			if !b {
-				return item{}
+				return nil, false, nil
 			}
 			continue
 		}
 		v = out
+	}
+	return v, true, nil
+}
+
+var errNotBool = errors.New("a filter gave no bool")
+
+// computeIn runs the closures for one record in ce.
+func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
+	v, in, err := p.chainValue(ce, r)
+	if err != nil {
+		return badItem
+	}
+	if !in {
+		return item{}
 	}
 	it := item{val: v, state: 1}
 	if p.fn != nil {
@@ -321,6 +342,9 @@ func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
 		if _, ok := p.term(it).(bool); !ok {
 			return badItem
 		}
+	}
+	if p.sliced {
+		it.val = r // mapped again if shown (topElements)
 	}
 	return it
 }
@@ -470,6 +494,10 @@ func changedItem(was, now item) bool {
 	if !was.in() && !now.in() {
 		return false
 	}
+	if r, ok := was.val.(*manifest.Record); ok {
+		// A sliced sort's record: a new one may map to a new element.
+		return r != now.val || !reflect.DeepEqual(was.key, now.key)
+	}
 	return was.in() != now.in() || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
 }
 
@@ -581,6 +609,13 @@ func (p *part) value() (v any, ok bool) {
 	case aggGroupBy:
 		v = p.groups.value()
 	case aggSort:
+		if p.sliced {
+			var ok bool
+			if v, ok = p.topElements(); !ok {
+				return nil, false
+			}
+			break
+		}
 		v = p.sortedElements()
 	case aggCall:
 		if p.callName == "uniq" {

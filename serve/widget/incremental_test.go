@@ -300,10 +300,10 @@ func (g *exprGen) aggregate() string {
 	case 4:
 		return fmt.Sprintf("groupBy(%s, %s)", c, g.pick(keys[e]))
 	case 5:
-		return fmt.Sprintf("sortBy(%s, %s%s)", c, g.pick(keys[e]), order)
+		return g.cut(fmt.Sprintf("sortBy(%s, %s%s)", c, g.pick(keys[e]), order))
 	case 6:
 		if numeric || e == eString {
-			return fmt.Sprintf("sort(%s%s)", c, order)
+			return g.cut(fmt.Sprintf("sort(%s%s)", c, order))
 		}
 	case 7:
 		if numeric {
@@ -322,6 +322,21 @@ func (g *exprGen) aggregate() string {
 		}
 	}
 	return c
+}
+
+// cut now and then keeps only some places of a sorted list, as a
+// dashboard's top 20 does.
+func (g *exprGen) cut(list string) string {
+	k, a := g.rnd.IntN(8), g.rnd.IntN(4)
+	switch g.rnd.IntN(5) {
+	case 0:
+		return fmt.Sprintf("%s[:%d]", list, k)
+	case 1:
+		return fmt.Sprintf("%s[%d:%d]", list, a, k)
+	case 2:
+		return fmt.Sprintf("take(%s, %d)", list, k)
+	}
+	return list
 }
 
 // expression wraps aggregates in the rest of an expression now and then.
