@@ -267,7 +267,7 @@ func (f *Field) Run(env map[string]any) (v any, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOutput(v); err != nil {
+	if err := f.checkOutput(v, env); err != nil {
 		return nil, err
 	}
 	return v, nil

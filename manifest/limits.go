@@ -28,8 +28,15 @@ const (
 	// MaxEvalBytes bounds the bytes of strings and lists one evaluation may
 	// make, counted before each allocation.
 	MaxEvalBytes = 256 << 20
-	// MaxOutputBytes bounds the size of one field's value (as JSON).
+	// MaxOutputBytes bounds the size of one field's value (as JSON),
+	// unless the files the field reads are large (see OutputLimit).
 	MaxOutputBytes = 32 << 20
+	// OutputPerSourceByte is how many times the bytes of the files a
+	// field reads its value may be, where that is more than
+	// MaxOutputBytes: an output that grows with its input (a row per job
+	// of a million) is an honest result, while a bomb makes much from
+	// little.
+	OutputPerSourceByte = 4
 )
 
 // evalTimeout bounds one field's evaluation.
@@ -610,10 +617,64 @@ func uniqKey(item any) any {
 	return rv.Kind()
 }
 
-// checkOutput fails a value too large to send.
-func checkOutput(v any) error {
-	if n := sizeOf(v, MaxOutputBytes, false); n > MaxOutputBytes {
-		return fmt.Errorf("the value is over the output limit of one field (%s)", sizeText(MaxOutputBytes))
+// recordOverhead is what a record counts toward its source's bytes
+// besides its file's size and path: its other fields.
+const recordOverhead = 64
+
+// SourceBytes is what a record counts toward the output limit of the
+// fields that read its source (see OutputLimit).
+func SourceBytes(r *Record) int64 {
+	return max(r.Size, 0) + int64(len(r.Path)) + recordOverhead
+}
+
+// OutputLimit is the output limit of a field whose sources' records count
+// sourceBytes (see SourceBytes): MaxOutputBytes, or OutputPerSourceByte
+// times sourceBytes when that is more.
+func OutputLimit(sourceBytes int64) int64 {
+	return max(MaxOutputBytes, mul(sourceBytes, OutputPerSourceByte))
+}
+
+// CheckOutputSize fails, as a field's evaluation does, for a value of
+// size bytes (see OutputSize) over the output limit of a field whose
+// records count sourceBytes: for values computed outside expr.
+func CheckOutputSize(size, sourceBytes int64) error {
+	if size > OutputLimit(sourceBytes) {
+		return errOutputLimit
 	}
 	return nil
+}
+
+var errOutputLimit = fmt.Errorf("the value is over the output limit of one field (%s, or %d times the bytes of the files it reads)", sizeText(MaxOutputBytes), OutputPerSourceByte)
+
+// checkOutput fails a value of f too large to send. The records f reads
+// in env are counted only for a value over MaxOutputBytes.
+func (f *Field) checkOutput(v any, env map[string]any) error {
+	if sizeOf(v, MaxOutputBytes, false) <= MaxOutputBytes {
+		return nil
+	}
+	n := f.sourceBytes(env)
+	return CheckOutputSize(sizeOf(v, OutputLimit(n), false), n)
+}
+
+// sourceBytes is what the records of the sources f reads in env count
+// (see SourceBytes).
+func (f *Field) sourceBytes(env map[string]any) int64 {
+	var n int64
+	for _, s := range f.Sources {
+		switch x := env[s].(type) {
+		case *Record:
+			if x != nil {
+				n += SourceBytes(x)
+			}
+		case []*Record:
+			for _, r := range x {
+				n += SourceBytes(r)
+			}
+		case *Chunks[*Record]:
+			for _, r := range x.All() {
+				n += SourceBytes(r)
+			}
+		}
+	}
+	return n
 }

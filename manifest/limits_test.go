@@ -183,11 +183,40 @@ func TestAValueOverTheOutputLimitFailsItsField(t *testing.T) {
 		t.Fatal(err)
 	}
 	fields, errs := m.Endpoints[0].Eval(m.Env(nil))
-	if !strings.Contains(errs["big"], "over the output limit of one field (32.0 MiB)") || fields["big"] != nil {
+	if !strings.Contains(errs["big"], "over the output limit of one field (32.0 MiB, or 4 times the bytes of the files it reads)") || fields["big"] != nil {
 		t.Errorf("big: %q", errs["big"])
 	}
 	if fields["small"] != 400 {
 		t.Errorf("small: %v %q", fields["small"], errs["small"])
+	}
+}
+
+// TestAnOutputAsLargeAsItsFilesPassesTheOutputLimit: a value over 32 MiB
+// that its files' bytes account for (a row per record) is a result, not a
+// bomb; the same value made from small files is refused.
+func TestAnOutputAsLargeAsItsFilesPassesTheOutputLimit(t *testing.T) {
+	p := write(t, "w.yaml", "sources:\n  files: \"*.txt\"\nendpoints:\n  /a:\n    rows: map(files, .data)\n    echo: map(files, [.data, .data, .data, .data, .data])\n")
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := strings.Repeat("x", 400_000)
+	var files []*Record
+	for i := range 100 { // 40 MB of files
+		files = append(files, &Record{Name: fmt.Sprint(i), Size: int64(len(blob)), Data: blob})
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files}))
+	if errs["rows"] != "" || len(fields["rows"].([]any)) != 100 {
+		t.Errorf("40 MB of rows from 40 MB of files: %q", errs["rows"])
+	}
+	if !strings.Contains(errs["echo"], "output limit") {
+		t.Errorf("five times the files' bytes: %q, want the output limit's message", errs["echo"])
+	}
+	for i := range files {
+		files[i] = &Record{Name: fmt.Sprint(i), Size: 10, Data: blob}
+	}
+	if _, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files})); !strings.Contains(errs["rows"], "output limit") {
+		t.Errorf("40 MB of rows from files of 10 bytes: %q, want the output limit's message", errs["rows"])
 	}
 }
 

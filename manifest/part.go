@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"maps"
+	"math"
 
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
@@ -50,21 +51,17 @@ func checkerEnv(env map[string]any) any {
 	return tm
 }
 
-// CheckOutput fails for a value over the limit of one field's output, as a
-// field's evaluation does: for values computed outside expr.
-func CheckOutput(v any) error { return checkOutput(v) }
-
-// OutputSize is what v counts toward the output limit of one field
-// (MaxOutputBytes). A list counts 2 plus what its elements count, so the
+// OutputSize is what v counts toward the output limit of one field (see
+// CheckOutputSize). A list counts 2 plus what its elements count, so the
 // size of a list kept element by element can be kept by difference.
-func OutputSize(v any) int64 { return sizeOf(v, MaxOutputBytes, false) }
+func OutputSize(v any) int64 { return sizeOf(v, math.MaxInt64, false) }
 
 // A Runner runs parts (see CompilePart) one element at a time, reusing one
 // machine: incremental evaluation runs a closure once per record, and a
 // machine per run costs more than most closures. Unlike Field.Run it does
 // not check the size of each result: a closure's result counts toward the
 // output limit only as part of a field's value, which is checked (see
-// CheckOutput and OutputSize). A Runner serves one run at a time; its zero
+// CheckOutputSize and OutputSize). A Runner serves one run at a time; its zero
 // value is ready to use.
 type Runner struct {
 	machine vm.VM

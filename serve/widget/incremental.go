@@ -135,16 +135,8 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 	}
 	if p.rest == nil {
 		pt := p.parts[0]
-		if !pt.checked {
-			pt.checked = true
-			// A list's size is kept by difference (2 and its elements');
-			// only one over the limit is walked, for expr's own message.
-			if !pt.plainElements || 2+pt.size > manifest.MaxOutputBytes {
-				pt.checkErr = manifest.CheckOutput(pt.out)
-			}
-		}
-		if pt.checkErr != nil {
-			return nil, pt.checkErr
+		if err := pt.checkOutput(); err != nil {
+			return nil, err
 		}
 		return pt.plainValue(), nil
 	}
@@ -210,6 +202,7 @@ func planField(m *manifest.Manifest, f *manifest.Field) *plan {
 	if err != nil {
 		return nil
 	}
+	rest.Sources = f.Sources // its output limit is the field's (manifest.OutputLimit)
 	p.rest = rest
 	return p
 }

@@ -95,9 +95,11 @@ type part struct {
 	out   any // the value, until the records change
 	outOK bool
 	plain any // its plain form, once asked for
-	// checked: checkErr says whether out is over the output limit.
+	// checked: outSize is out's size (manifest.OutputSize), when not
+	// kept by difference (plainElements).
 	checked  bool
-	checkErr error
+	outSize  int64
+	srcBytes int64 // what the records count toward the output limit
 	fresh    bool
 }
 
@@ -407,6 +409,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	if p.fresh && sameSlice(old, recs) {
 		return
 	}
+	p.countSource(old, recs, in)
 	if p.fresh {
 		if d := in.diffOf(p.src, old, recs); d.ok {
 			// The common case: files changed in place. Records that give
@@ -483,6 +486,39 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	}
 	p.recs, p.items = recs, items
 	p.sums.valid = false
+}
+
+// countSource brings srcBytes, what the records count toward the output
+// limit of a field (manifest.SourceBytes), from old to recs: by the
+// replaced records when the paths stayed, else afresh.
+func (p *part) countSource(old, recs []*manifest.Record, in *Incremental) {
+	if p.fresh {
+		if d := in.diffOf(p.src, old, recs); d.ok {
+			for _, i := range d.changed {
+				p.srcBytes += manifest.SourceBytes(recs[i]) - manifest.SourceBytes(old[i])
+			}
+			return
+		}
+	}
+	p.srcBytes = 0
+	for _, r := range recs {
+		p.srcBytes += manifest.SourceBytes(r)
+	}
+}
+
+// checkOutput is the output check of the part's value as a whole field's:
+// a list's size is kept by difference (2 and its elements'), another
+// value is sized once; the limit depends on the records' bytes, kept by
+// difference too.
+func (p *part) checkOutput() error {
+	size := 2 + p.size
+	if !p.plainElements {
+		if !p.checked {
+			p.checked, p.outSize = true, manifest.OutputSize(p.out)
+		}
+		size = p.outSize
+	}
+	return manifest.CheckOutputSize(size, p.srcBytes)
 }
 
 // changedItem reports whether a record's new item can change the part's

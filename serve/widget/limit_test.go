@@ -46,10 +46,12 @@ template: |
 	}
 }
 
-// A list over the output limit of one field (as the rows of a dashboard
-// over a million files are) shows its error, and a change still updates
+// A list over the output limit of one field (a list that repeats what its
+// files hold, as a bomb does) shows its error, and a change still updates
 // the widget's other fields: the million-file benchmark once waited
-// forever for a row such a list could not show.
+// forever for a row such a list could not show. A list over 32 MiB that its
+// files account for (the rows of a dashboard over a million files) is
+// whole, in the page's data and the endpoint's JSON.
 func TestAFieldOverTheOutputLimitDoesNotStopUpdates(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
@@ -64,6 +66,7 @@ func TestAFieldOverTheOutputLimitDoesNotStopUpdates(t *testing.T) {
 endpoints:
   /api:
     blobs: map(jobs, .data.blob ?? "")
+    echoes: map(jobs, [.data.blob ?? "", .data.blob ?? "", .data.blob ?? "", .data.blob ?? "", .data.blob ?? ""])
     running: count(jobs, .data.state == "running")
 template: |
   <p>{running}</p><ul data-field="blobs"><template data-each><li>{.}</li></template></ul>
@@ -76,14 +79,19 @@ template: |
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if e := w.State().Errors["blobs"]; !strings.Contains(e, "output limit") {
-		t.Fatalf("the list of 35 MiB has error %q, want one naming the output limit", e)
+	if e := w.State().Errors["echoes"]; !strings.Contains(e, "output limit") {
+		t.Fatalf("the list of 175 MiB from 35 MiB of files has error %q, want one naming the output limit", e)
 	}
 	os.WriteFile(filepath.Join(dir, "jobs", "small.json"), []byte(`{"state": "running"}`), 0o644)
 	eventually(t, "the count shows the change", func() bool {
 		return fmt.Sprint(w.State().Fields["running"]) == "1"
 	})
-	if e := w.State().Errors["blobs"]; !strings.Contains(e, "output limit") {
+	if e := w.State().Errors["echoes"]; !strings.Contains(e, "output limit") {
 		t.Errorf("after the change the list has error %q, want one naming the output limit", e)
+	}
+	b, _ := w.State().Endpoint("/api")
+	var got struct{ Blobs []string }
+	if err := json.Unmarshal(b, &got); err != nil || len(got.Blobs) != 6 || len(got.Blobs[0]) != len(blob) || w.State().Errors["blobs"] != "" {
+		t.Errorf("the list of 35 MiB from 35 MiB of files: %d blobs, error %q", len(got.Blobs), w.State().Errors["blobs"])
 	}
 }
