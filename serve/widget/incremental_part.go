@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -385,9 +384,9 @@ func (p *part) account(it item, path string, sign int) {
 		}
 	case aggSort:
 		if sign > 0 {
-			p.sorted.insert(t, it.val, p.desc)
+			p.sorted.insert(t, it.val)
 		} else {
-			p.sorted.remove(t, p.desc)
+			p.sorted.remove(t)
 		}
 	case aggGroupBy:
 		p.groups.account(t, path, it.val, sign)
@@ -426,7 +425,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 					// One move of the entries between the two places,
 					// not a removal and an insertion that each move half.
 					p.size += now.size() - was.size()
-					p.sorted.replace(p.term(was), p.term(now), now.val, p.desc)
+					p.sorted.replace(p.term(was), p.term(now), now.val)
 				} else {
 					p.account(was, recs[i].Path, -1)
 					p.account(now, recs[i].Path, 1)
@@ -826,171 +825,6 @@ func (p *part) uniqStrings() ([]any, bool) {
 		}
 	}
 	return out, true
-}
-
-// sortedElements sorts the elements as sortBy and sort do (expr's
-// comparison, Go's unstable sort.Sort over the elements in order). When
-// every key differs from its neighbours the order is the only one any
-// sort gives, and the index kept by difference is used instead.
-func (p *part) sortedElements() []any {
-	if p.sorted.ok {
-		// Not copied: a part's value is used within one evaluation, and
-		// what outlives it is its plain form, a copy.
-		if p.plainElements {
-			return slices.Clone(p.sorted.vals)
-		}
-		return p.sorted.vals[:len(p.sorted.vals):len(p.sorted.vals)]
-	}
-	vals := p.elements()
-	keys := make([]any, 0, len(vals))
-	for i := range p.items.len() {
-		it := p.items.at(i)
-		if it.in() {
-			keys = append(keys, p.term(it))
-		}
-	}
-	sort.Sort(&exprrt.SortBy{Desc: p.desc, Array: vals, Values: keys})
-	p.sorted.rebuild(keys, vals, p.desc)
-	return vals
-}
-
-// sortIndex keeps the elements of a sort in order as they come and go,
-// while the order is strict (no two keys equal under expr's comparison)
-// and the keys are all of one kind whose comparison is a total order.
-type sortIndex struct {
-	keys, vals []any
-	kind       int
-	ok         bool
-}
-
-const (
-	kindNone = iota
-	kindInt
-	kindFloat
-	kindString
-	kindTime
-)
-
-func keyKind(k any) int {
-	switch x := k.(type) {
-	case int:
-		return kindInt
-	case float64:
-		if math.IsNaN(x) {
-			return kindNone
-		}
-		return kindFloat
-	case string:
-		return kindString
-	case time.Time:
-		return kindTime
-	}
-	return kindNone
-}
-
-func before(a, b any, desc bool) bool {
-	if desc {
-		return exprrt.Less(b, a)
-	}
-	return exprrt.Less(a, b)
-}
-
-// rebuild takes a freshly sorted order as the index, if it is strict.
-func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
-	s.ok = false
-	kind := kindNone
-	for i, k := range keys {
-		kk := keyKind(k)
-		if kk == kindNone || (i > 0 && kk != kind) {
-			return
-		}
-		kind = kk
-		if i > 0 && !before(keys[i-1], k, desc) {
-			return
-		}
-	}
-	s.keys, s.vals, s.kind, s.ok = slices.Clone(keys), slices.Clone(vals), kind, true
-	if len(keys) == 0 {
-		s.kind = kindNone
-	}
-}
-
-// search returns the first position whose key is not before k.
-func (s *sortIndex) search(k any, desc bool) int {
-	return sort.Search(len(s.keys), func(i int) bool { return !before(s.keys[i], k, desc) })
-}
-
-func (s *sortIndex) insert(k, v any, desc bool) {
-	if !s.ok {
-		return
-	}
-	kk := keyKind(k)
-	if kk == kindNone || (len(s.keys) > 0 && kk != s.kind) {
-		s.ok = false
-		return
-	}
-	s.kind = kk
-	i := s.search(k, desc)
-	if i < len(s.keys) && !before(k, s.keys[i], desc) {
-		s.ok = false // a tie: the order depends on the sort
-		return
-	}
-	s.keys = slices.Insert(s.keys, i, k)
-	s.vals = slices.Insert(s.vals, i, v)
-}
-
-// replace is remove(old) and then insert(k, v), with one move of the
-// entries between the two places.
-func (s *sortIndex) replace(old, k, v any, desc bool) {
-	if !s.ok {
-		return
-	}
-	if keyKind(old) != s.kind || keyKind(k) != s.kind {
-		s.remove(old, desc)
-		s.insert(k, v, desc)
-		return
-	}
-	i := s.search(old, desc)
-	if i == len(s.keys) || before(old, s.keys[i], desc) {
-		s.ok = false // not there: the index is not what it should be
-		return
-	}
-	if !before(old, k, desc) && !before(k, old, desc) {
-		s.keys[i], s.vals[i] = k, v // the same place
-		return
-	}
-	j := s.search(k, desc) // where k goes, with old still at i
-	if j < len(s.keys) && j != i && !before(k, s.keys[j], desc) {
-		s.ok = false // a tie: the order depends on the sort
-		return
-	}
-	switch {
-	case j > i: // later: the entries between move up one
-		copy(s.keys[i:j-1], s.keys[i+1:j])
-		copy(s.vals[i:j-1], s.vals[i+1:j])
-		j--
-	case j < i: // earlier: they move down one
-		copy(s.keys[j+1:i+1], s.keys[j:i])
-		copy(s.vals[j+1:i+1], s.vals[j:i])
-	}
-	s.keys[j], s.vals[j] = k, v
-}
-
-func (s *sortIndex) remove(k any, desc bool) {
-	if !s.ok {
-		return
-	}
-	if keyKind(k) != s.kind {
-		s.ok = false
-		return
-	}
-	i := s.search(k, desc)
-	if i == len(s.keys) || before(k, s.keys[i], desc) {
-		s.ok = false // not there: the index is not what it should be
-		return
-	}
-	s.keys = slices.Delete(s.keys, i, i+1)
-	s.vals = slices.Delete(s.vals, i, i+1)
 }
 
 // groupIndex keeps groupBy's groups as records come and go: each group's

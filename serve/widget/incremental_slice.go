@@ -62,14 +62,14 @@ func constIndex(n ast.Node, def int) (int, bool) {
 func (p *part) topElements() ([]any, bool) {
 	var recs []any
 	if p.sorted.ok {
-		recs = p.sorted.vals
+		recs = p.sorted.slice(p.from, p.to)
 	} else {
-		recs = p.sortedElements() // the records, sorted as their elements would be
+		all := p.sortedElements() // the records, sorted as their elements would be
+		b := min(p.to, len(all))
+		recs = all[min(p.from, b):b]
 	}
-	b := min(p.to, len(recs))
-	a := min(p.from, b)
-	out := make([]any, 0, b-a)
-	for _, r := range recs[a:b] {
+	out := make([]any, 0, len(recs))
+	for _, r := range recs {
 		v, in, err := p.chainValue(&p.ce, r.(*manifest.Record))
 		if err != nil || !in {
 			return nil, false // cannot be: the closures gave it before

@@ -174,14 +174,15 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 	return m
 }
 
-// smallBlocks makes a sum's blocks and a first evaluation's share of
-// records per core small, so that the trees of these tests span many: a
-// change re-adds a sum from a block in the middle, and a first evaluation
-// runs on several cores.
+// smallBlocks makes a sum's blocks, a sort index's and a first
+// evaluation's share of records per core small, so that the trees of these
+// tests span many: a change re-adds a sum from a block in the middle, moves
+// entries between blocks of a sort, and a first evaluation runs on
+// several cores.
 func smallBlocks(t *testing.T) {
-	sum, par := sumBlock, parallelFrom
-	sumBlock, parallelFrom = 7, 16
-	t.Cleanup(func() { sumBlock, parallelFrom = sum, par })
+	sum, par, srt := sumBlock, parallelFrom, sortBlock
+	sumBlock, parallelFrom, sortBlock = 7, 16, 3
+	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock = sum, par, srt })
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
