@@ -127,29 +127,43 @@ var badItem = item{state: itemBad}
 // itemColumns holds a part's items, one per record, column by column, and
 // only the columns the part's aggregate reads (see part.newItems): a count
 // keeps its predicates' results and one byte of state per record, not
-// each record's element.
+// each record's element. Columns are typed where the part knows what they
+// hold: a predicate's result is a bit of the state, an element that is
+// its record a pointer.
 type itemColumns struct {
-	state []int8  // itemOut, itemBad, or 1 (in)
+	state []int8  // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
 	size  []int64 // when the items count toward the output limit
 	val   []any   // when the aggregate reads the elements
-	key   []any   // when the aggregate has a closure, or sorts
+	rec   []*manifest.Record
+	key   []any // when the aggregate has a closure, or sorts
 
-	// Which of size, val and key the part keeps.
-	sized, vals, keys bool
+	// Which of size, val and key the part keeps; recVal: val in rec;
+	// boolKey: key in state.
+	sized, vals, keys, recVal, boolKey bool
 }
+
+// itemTrue is the state of an item in whose predicate is true (boolKey).
+const itemTrue int8 = 2
 
 // newItems is an empty itemColumns with room for n items, keeping the
 // columns p reads.
 func (p *part) newItems(n int) itemColumns {
 	c := itemColumns{sized: p.plainElements, vals: p.keepsVal(), keys: p.fn != nil || p.agg == aggSort}
+	// The elements of a chain with no map are its records (a sliced
+	// sort keeps its records); a plain list keeps their plain form.
+	c.recVal = c.vals && !p.plainElements && (!p.mapped() || p.sliced)
+	// computeIn makes an item bad whose predicate gives no bool.
+	c.boolKey = c.keys && p.fn != nil && p.agg.predicate()
 	c.state = make([]int8, 0, n)
 	if c.sized {
 		c.size = make([]int64, 0, n)
 	}
-	if c.vals {
+	if c.vals && c.recVal {
+		c.rec = make([]*manifest.Record, 0, n)
+	} else if c.vals {
 		c.val = make([]any, 0, n)
 	}
-	if c.keys {
+	if c.keys && !c.boolKey {
 		c.key = make([]any, 0, n)
 	}
 	return c
@@ -182,28 +196,46 @@ func (c *itemColumns) trim(it item) item {
 func (c *itemColumns) len() int { return len(c.state) }
 
 func (c *itemColumns) at(i int) item {
-	it := item{state: int64(c.state[i])}
+	st := c.state[i]
+	it := item{state: int64(min(st, 1))}
 	if c.sized && it.state > itemOut {
 		it.state = 1 + c.size[i]
 	}
-	if c.vals {
+	switch {
+	case c.vals && c.recVal:
+		if r := c.rec[i]; r != nil {
+			it.val = r
+		}
+	case c.vals:
 		it.val = c.val[i]
 	}
-	if c.keys {
+	switch {
+	case c.keys && c.boolKey:
+		if st > 0 {
+			it.key = st == itemTrue
+		}
+	case c.keys:
 		it.key = c.key[i]
 	}
 	return it
 }
 
 func (c *itemColumns) set(i int, it item) {
-	c.state[i] = int8(min(it.state, 1))
+	st := int8(min(it.state, 1))
+	if b, _ := it.key.(bool); c.boolKey && st > 0 && b {
+		st = itemTrue
+	}
+	c.state[i] = st
 	if c.sized {
 		c.size[i] = it.size()
 	}
-	if c.vals {
+	switch {
+	case c.vals && c.recVal:
+		c.rec[i], _ = it.val.(*manifest.Record)
+	case c.vals:
 		c.val[i] = it.val
 	}
-	if c.keys {
+	if c.keys && !c.boolKey {
 		c.key[i] = it.key
 	}
 }
@@ -213,10 +245,13 @@ func (c *itemColumns) push(it item) {
 	if c.sized {
 		c.size = append(c.size, 0)
 	}
-	if c.vals {
+	switch {
+	case c.vals && c.recVal:
+		c.rec = append(c.rec, nil)
+	case c.vals:
 		c.val = append(c.val, nil)
 	}
-	if c.keys {
+	if c.keys && !c.boolKey {
 		c.key = append(c.key, nil)
 	}
 	c.set(len(c.state)-1, it)
