@@ -97,8 +97,9 @@ func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
 		}
 	}
 	for lo := 0; lo < len(keys); lo += sortBlock {
-		b := make([]sortEntry, 0, 2*sortBlock)
-		for i := lo; i < min(lo+sortBlock, len(keys)); i++ {
+		hi := min(lo+sortBlock, len(keys))
+		b := make([]sortEntry, 0, hi-lo) // grown by the insertions that come
+		for i := lo; i < hi; i++ {
 			b = append(b, sortEntry{keys[i], vals[i]})
 		}
 		s.blocks = append(s.blocks, b)
@@ -150,14 +151,14 @@ func (s *sortIndex) insert(k, v any) {
 	}
 	if b == len(s.blocks) { // after every entry: at the end of the last block
 		if b == 0 {
-			s.blocks = append(s.blocks, make([]sortEntry, 0, 2*sortBlock))
+			s.blocks = append(s.blocks, nil)
 		}
 		b = len(s.blocks) - 1
 		i = len(s.blocks[b])
 	}
 	blk := slices.Insert(s.blocks[b], i, sortEntry{k, v})
 	if len(blk) > 2*sortBlock { // split in two halves
-		rest := append(make([]sortEntry, 0, 2*sortBlock), blk[sortBlock:]...)
+		rest := slices.Clone(blk[sortBlock:])
 		blk = blk[:sortBlock:sortBlock]
 		s.blocks = slices.Insert(s.blocks, b+1, rest)
 	}
