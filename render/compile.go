@@ -249,7 +249,7 @@ func walk(v any, path []string) (any, bool) {
 		switch x := norm(v).(type) {
 		case map[string]any:
 			v = x[k]
-		case []any, chunkedList:
+		case []any, List:
 			n, at, _ := asList(x)
 			i, err := strconv.Atoi(k)
 			if err != nil || i < 0 || i >= n {
@@ -273,7 +273,7 @@ func (s *scope) items(v any, max int) []*scope {
 		return nil
 	case []any:
 		list = x
-	case chunkedList:
+	case List:
 		// Only the items shown: not the whole list.
 		list = make([]any, min(x.Len(), max))
 		for i := range list {

@@ -27,7 +27,7 @@ func itemCount(v any) int {
 		return 0
 	case []any:
 		return len(x)
-	case chunkedList:
+	case List:
 		return x.Len()
 	case map[string]any:
 		return len(x)

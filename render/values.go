@@ -23,13 +23,13 @@ const TimeLayout = "2006-01-02 15:04:05"
 const maxDepth = 16
 
 // norm brings a value to one of the shapes the renderer knows: nil, bool,
-// string, int64, uint64, float64, time.Time, []any, chunkedList,
+// string, int64, uint64, float64, time.Time, []any, List,
 // map[string]any. Values come from manifest.Plain already; anything else
 // goes through it once. Children of lists and maps are normalised when
 // they are visited.
 func norm(v any) any {
 	switch x := v.(type) {
-	case nil, bool, string, int64, uint64, float64, time.Time, []any, chunkedList, map[string]any:
+	case nil, bool, string, int64, uint64, float64, time.Time, []any, List, map[string]any:
 		return v
 	case int:
 		return int64(x)
@@ -42,29 +42,36 @@ func norm(v any) any {
 	}
 }
 
-// chunkedList is a long list as the incremental evaluation keeps it: read
-// through Len and At, so that drawing its first rows does not cost the
-// whole list. It draws and encodes as the same []any would.
-type chunkedList = *manifest.Chunks[any]
+// List is a long list value read element by element: the incremental
+// evaluation keeps a field's rows so (manifest.Chunks, or a list that
+// makes an element when it is read), and the renderer reads only the rows
+// it draws through Len and At. Slice is every element, made once and
+// shared (not to be modified). A List draws and encodes as the []any of
+// its elements.
+type List interface {
+	Len() int
+	At(i int) any
+	Slice() []any
+}
 
 // asList reads a normalised value as a list: its length and elements.
 func asList(v any) (n int, at func(int) any, ok bool) {
 	switch x := v.(type) {
 	case []any:
 		return len(x), func(i int) any { return x[i] }, true
-	case chunkedList:
+	case List:
 		return x.Len(), x.At, true
 	}
 	return 0, nil, false
 }
 
-// flatList is a normalised list value as one slice (a chunkedList's is made
+// flatList is a normalised list value as one slice (a List's is made
 // once and shared: it must not be modified).
 func flatList(v any) ([]any, bool) {
 	switch x := v.(type) {
 	case []any:
 		return x, true
-	case chunkedList:
+	case List:
 		return x.Slice(), true
 	}
 	return nil, false
@@ -120,7 +127,7 @@ func formatFloat(f float64) string {
 func attrText(v any) string {
 	v = norm(v)
 	switch v.(type) {
-	case []any, chunkedList, map[string]any:
+	case []any, List, map[string]any:
 		return jsonText(v, false)
 	}
 	return scalarText(v)
@@ -167,7 +174,7 @@ func jsonValue(v any, depth int) (any, error) {
 		return x, nil
 	case time.Time:
 		return x.Format(time.RFC3339Nano), nil
-	case []any, chunkedList:
+	case []any, List:
 		n, at, _ := asList(x)
 		out := make([]any, n)
 		for i := range n {
@@ -214,7 +221,7 @@ func writeValueHTML(b *strings.Builder, v any, depth int) {
 func writeValueHTMLOrdered(b *strings.Builder, v any, depth int, order []string) {
 	v = norm(v)
 	switch x := v.(type) {
-	case []any, chunkedList:
+	case []any, List:
 		n, at, _ := asList(x)
 		if n == 0 {
 			return
@@ -381,7 +388,7 @@ func textValueOrdered(v any, format string, now time.Time, order []string) any {
 		}
 	}
 	switch v.(type) {
-	case []any, chunkedList, map[string]any:
+	case []any, List, map[string]any:
 		var b strings.Builder
 		writeValueHTMLOrdered(&b, v, 0, order)
 		return template.HTML(b.String())
