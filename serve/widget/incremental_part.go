@@ -77,7 +77,11 @@ type part struct {
 	// chunk without a replaced item (see chunkedElements).
 	list      *manifest.Chunks[any]
 	listDirty []int
-	ce        closureEnv
+	// head and headRecs: the first elements of a part that mapsRows, and
+	// their records (see mappedElements).
+	head     *manifest.Chunks[any]
+	headRecs []*manifest.Record
+	ce       closureEnv
 
 	// Kept by difference as records come and go.
 	groups  groupIndex
@@ -151,7 +155,7 @@ func (p *part) newItems(n int) itemColumns {
 	c := itemColumns{sized: p.plainElements, vals: p.keepsVal(), keys: p.fn != nil || p.agg == aggSort}
 	// The elements of a chain with no map are its records (a sliced
 	// sort keeps its records); a plain list keeps their plain form.
-	c.recVal = c.vals && !p.plainElements && (!p.mapped() || p.sliced)
+	c.recVal = c.vals && (!p.plainElements && (!p.mapped() || p.sliced) || p.mapsRows())
 	// computeIn makes an item bad whose predicate gives no bool.
 	c.boolKey = c.keys && p.fn != nil && p.agg.predicate()
 	c.state = make([]int8, 0, n)
@@ -328,8 +332,13 @@ func (p *part) computeAll(recs []*manifest.Record) itemColumns {
 // whether it passed every filter; an error when a closure failed or a
 // filter gave no bool.
 func (p *part) chainValue(ce *closureEnv, r *manifest.Record) (v any, in bool, err error) {
+	return runChain(ce, p.stages, r)
+}
+
+// runChain runs stages for one record in ce (see chainValue).
+func runChain(ce *closureEnv, stages []stage, r *manifest.Record) (v any, in bool, err error) {
 	v = r
-	for _, s := range p.stages {
+	for _, s := range stages {
 		out, err := ce.run(s.fn, v)
 		if err != nil {
 			return nil, false, err
@@ -379,8 +388,8 @@ func (p *part) computeIn(ce *closureEnv, r *manifest.Record) item {
 			return badItem
 		}
 	}
-	if p.sliced {
-		it.val = r // mapped again if shown (topElements)
+	if p.sliced || p.mapsRows() {
+		it.val = r // mapped again when read (topElements, mappedList)
 	}
 	return it
 }
@@ -633,7 +642,12 @@ func (p *part) value() (v any, ok bool) {
 	}()
 	switch p.agg {
 	case aggList:
-		if p.plainElements {
+		if p.mapsRows() {
+			var ok bool
+			if v, ok = p.mappedElements(); !ok {
+				return nil, false
+			}
+		} else if p.plainElements {
 			v = p.chunkedElements()
 		} else {
 			v = p.elements()

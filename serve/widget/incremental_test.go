@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/manifest"
+	"github.com/syft-widget/syft-widget/render"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"github.com/syft-widget/syft-widget/sources"
 )
@@ -146,8 +147,8 @@ func sameAsFresh(t *testing.T, m *manifest.Manifest, in *Incremental, snap map[s
 				continue // its value moves with the clock
 			}
 			got, gotErr := in.EvalField(f, m.Env(snap))
-			if c, ok := got.(*manifest.Chunks[any]); ok {
-				got = c.Slice() // a long list kept in chunks: its elements
+			if l, ok := got.(render.List); ok {
+				got = l.Slice() // a long list kept in chunks or made when read: its elements
 			}
 			want, wantErr := f.Eval(m.Env(snap))
 			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
@@ -177,12 +178,12 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 // smallBlocks makes a sum's blocks, a sort index's and a first
 // evaluation's share of records per core small, so that the trees of these
 // tests span many: a change re-adds a sum from a block in the middle, moves
-// entries between blocks of a sort, and a first evaluation runs on
-// several cores.
+// entries between blocks of a sort, a list of rows makes most of its
+// elements when read, and a first evaluation runs on several cores.
 func smallBlocks(t *testing.T) {
-	sum, par, srt := sumBlock, parallelFrom, sortBlock
-	sumBlock, parallelFrom, sortBlock = 7, 16, 3
-	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock = sum, par, srt })
+	sum, par, srt, head := sumBlock, parallelFrom, sortBlock, headSize
+	sumBlock, parallelFrom, sortBlock, headSize = 7, 16, 3, 40
+	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock, headSize = sum, par, srt, head })
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {

@@ -324,6 +324,10 @@ func sameValues(a, b *State) bool {
 // did not change: a list as the same slice or chunks, its rows as the same
 // maps; those are not walked.
 func sameValue(a, b any) bool {
+	if x, ok := a.(*mappedList); ok {
+		y, ok := b.(*mappedList)
+		return ok && x.same(y)
+	}
 	if x, ok := a.(*manifest.Chunks[any]); ok {
 		y, ok := b.(*manifest.Chunks[any])
 		if !ok {
