@@ -52,21 +52,28 @@ var sortBlock = 512
 
 const (
 	kindNone = iota
+	kindNumber
 	kindInt
-	kindFloat
 	kindString
 	kindTime
 )
 
+// keyKind is the kind of a sort key, among which expr's comparison is a
+// total order: numbers (JSON's whole numbers are ints, the others floats,
+// so a key such as CPU seconds has both), ints too large for a float to
+// tell apart, strings, times.
 func keyKind(k any) int {
 	switch x := k.(type) {
 	case int:
+		if x >= -1<<53 && x <= 1<<53 {
+			return kindNumber
+		}
 		return kindInt
 	case float64:
 		if math.IsNaN(x) {
 			return kindNone
 		}
-		return kindFloat
+		return kindNumber
 	case string:
 		return kindString
 	case time.Time:
