@@ -3,6 +3,7 @@ package widget
 import (
 	"encoding/json"
 	"reflect"
+	"runtime"
 	"sync"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -135,17 +136,27 @@ func (l *mappedList) Slice() []any {
 	return l.flat
 }
 
-// elements makes every element.
+// elements makes every element, on every core for many (as a first
+// evaluation does: the JSON of /data follows it).
 func (l *mappedList) elements() []any {
 	out := make([]any, len(l.recs))
-	ce := l.env()
-	for i := range out {
-		if i < l.head.Len() {
-			out[i] = l.head.At(i)
-		} else {
-			out[i] = l.make(ce, i)
-		}
+	workers := min(runtime.GOMAXPROCS(0), len(out)/parallelFrom+1)
+	chunk := (len(out) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(out))
+		wg.Go(func() {
+			ce := l.env()
+			for i := lo; i < hi; i++ {
+				if i < l.head.Len() {
+					out[i] = l.head.At(i)
+				} else {
+					out[i] = l.make(ce, i)
+				}
+			}
+		})
 	}
+	wg.Wait()
 	return out
 }
 
