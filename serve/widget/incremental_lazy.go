@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/syft-widget/syft-widget/manifest"
@@ -28,16 +29,7 @@ var headSize = 1024
 // a map, with no filter (so that element i is record i's).
 func (p *part) mapsRows() bool {
 	return p.plainElements && p.agg == aggList && p.mapped() &&
-		!slicesContainsFilter(p.stages)
-}
-
-func slicesContainsFilter(stages []stage) bool {
-	for _, s := range stages {
-		if s.filter {
-			return true
-		}
-	}
-	return false
+		!slices.ContainsFunc(p.stages, func(s stage) bool { return s.filter })
 }
 
 // mappedElements is the value of a part that mapsRows: its records, with

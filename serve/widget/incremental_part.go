@@ -574,7 +574,8 @@ func changedItem(was, now item) bool {
 		return false
 	}
 	if r, ok := was.val.(*manifest.Record); ok {
-		// A sliced sort's record: a new one may map to a new element.
+		// An element kept as its record (or a record that is the
+		// element): a new record may give a new element.
 		return r != now.val || !reflect.DeepEqual(was.key, now.key)
 	}
 	return was.in() != now.in() || !reflect.DeepEqual(was.val, now.val) || !reflect.DeepEqual(was.key, now.key)
