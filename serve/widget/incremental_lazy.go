@@ -100,6 +100,7 @@ type mappedList struct {
 
 	flatOnce sync.Once
 	flat     []any
+	envs     sync.Pool // of *closureEnv: At is called element by element
 }
 
 func (l *mappedList) Len() int { return len(l.recs) }
@@ -109,7 +110,12 @@ func (l *mappedList) At(i int) any {
 	if i < l.head.Len() {
 		return l.head.At(i)
 	}
-	return l.make(l.env(), i)
+	ce, _ := l.envs.Get().(*closureEnv)
+	if ce == nil {
+		ce = l.env()
+	}
+	defer l.envs.Put(ce)
+	return l.make(ce, i)
 }
 
 func (l *mappedList) env() *closureEnv {
