@@ -659,8 +659,12 @@ func (f *Field) checkOutput(v any, env map[string]any) error {
 // sourceBytes is what the records of the sources f reads in env count
 // (see SourceBytes).
 func (f *Field) sourceBytes(env map[string]any) int64 {
+	sources := f.Sources
+	if f.OutputSources != nil {
+		sources = f.OutputSources
+	}
 	var n int64
-	for _, s := range f.Sources {
+	for _, s := range sources {
 		switch x := env[s].(type) {
 		case *Record:
 			if x != nil {

@@ -202,7 +202,7 @@ func planField(m *manifest.Manifest, f *manifest.Field) *plan {
 	if err != nil {
 		return nil
 	}
-	rest.Sources = f.Sources // its output limit is the field's (manifest.OutputLimit)
+	rest.OutputSources = f.Sources // its output limit is the field's
 	p.rest = rest
 	return p
 }
