@@ -82,13 +82,14 @@ type Field struct {
 	Endpoint string // path of the endpoint that defines it
 	Program  *vm.Program
 	Sources  []string // names of the sources it reads, sorted
+	UsesNow  bool
+	Shape    *Shape // what is known of its value's structure; nil when nothing
+	Pos      Pos    // position of the expression's first character in the file
+
 	// OutputSources, when set, are the sources whose records count toward
 	// the field's output limit (see OutputLimit) instead of Sources: a
 	// part of a field (CompilePart) is limited as the whole field.
 	OutputSources []string
-	UsesNow       bool
-	Shape         *Shape // what is known of its value's structure; nil when nothing
-	Pos           Pos    // position of the expression's first character in the file
 }
 
 // Pos is a position in a manifest file; Line and Col start at 1.
