@@ -36,11 +36,12 @@ func (p *part) mapsRows() bool {
 // the first headSize elements kept from the last value where their records
 // are the same (at the same place, or moved by a creation or a removal).
 func (p *part) mappedElements() (*mappedList, bool) {
-	n := min(headSize, len(p.recs))
+	n := min(headSize, recordsLen(p.recs))
 	var idx []int
 	var vals []any
 	var was map[*manifest.Record]int // the last head's places, once needed
-	for i, r := range p.recs[:n] {
+	for i := range n {
+		r := recordAt(p.recs, i)
 		if i < len(p.headRecs) && p.headRecs[i] == r {
 			continue
 		}
@@ -66,8 +67,8 @@ func (p *part) mappedElements() (*mappedList, bool) {
 		p.head = p.head.With(idx, vals)
 	default:
 		head := make([]any, n)
-		for i, r := range p.recs[:n] {
-			if i < len(p.headRecs) && p.headRecs[i] == r {
+		for i := range n {
+			if i < len(p.headRecs) && p.headRecs[i] == recordAt(p.recs, i) {
 				head[i] = p.head.At(i) // the places not in idx
 			}
 		}
@@ -76,7 +77,10 @@ func (p *part) mappedElements() (*mappedList, bool) {
 		}
 		p.head = manifest.NewChunks(head)
 	}
-	p.headRecs = append(p.headRecs[:0], p.recs[:n]...)
+	p.headRecs = p.headRecs[:0]
+	for i := range n {
+		p.headRecs = append(p.headRecs, recordAt(p.recs, i))
+	}
 	return &mappedList{recs: p.recs, head: p.head, stages: p.stages, title: p.ce.env["title"]}, true
 }
 
@@ -93,7 +97,7 @@ func (p *part) elementOf(ce *closureEnv, r *manifest.Record) (any, bool) {
 // mapsRows): a render.List. It is immutable, and safe for concurrent use:
 // each read that makes elements runs the closures on a machine of its own.
 type mappedList struct {
-	recs   []*manifest.Record // a source's snapshot: never modified
+	recs   records // a source's snapshot: never modified
 	head   *manifest.Chunks[any]
 	stages []stage
 	title  any
@@ -103,7 +107,7 @@ type mappedList struct {
 	envs     sync.Pool // of *closureEnv: At is called element by element
 }
 
-func (l *mappedList) Len() int { return len(l.recs) }
+func (l *mappedList) Len() int { return recordsLen(l.recs) }
 
 // At returns element i, made afresh past the head.
 func (l *mappedList) At(i int) any {
@@ -123,7 +127,7 @@ func (l *mappedList) env() *closureEnv {
 }
 
 func (l *mappedList) make(ce *closureEnv, i int) any {
-	v, _, _ := runChain(ce, l.stages, l.recs[i])
+	v, _, _ := runChain(ce, l.stages, recordAt(l.recs, i))
 	return plainElement(v)
 }
 
@@ -137,7 +141,7 @@ func (l *mappedList) Slice() []any {
 // elements makes every element, on every core for many (as a first
 // evaluation does: the JSON of /data follows it).
 func (l *mappedList) elements() []any {
-	out := make([]any, len(l.recs))
+	out := make([]any, recordsLen(l.recs))
 	workers := min(runtime.GOMAXPROCS(0), len(out)/parallelFrom+1)
 	chunk := (len(out) + workers - 1) / workers
 	var wg sync.WaitGroup
@@ -170,14 +174,12 @@ func (l *mappedList) same(m *mappedList) bool {
 	if l == m {
 		return true
 	}
-	if len(l.recs) != len(m.recs) {
+	changed, ok := changedRecords(l.recs, m.recs)
+	if !ok {
 		return false
 	}
-	if len(l.recs) == 0 || &l.recs[0] == &m.recs[0] {
-		return true
-	}
-	for i, r := range l.recs {
-		if r != m.recs[i] && !reflect.DeepEqual(l.At(i), m.At(i)) {
+	for _, i := range changed {
+		if !reflect.DeepEqual(l.At(i), m.At(i)) {
 			return false
 		}
 	}

@@ -534,18 +534,18 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 // countSource brings srcBytes, what the records count toward the output
 // limit of a field (manifest.SourceBytes), from old to recs: by the
 // replaced records when the paths stayed, else afresh.
-func (p *part) countSource(old, recs []*manifest.Record, in *Incremental) {
+func (p *part) countSource(old, recs records, in *Incremental) {
 	if p.fresh {
 		if d := in.diffOf(p.src, old, recs); d.ok {
 			for _, i := range d.changed {
-				p.srcBytes += manifest.SourceBytes(recs[i]) - manifest.SourceBytes(old[i])
+				p.srcBytes += manifest.SourceBytes(recordAt(recs, i)) - manifest.SourceBytes(recordAt(old, i))
 			}
 			return
 		}
 	}
 	p.srcBytes = 0
-	for _, r := range recs {
-		p.srcBytes += manifest.SourceBytes(r)
+	for i := range recordsLen(recs) {
+		p.srcBytes += manifest.SourceBytes(recordAt(recs, i))
 	}
 }
 
