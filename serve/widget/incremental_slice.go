@@ -61,7 +61,8 @@ func constIndex(n ast.Node, def int) (int, bool) {
 // in places from to to of the order, mapped now.
 func (p *part) topElements() ([]any, bool) {
 	var recs []any
-	if p.sorted.ok {
+	p.sorted.keep = p.to + topExtra
+	if p.sorted.ok && (!p.sorted.partial || p.sorted.n >= p.to) {
 		recs = p.sorted.slice(p.from, p.to)
 	} else {
 		all := p.sortedElements() // the records, sorted as their elements would be

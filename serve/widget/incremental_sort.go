@@ -14,7 +14,7 @@ import (
 // every key differs from its neighbours the order is the only one any
 // sort gives, and the index kept by difference is used instead.
 func (p *part) sortedElements() []any {
-	if p.sorted.ok {
+	if p.sorted.ok && !p.sorted.partial {
 		return p.sorted.slice(0, p.sorted.n)
 	}
 	vals := p.elements()
@@ -35,14 +35,24 @@ func (p *part) sortedElements() []any {
 // and the keys are all of one kind whose comparison is a total order. It
 // keeps them in blocks of up to 2*sortBlock entries, so that an insertion
 // or a removal moves the entries of a block, not of the whole order (a
-// million at 1M files).
+// million at 1M files). A sort cut to its first places keeps only the
+// best keep entries (partial once some are left out): an entry left out is
+// after every one kept, so the first places are known while enough are
+// kept, and a full sort makes the index again when too few are.
 type sortIndex struct {
-	blocks [][]sortEntry
-	n      int
-	kind   int
-	desc   bool
-	ok     bool
+	blocks  [][]sortEntry
+	n       int
+	kind    int
+	desc    bool
+	ok      bool
+	keep    int  // the most entries kept; 0 for all
+	partial bool // some entries are left out (all after the last kept)
 }
+
+// topExtra is how many entries a sort cut to its first places keeps past
+// them: that many can leave the top before the index is made again. A
+// variable so that tests can make it small.
+var topExtra = 1024
 
 type sortEntry struct{ key, val any }
 
@@ -89,11 +99,16 @@ func before(a, b any, desc bool) bool {
 	return exprrt.Less(a, b)
 }
 
-// rebuild takes a freshly sorted order as the index, if it is strict.
+// rebuild takes a freshly sorted order as the index (its first keep
+// entries), if it is strict there.
 func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
-	*s = sortIndex{desc: desc}
+	*s = sortIndex{desc: desc, keep: s.keep}
+	m := len(keys)
+	if s.keep > 0 && m > s.keep {
+		m = s.keep
+	}
 	kind := kindNone
-	for i, k := range keys {
+	for i, k := range keys[:min(m+1, len(keys))] { // the kept, and the first left out
 		kk := keyKind(k)
 		if kk == kindNone || (i > 0 && kk != kind) {
 			return
@@ -103,15 +118,34 @@ func (s *sortIndex) rebuild(keys, vals []any, desc bool) {
 			return
 		}
 	}
-	for lo := 0; lo < len(keys); lo += sortBlock {
-		hi := min(lo+sortBlock, len(keys))
+	for lo := 0; lo < m; lo += sortBlock {
+		hi := min(lo+sortBlock, m)
 		b := make([]sortEntry, 0, hi-lo) // grown by the insertions that come
 		for i := lo; i < hi; i++ {
 			b = append(b, sortEntry{keys[i], vals[i]})
 		}
 		s.blocks = append(s.blocks, b)
 	}
-	s.n, s.kind, s.ok = len(keys), kind, true
+	s.n, s.kind, s.ok, s.partial = m, kind, true, m < len(keys)
+}
+
+// last is the key of the last entry kept, which must exist.
+func (s *sortIndex) last() any {
+	b := s.blocks[len(s.blocks)-1]
+	return b[len(b)-1].key
+}
+
+// leftOut reports whether k belongs to an entry left out: after the last
+// kept (a key equal to it is the last kept one's, or a tie).
+func (s *sortIndex) leftOut(k any) bool {
+	if !s.partial {
+		return false
+	}
+	if s.n == 0 {
+		s.ok = false // nothing kept to place k by: made again
+		return true
+	}
+	return before(s.last(), k, s.desc)
 }
 
 // search returns the place of the first entry whose key is not before k:
@@ -151,6 +185,9 @@ func (s *sortIndex) insert(k, v any) {
 		s.ok = false
 		return
 	}
+	if s.leftOut(k) {
+		return
+	}
 	b, i := s.search(k)
 	if s.at(b, i, k) {
 		s.ok = false // a tie: the order depends on the sort
@@ -171,6 +208,15 @@ func (s *sortIndex) insert(k, v any) {
 	}
 	s.blocks[b] = blk
 	s.n++
+	if s.keep > 0 && s.n > s.keep { // the last is left out
+		last := len(s.blocks) - 1
+		s.blocks[last] = s.blocks[last][:len(s.blocks[last])-1]
+		if len(s.blocks[last]) == 0 {
+			s.blocks = s.blocks[:last]
+		}
+		s.n--
+		s.partial = true
+	}
 }
 
 func (s *sortIndex) remove(k any) {
@@ -179,6 +225,9 @@ func (s *sortIndex) remove(k any) {
 	}
 	if keyKind(k) != s.kind {
 		s.ok = false
+		return
+	}
+	if s.leftOut(k) {
 		return
 	}
 	b, i := s.search(k)

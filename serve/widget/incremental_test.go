@@ -178,12 +178,13 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 // smallBlocks makes a sum's blocks, a sort index's and a first
 // evaluation's share of records per core small, so that the trees of these
 // tests span many: a change re-adds a sum from a block in the middle, moves
-// entries between blocks of a sort, a list of rows makes most of its
-// elements when read, and a first evaluation runs on several cores.
+// entries between blocks of a sort, a sorted top keeps few entries past
+// its places, a list of rows makes most of its elements when read, and a
+// first evaluation runs on several cores.
 func smallBlocks(t *testing.T) {
-	sum, par, srt, head := sumBlock, parallelFrom, sortBlock, headSize
-	sumBlock, parallelFrom, sortBlock, headSize = 7, 16, 3, 40
-	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock, headSize = sum, par, srt, head })
+	sum, par, srt, head, top := sumBlock, parallelFrom, sortBlock, headSize, topExtra
+	sumBlock, parallelFrom, sortBlock, headSize, topExtra = 7, 16, 3, 40, 2
+	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock, headSize, topExtra = sum, par, srt, head, top })
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
