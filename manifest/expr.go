@@ -229,10 +229,14 @@ func (l *loader) exprError(v *yaml.Node, f *Field, err error) {
 }
 
 // Env is the environment expressions run in: the snapshot of the sources
-// (name -> []*Record or *Record) and the title.
+// (name -> []*Record or *Record) and the title. A source's records given as
+// *Chunks[*Record] are flattened (once per version: see Chunks.Slice).
 func (m *Manifest) Env(snapshot map[string]any) map[string]any {
 	env := make(map[string]any, len(snapshot)+1)
 	for k, v := range snapshot {
+		if c, ok := v.(*Chunks[*Record]); ok {
+			v = c.Slice()
+		}
 		env[k] = v
 	}
 	for _, s := range m.Sources {

@@ -301,7 +301,7 @@ func TestSnapshotIsUntouchedByLaterChanges(t *testing.T) {
 	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
 	c.Scan()
 	snap := c.Snapshot()
-	held := snap["s"].([]*manifest.Record)
+	held := snap["s"].(*manifest.Chunks[*manifest.Record]).Slice()
 	heldCopy := slices.Clone(held)
 	first := *held[0]
 	write(t, root, "b.json", `2`)

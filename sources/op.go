@@ -299,8 +299,8 @@ func (o *op) goneBelow(rel string) {
 			continue
 		}
 		lo, hi := s.under(rel)
-		for _, r := range s.recs[lo:hi] {
-			o.set(i, r.Path, entry{})
+		for j := lo; j < hi; j++ {
+			o.set(i, s.recs.At(j).Path, entry{})
 		}
 	}
 }
@@ -319,9 +319,10 @@ func (o *op) dropUnseen(dir string, srcs []int) {
 			continue
 		}
 		lo, hi := s.under(dir)
-		for _, r := range s.recs[lo:hi] {
-			if _, seen := o.has(i, r.Path); !seen {
-				o.set(i, r.Path, entry{})
+		for j := lo; j < hi; j++ {
+			p := s.recs.At(j).Path
+			if _, seen := o.has(i, p); !seen {
+				o.set(i, p, entry{})
 			}
 		}
 	}

@@ -145,7 +145,7 @@ func sameAsFresh(t *testing.T, m *manifest.Manifest, in *Incremental, snap map[s
 			if f.UsesNow {
 				continue // its value moves with the clock
 			}
-			got, gotErr := in.EvalField(f, m.Env(snap))
+			got, gotErr := in.EvalField(f, sourceEnv(m, snap)) // as Widget.evaluate gives it
 			want, wantErr := f.Eval(m.Env(snap))
 			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: field %s = %s\nincremental: %.300v (error %v)\nfresh:       %.300v (error %v)", when, f.Name, f.Expr, got, gotErr, want, wantErr)

@@ -243,7 +243,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 	if f := beforeEvaluate.Load(); f != nil {
 		(*f)(w.M.Name)
 	}
-	env := w.M.Env(w.cache.Snapshot())
+	env := sourceEnv(w.M, w.cache.Snapshot())
 	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
 	if prev != nil {
 		maps.Copy(s.Good, prev.Good)
