@@ -195,6 +195,13 @@ func (u *usage) Visit(n *ast.Node) {
 		if _, ok := u.env[n.Value]; ok && n.Value != "title" && n.Value != budgetName {
 			u.uses[n.Value] = true
 		}
+		if n.Value == "$env" { // every name, by any key
+			for name := range u.env {
+				if name != "title" && name != budgetName {
+					u.uses[name] = true
+				}
+			}
+		}
 	case *ast.CallNode:
 		// ago() reads the clock too: its answer changes as time passes.
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok && (id.Value == "now" || id.Value == "ago") {
