@@ -102,10 +102,11 @@ type Record struct {
 	Dir    string    `expr:"dir" json:"dir"`       // folder of Path, "." at the root
 	Size   int64     `expr:"size" json:"size"`     // bytes
 	Mtime  time.Time `expr:"mtime" json:"mtime"`   // modification time
-	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
 	Data   any       `expr:"data" json:"data"`     // parsed content; the last good content while error is set, nil when never parsed
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
-	Stale  bool      `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
+	// The flags lie together: a record is 176 bytes, not 192.
+	Exists bool `expr:"exists" json:"exists"` // false for a file source whose file is missing
+	Stale  bool `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
 
 	// In a SyftBox tree (see package syftbox): the datasite (owner's email)
 	// the file lies in, and whether SyftBox set a local version of it aside
