@@ -35,6 +35,10 @@ type op struct {
 	dirs    map[string]dirMemo // folders opened for forced paths
 	buf     []byte
 	retried map[string]bool
+	// The folder walk is listing: its files are read through its open
+	// descriptor (see readIn).
+	listing   *os.Root
+	listingFD int
 }
 
 type entry struct {
@@ -226,9 +230,9 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 	if err != nil {
 		o.c.unreadable(dir, srcs, err)
 	}
-	f.Close()
 	var jobs []*readJob
 	var subdirs []string
+	o.listing, o.listingFD = r, dirFD(f)
 	for _, e := range ents {
 		name := e.Name()
 		child := name
@@ -248,7 +252,9 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		}
 		o.visit(child, r, name, t, fi, false, srcs, &jobs)
 	}
+	o.listing = nil
 	o.runJobs(jobs)
+	f.Close() // after the jobs, which read through it
 	for _, name := range subdirs {
 		child := name
 		if dir != "." {
@@ -340,6 +346,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 	}
 
 	opener, openName := parent, name
+	inListing := false
 	switch {
 	case t&fs.ModeSymlink != 0:
 		// Followed through the root, which refuses to leave it.
@@ -361,6 +368,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 			}
 			fi = st
 		}
+		inListing = parent == o.listing && o.listingFD >= 0
 	default:
 		o.absent(rel, want, kindError(t))
 		return
@@ -369,6 +377,9 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 	j := o.newReadJob(rel, opener, openName, fi, forced, want)
 	if len(j.srcs) == 0 {
 		return
+	}
+	if inListing {
+		j.dirfd = o.listingFD
 	}
 	if jobs != nil {
 		*jobs = append(*jobs, j)
@@ -419,7 +430,7 @@ func (o *op) followLink(rel string, want []int) (fs.FileInfo, bool) {
 // newReadJob is the read of rel for the sources in want whose record is not
 // current; the others keep theirs.
 func (o *op) newReadJob(rel string, opener *os.Root, openName string, fi fs.FileInfo, forced bool, want []int) *readJob {
-	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1}
+	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1, dirfd: -1}
 	for _, i := range want {
 		s := o.c.srcs[i]
 		old, om := s.lookup(rel)
@@ -447,6 +458,7 @@ type readJob struct {
 	limit   int64 // largest limit among sources that read it; -1: no read
 	out     []entry
 	retried bool
+	dirfd   int // the open folder of name, when the walk listing it has one; -1 otherwise
 }
 
 // runJobs executes the reads of one folder, in parallel when there are
@@ -499,7 +511,11 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 	read := j.limit >= 0
 	if read {
 		var got fs.FileInfo
-		b, got, rerr = o.read(j.opener, j.name, j.limit, buf)
+		if j.dirfd >= 0 {
+			b, got, rerr = o.readIn(j.dirfd, j.name, j.limit, buf)
+		} else {
+			b, got, rerr = o.read(j.opener, j.name, j.limit, buf)
+		}
 		if got != nil {
 			st = got
 		}
