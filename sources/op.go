@@ -41,6 +41,13 @@ type op struct {
 	listingFD int
 }
 
+// dirEntry is an entry of a folder's listing.
+type dirEntry struct {
+	name    string
+	typ     fs.FileMode // the type bits
+	unknown bool        // the filesystem did not say the type
+}
+
 type entry struct {
 	rec  *manifest.Record
 	meta meta
@@ -226,31 +233,32 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		o.c.unreadable(dir, srcs, err)
 		return
 	}
-	ents, err := f.ReadDir(-1) // what could be listed is still worth having
+	fd := dirFD(f)
+	ents, err := listDir(f, fd) // what could be listed is still worth having
 	if err != nil {
 		o.c.unreadable(dir, srcs, err)
 	}
 	var jobs []*readJob
 	var subdirs []string
-	o.listing, o.listingFD = r, dirFD(f)
+	o.listing, o.listingFD = r, fd
 	for _, e := range ents {
-		name := e.Name()
-		child := name
+		child := e.name
 		if dir != "." {
-			child = dir + "/" + name
+			child = dir + "/" + e.name
 		}
-		t := e.Type()
-		if t.IsDir() {
-			o.visit(child, r, name, t, nil, false, srcs, nil) // a file source may name it
-			subdirs = append(subdirs, name)
+		if e.unknown {
+			fi, err := r.Lstat(e.name)
+			if err != nil {
+				continue // gone since
+			}
+			e.typ = fi.Mode().Type()
+		}
+		if e.typ.IsDir() {
+			o.visit(child, r, e.name, e.typ, nil, false, srcs, nil) // a file source may name it
+			subdirs = append(subdirs, e.name)
 			continue
 		}
-		// Entries listed through a Root come with their Lstat already.
-		fi, err := e.Info()
-		if err != nil {
-			fi = nil
-		}
-		o.visit(child, r, name, t, fi, false, srcs, &jobs)
+		o.visit(child, r, e.name, e.typ, nil, false, srcs, &jobs)
 	}
 	o.listing = nil
 	o.runJobs(jobs)
@@ -356,7 +364,10 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		}
 		fi, opener, openName = st, o.root, filepath.FromSlash(rel)
 	case t.IsRegular():
-		if fi == nil {
+		inListing = parent == o.listing && o.listingFD >= 0
+		// A file no source has a record of is read without a look first:
+		// the open file's Fstat tells what an Lstat would.
+		if fi == nil && !(inListing && o.unseen(rel, want)) {
 			st, err := parent.Lstat(name)
 			if err != nil {
 				o.absent(rel, want, "")
@@ -368,7 +379,6 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 			}
 			fi = st
 		}
-		inListing = parent == o.listing && o.listingFD >= 0
 	default:
 		o.absent(rel, want, kindError(t))
 		return
@@ -407,6 +417,18 @@ func (o *op) wanting(want []int, rel string, forced bool, cands []int) []int {
 	return want
 }
 
+// unseen reports whether rel is new to every source of want, and each
+// reads it: none has a record to compare with its Lstat.
+func (o *op) unseen(rel string, want []int) bool {
+	for _, i := range want {
+		s := o.c.srcs[i]
+		if old, _ := s.lookup(rel); old != nil || s.file != "" || s.format == "none" {
+			return false
+		}
+	}
+	return true
+}
+
 // followLink stats the target of the symlink rel through the root; a
 // missing, escaping or non-regular target is recorded for want and gives
 // false.
@@ -434,12 +456,12 @@ func (o *op) newReadJob(rel string, opener *os.Root, openName string, fi fs.File
 	for _, i := range want {
 		s := o.c.srcs[i]
 		old, om := s.lookup(rel)
-		if !forced && old != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
+		if !forced && old != nil && fi != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
 			old.Mtime.Equal(fi.ModTime()) && om.ino == inode(fi) {
 			o.set(i, rel, entry{rec: old, meta: om})
 			continue
 		}
-		if s.format != "none" && fi.Size() <= s.max {
+		if s.format != "none" && (fi == nil || fi.Size() <= s.max) {
 			j.limit = max(j.limit, s.max)
 		}
 		j.srcs = append(j.srcs, i)
@@ -521,6 +543,18 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 		}
 	}
 	j.out = make([]entry, len(j.srcs))
+	if st == nil {
+		// Not looked at before (unseen), and the open failed: gone since
+		// the listing, or there but unreadable.
+		fi, err := j.opener.Lstat(j.name)
+		if err != nil {
+			for k := range j.out {
+				j.out[k] = entry{read: true}
+			}
+			return
+		}
+		st = fi
+	}
 	for k, i := range j.srcs {
 		s := o.c.srcs[i]
 		old, om := s.lookup(j.rel)

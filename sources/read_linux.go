@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"encoding/binary"
 	"io/fs"
 	"os"
 	"syscall"
@@ -10,6 +11,66 @@ import (
 // dirFD returns the descriptor of an open folder, for readIn; -1 when there
 // is none.
 func dirFD(f *os.File) int { return int(f.Fd()) }
+
+// listDir lists the folder open as fd, names and types, with getdents64:
+// os.File.ReadDir makes an Lstat of every entry of a folder opened in a
+// Root, which a first scan does not need (the open file's Fstat tells the
+// same).
+func listDir(f *os.File, fd int) ([]dirEntry, error) {
+	var out []dirEntry
+	buf := make([]byte, 32<<10)
+	for {
+		var n int
+		err := eintr(func() (err error) {
+			n, err = syscall.ReadDirent(fd, buf)
+			return err
+		})
+		if err != nil {
+			return out, &fs.PathError{Op: "readdirent", Path: f.Name(), Err: err}
+		}
+		if n <= 0 {
+			return out, nil
+		}
+		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name.
+		for b := buf[:n]; len(b) >= 19; {
+			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+			if reclen < 19 || reclen > len(b) {
+				break
+			}
+			rec := b[:reclen]
+			b = b[reclen:]
+			name := rec[19:]
+			for i, c := range name {
+				if c == 0 {
+					name = name[:i]
+					break
+				}
+			}
+			if binary.NativeEndian.Uint64(rec[0:8]) == 0 || string(name) == "." || string(name) == ".." {
+				continue
+			}
+			e := dirEntry{name: string(name)}
+			switch rec[18] {
+			case syscall.DT_REG:
+			case syscall.DT_DIR:
+				e.typ = fs.ModeDir
+			case syscall.DT_LNK:
+				e.typ = fs.ModeSymlink
+			case syscall.DT_FIFO:
+				e.typ = fs.ModeNamedPipe
+			case syscall.DT_SOCK:
+				e.typ = fs.ModeSocket
+			case syscall.DT_CHR:
+				e.typ = fs.ModeDevice | fs.ModeCharDevice
+			case syscall.DT_BLK:
+				e.typ = fs.ModeDevice
+			default:
+				e.unknown = true
+			}
+			out = append(out, e)
+		}
+	}
+}
 
 // readIn is read for the file name in the folder open as dirfd, with raw
 // system calls: os.File registers each file with the runtime's poller,
