@@ -1,0 +1,171 @@
+package render
+
+import (
+	"fmt"
+	"html/template"
+	"reflect"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+// A change to one row of a long list should cost one row's drawing, not
+// the list's: Body keeps the HTML of the items of the body's data-each lists
+// from one call to the next, keyed by the items' identity. Published values
+// are never modified, so an item that is the same map (or slice, or
+// pointer, or equal scalar) as last time draws the same HTML, as long as
+// the fields it may read through its parent scope are the same too and it
+// shows no time relative to now.
+
+// itemBlock is what the items of one data-each list of the body depend on
+// besides themselves.
+type itemBlock struct {
+	names []string // the fields its placeholders may fall back to
+	clock bool     // it shows time relative to now: never reused
+}
+
+// blockOf describes the block whose placeholders are phs.
+func blockOf(phs []placeholder) itemBlock {
+	var b itemBlock
+	for _, p := range phs {
+		if p.format == "ago" {
+			b.clock = true
+		}
+		if p.path != nil && !slices.Contains(b.names, p.path[0]) {
+			b.names = append(b.names, p.path[0])
+		}
+	}
+	return b
+}
+
+// itemCache holds the items drawn by one Body call, by list.
+type itemCache struct {
+	lists []drawnList // by index in Template.each
+}
+
+type drawnList struct {
+	deps  []any // the values of the block's names, as drawn
+	items map[any]drawnItem
+}
+
+// drawnItem is one item's HTML. It holds the item so that, while the entry
+// lives, the item's memory (whose address is its key) is not reused.
+type drawnItem struct {
+	item any
+	html string
+}
+
+// bodyRun is one Body call: the cache of the last call it reads and the one
+// it fills for the next.
+type bodyRun struct {
+	w      *limitWriter
+	values map[string]any
+	prev   *itemCache
+	next   *itemCache
+}
+
+func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
+	// Concurrent calls do not share: each takes the cache, or draws afresh.
+	return &bodyRun{w: w, values: values, prev: t.items.Swap(nil), next: &itemCache{lists: make([]drawnList, len(t.each))}}
+}
+
+// endRun keeps the items this call drew, and only those: the cache never
+// holds more than one version's items.
+func (t *Template) endRun(r *bodyRun, ok bool) {
+	if ok {
+		t.items.Store(r.next)
+	}
+}
+
+// drawItems draws the items of the body's data-each list whose placeholder
+// is i, reusing those the last call drew.
+func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
+	b := slices.IndexFunc(t.each, func(e eachBlock) bool { return e.ph == i })
+	blk, info, r := &t.each[b], &t.blocks[b], s.run
+	v, _ := s.lookup(&t.ph[i])
+	items := s.items(v, t.listLimit())
+
+	next := &r.next.lists[b]
+	next.items = make(map[any]drawnItem, len(items))
+	next.deps = make([]any, len(info.names))
+	for k, name := range info.names {
+		v, ok := r.values[name]
+		if !ok {
+			v = absent{} // a field that is not there draws differently from a nil one
+		}
+		next.deps[k] = v
+	}
+	var prev map[any]drawnItem
+	if r.prev != nil && !info.clock && sameDeps(r.prev.lists[b].deps, next.deps) {
+		prev = r.prev.lists[b].items
+	}
+	var out strings.Builder
+	room := r.w.max - r.w.b.Len()
+	for _, it := range items {
+		key, keyed := identity(it.item)
+		d, hit := prev[key]
+		if !keyed || !hit {
+			w := &limitWriter{max: room - out.Len()}
+			if err := blk.tmpl.Execute(w, it); err != nil {
+				if w.over {
+					r.w.over = true
+				}
+				return "", err
+			}
+			d = drawnItem{item: it.item, html: w.b.String()}
+		}
+		if out.Len()+len(d.html) > room {
+			r.w.over = true
+			return "", fmt.Errorf("the list is too long")
+		}
+		out.WriteString(d.html)
+		if keyed && !info.clock {
+			next.items[key] = d
+		}
+	}
+	return template.HTML(out.String()), nil
+}
+
+// ptrKey is the identity of a map or a slice: where it lives (and, for a
+// slice, how long it is).
+type ptrKey struct {
+	kind reflect.Kind
+	p    unsafe.Pointer
+	n    int
+}
+
+type absent struct{}
+
+// identity is the key under which an item's HTML is kept: its address
+// for maps, slices and pointers, its value for scalars; false for values
+// that have neither.
+func identity(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil, bool, string, int, int64, uint64, float64, absent:
+		return v, true
+	case map[string]any:
+		return ptrKey{kind: reflect.Map, p: reflect.ValueOf(x).UnsafePointer()}, true
+	case []any:
+		return ptrKey{kind: reflect.Slice, p: unsafe.Pointer(unsafe.SliceData(x)), n: len(x)}, true
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		return ptrKey{kind: reflect.Pointer, p: rv.UnsafePointer()}, true
+	}
+	return nil, false
+}
+
+// sameDeps reports whether two snapshots of a block's fields are the same
+// values (by identity for maps, slices and pointers).
+func sameDeps(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		ka, ok := identity(a[i])
+		kb, ok2 := identity(b[i])
+		if !ok || !ok2 || ka != kb {
+			return false
+		}
+	}
+	return true
+}
