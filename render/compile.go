@@ -44,6 +44,11 @@ type Template struct {
 
 	blocks []itemBlock               // what the items of each[i] depend on
 	items  atomic.Pointer[itemCache] // the items of the last Body, to reuse
+
+	fields        []fieldElement // the body's data-field elements, in order
+	fieldsInItems bool           // some data-field element is drawn by a data-each
+	drawn         atomic.Pointer[drawnBody]
+	shapes        shapeCache
 }
 
 // placeholder is one {path} in the template.
@@ -106,7 +111,7 @@ func compile(src string, fields []string, inline bool) (t *Template, removed []s
 	removed = c.messages()
 
 	t = &Template{maxBody: defaultMaxBody}
-	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}, inline: inline}
+	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}, inline: inline, root: cleaned}
 	for ch := cleaned.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, false)
 	}
@@ -224,6 +229,7 @@ func (t *Template) funcs() template.FuncMap {
 			return leftOut(itemCount(v), t.listLimit())
 		},
 		"swItems": t.drawItems,
+		"swMark":  markField,
 		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
 			_, ok := s.stale[t.stale[i]]
@@ -316,7 +322,8 @@ type emitter struct {
 	t        *Template
 	known    func(path string, inEach bool) bool
 	b        strings.Builder
-	inline   bool // see compile
+	inline   bool          // see compile
+	root     *nethtml.Node // the cleaned template's container
 	staleIdx map[string]int
 	depth    int // data-each nesting
 	err      error
@@ -485,10 +492,20 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		}
 		staleI = i
 	}
+	isField := staleI >= 0
+	if _, ok := attr(n, "data-field"); ok && inEach {
+		e.t.fieldsInItems = true
+	}
+	if isField {
+		e.fieldElement(n)
+	}
 	ifStale := fmt.Sprintf("%sif swStale . %d%s", leftDelim, staleI, rightDelim)
 	staleMsg := fmt.Sprintf("%sswStaleMsg . %d%s", leftDelim, staleI, rightDelim)
 	end := leftDelim + "end" + rightDelim
 
+	if isField {
+		e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+	}
 	e.b.WriteString("<" + name)
 	hasClass, hasTitle := false, false
 	for _, a := range n.Attr {
@@ -526,7 +543,15 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		e.b.WriteString(` rel="noopener noreferrer"`)
 	}
 	e.b.WriteString(">")
+	mark := func() {
+		if isField {
+			e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+		}
+	}
+	mark()
 	if isVoid(name) {
+		mark() // no children,
+		mark() // no end tag
 		return
 	}
 	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
@@ -536,5 +561,7 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, inEach)
 	}
+	mark()
 	e.b.WriteString("</" + name + ">")
+	mark()
 }

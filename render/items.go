@@ -62,6 +62,7 @@ type bodyRun struct {
 	values map[string]any
 	prev   *itemCache
 	next   *itemCache
+	marks  []int // see markField
 }
 
 func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
@@ -74,6 +75,9 @@ func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
 func (t *Template) endRun(r *bodyRun, ok bool) {
 	if ok {
 		t.items.Store(r.next)
+		t.drawn.Store(&drawnBody{out: r.w.b.String(), marks: r.marks})
+	} else {
+		t.drawn.Store(nil)
 	}
 }
 

@@ -214,7 +214,7 @@ func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel 
 		w.log.Warn(msg) // once per widget, at load; the other warnings as they come (notice)
 	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
-	w.shape, w.shapeOf = render.ShapeOf(w.state.HTML), 1
+	w.shape, w.shapeOf = w.tmpl.Shape(w.state.HTML), 1
 	return w, nil
 }
 
@@ -472,7 +472,7 @@ func (w *Widget) update(eps []*manifest.Endpoint) {
 		return
 	}
 	// Pages that show prev get only what changed.
-	shape := render.ShapeOf(next.HTML)
+	shape := w.tmpl.Shape(next.HTML)
 	if ops, ok := w.shape.Patch(shape); ok && w.shapeOf == prev.Version {
 		next.setPatch(prev.Version, ops)
 	}

@@ -1,0 +1,215 @@
+package render
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// A change should cost what it changes in the patch too: Template.Shape
+// takes the shape of a body from the pieces Body wrote (where each
+// data-field element starts and ends) and parses only the data-field
+// elements whose HTML changed since the last body, each inside its
+// ancestors, instead of the whole body.
+//
+// An element parsed that way has the children it has in the whole body
+// when the parser keeps it whole: nothing of it lands outside, and it
+// holds one element per start tag it was written with (no element made up
+// or dropped). Shape checks both, and parses the whole body instead when
+// either fails. The parts outside the data-field elements are compared as
+// written; whenever they change, the pieces are checked against a parse of
+// the whole body once more.
+
+// fieldElement is a data-field element of the body's template, outside
+// data-each.
+type fieldElement struct {
+	name      string   // its data-field, as written
+	tag       string   // its element
+	ancestors []string // the elements around it, outermost first
+	foreign   bool     // it or an ancestor is SVG or MathML
+}
+
+func (e *emitter) fieldElement(n *nethtml.Node) {
+	name, _ := attr(n, "data-field")
+	f := fieldElement{name: name, tag: n.Data, foreign: n.Namespace != ""}
+	for p := n.Parent; p != nil && p != e.root; p = p.Parent {
+		if p.Type != nethtml.ElementNode {
+			continue
+		}
+		if p.Namespace != "" {
+			f.foreign = true
+		}
+		if _, ok := attr(p, "data-field"); ok {
+			f.foreign = true // a field inside a field: never patched by parts
+		}
+		f.ancestors = append(f.ancestors, p.Data)
+	}
+	slices.Reverse(f.ancestors)
+	e.t.fields = append(e.t.fields, f)
+}
+
+// markField notes where Body's output stands: at the start, the end of the
+// start tag, the start of the end tag and the end of a data-field element.
+func markField(s *scope) string {
+	if r := s.run; r != nil {
+		r.marks = append(r.marks, r.w.b.Len())
+	}
+	return ""
+}
+
+// drawnBody is the output of the last Body call and its marks.
+type drawnBody struct {
+	out   string
+	marks []int
+}
+
+// shapeCache is what Shape keeps from the last body it read.
+type shapeCache struct {
+	mu      sync.Mutex
+	off     bool         // the pieces disagreed with a whole parse once: always parse whole
+	checked string       // the parts outside the fields, as written, last checked
+	raw     []string     // each field element's HTML, as written
+	fields  []shapeField // and its shape
+}
+
+// Shape is ShapeOf(html) for an html that ends with the output of the last
+// Body call (a banner may come before it), costing what changed since the
+// last call.
+func (t *Template) Shape(html string) *Shape {
+	d := t.drawn.Load()
+	if d == nil || len(d.marks) != 4*len(t.fields) || t.fieldsInItems || !strings.HasSuffix(html, d.out) {
+		return ShapeOf(html)
+	}
+	c := &t.shapes
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.off {
+		return ShapeOf(html)
+	}
+	prefix := html[:len(html)-len(d.out)]
+	var skel strings.Builder
+	skel.WriteString(prefix)
+	s := &Shape{fields: make([]shapeField, len(t.fields))}
+	raw := make([]string, len(t.fields))
+	last := 0
+	for i, f := range t.fields {
+		if f.foreign {
+			return ShapeOf(html)
+		}
+		m := d.marks[4*i : 4*i+4]
+		skel.WriteString(d.out[last:m[0]])
+		// Outside the fields, a field reads as its place: its HTML is
+		// not written there (NUL stays out of any parsed body's skeleton).
+		skel.WriteString("\x00" + strconv.Itoa(i) + "\x00")
+		last = m[3]
+		raw[i] = d.out[m[0]:m[3]]
+		if i < len(c.raw) && c.raw[i] == raw[i] && c.fields[i].name == f.name {
+			s.fields[i] = c.fields[i]
+			continue
+		}
+		sf, ok := parseField(f, raw[i])
+		if !ok {
+			return ShapeOf(html)
+		}
+		s.fields[i] = sf
+	}
+	skel.WriteString(d.out[last:])
+	s.skeleton = skel.String()
+	if s.skeleton != c.checked {
+		whole := ShapeOf(html)
+		if whole == nil || !sameFields(whole.fields, s.fields) {
+			c.off = true
+			return whole
+		}
+		c.checked = s.skeleton
+	}
+	c.raw, c.fields = raw, s.fields
+	return s
+}
+
+// parseField parses one data-field element's HTML inside its ancestors,
+// and reports whether the parser kept it whole.
+func parseField(f fieldElement, raw string) (shapeField, bool) {
+	var doc strings.Builder
+	for _, a := range f.ancestors {
+		doc.WriteString("<" + a + ">")
+	}
+	doc.WriteString(raw)
+	for _, a := range slices.Backward(f.ancestors) {
+		doc.WriteString("</" + a + ">")
+	}
+	ctx := &nethtml.Node{Type: nethtml.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := nethtml.ParseFragment(strings.NewReader(doc.String()), ctx)
+	if err != nil || len(nodes) != 1 {
+		return shapeField{}, false
+	}
+	// The ancestors hold one element each, down to the field.
+	n := nodes[0]
+	for _, a := range f.ancestors {
+		if n.Type != nethtml.ElementNode || n.Data != a || n.FirstChild == nil || n.FirstChild != n.LastChild {
+			return shapeField{}, false
+		}
+		n = n.FirstChild
+	}
+	if name, ok := attr(n, "data-field"); n.Type != nethtml.ElementNode || n.Data != f.tag || !ok || name != f.name {
+		return shapeField{}, false
+	}
+	// One element per start tag written, no data-field inside.
+	if elements(n) != startTags(raw) {
+		return shapeField{}, false
+	}
+	sf := shapeField{name: f.name}
+	for _, a := range n.Attr {
+		sf.attrs = append(sf.attrs, [2]string{a.Key, a.Val})
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		var b strings.Builder
+		nethtml.Render(&b, c)
+		sf.children = append(sf.children, b.String())
+	}
+	return sf, true
+}
+
+// elements counts the elements of n's tree, n included; -1 when one of
+// them below n is a data-field element.
+func elements(n *nethtml.Node) int {
+	count := 1
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != nethtml.ElementNode {
+			continue
+		}
+		if _, ok := attr(c, "data-field"); ok {
+			return -1
+		}
+		k := elements(c)
+		if k < 0 {
+			return -1
+		}
+		count += k
+	}
+	return count
+}
+
+// startTags counts the start tags in s.
+func startTags(s string) int {
+	z := nethtml.NewTokenizer(strings.NewReader(s))
+	count := 0
+	for {
+		switch z.Next() {
+		case nethtml.ErrorToken:
+			return count
+		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
+			count++
+		}
+	}
+}
+
+func sameFields(a, b []shapeField) bool {
+	return slices.EqualFunc(a, b, func(x, y shapeField) bool {
+		return x.name == y.name && slices.Equal(x.attrs, y.attrs) && slices.Equal(x.children, y.children)
+	})
+}

@@ -1,0 +1,112 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// shapeTemplates put data-field elements where the parser may move what
+// they hold: in a paragraph (a list value closes it), as a table (rows get
+// a tbody), in a pre, as a void element, next to a data-each outside any
+// field. pieces says whether most of their shapes come from pieces: rows
+// put straight in a table never do (the parser adds a tbody).
+var shapeTemplates = []struct {
+	src    string
+	pieces bool
+}{
+	{itemsTemplate, true},
+	{`<p>Total: <span data-field="total">{total}</span> and <b data-field="note">{note}</b></p><div data-field="names">{names}</div>`, true},
+	{`<table data-field="rows"><template data-each><tr><td>{id}</td><td>{name}</td></tr></template></table><pre data-field="note">
+{note}</pre>`, false},
+	{`<pre data-field="note">
+
+{note}</pre><ul><template data-each="names"><li>{.}</li></template></ul><img data-field="total" alt="{total}"><h3 data-field="rows">{rows}</h3>`, true},
+}
+
+// TestShapeFromPiecesIsTheShapeOfTheWholeBody renders random versions of
+// several templates and checks that Template.Shape, which parses only the
+// data-field elements that changed, gives the patches that parsing each
+// whole body gives.
+func TestShapeFromPiecesIsTheShapeOfTheWholeBody(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 2))
+	fields := []string{"total", "note", "rows", "names", "groups", "events"}
+	for ti, st := range shapeTemplates {
+		tm, _, err := Compile(st.src, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm.ListLimit = 5
+		values := map[string]any{"title": "Jobs", "total": int64(1), "note": "n", "rows": []any{}, "names": []any{"a"}, "groups": map[string]any{}, "events": []any{}}
+		var prevPieces, prevWhole *Shape
+		pieces, patched := 0, 0
+		for step := range 200 {
+			values = maps.Clone(values)
+			rows := slices.Clone(values["rows"].([]any))
+			switch op := rng.IntN(9); {
+			case op < 3 || len(rows) == 0:
+				rows = slices.Insert(rows, rng.IntN(len(rows)+1), any(map[string]any{"id": int64(step), "name": fmt.Sprintf("<job %d>", step)}))
+			case op < 4:
+				i := rng.IntN(len(rows))
+				rows = slices.Delete(rows, i, i+1)
+			case op < 5:
+				values["total"] = int64(rng.IntN(3))
+			case op < 6:
+				// A list where a paragraph holds the field: the parser
+				// moves it out of the paragraph.
+				values["note"] = []any{"n", "m"}[:rng.IntN(3)]
+			case op < 7:
+				values["note"] = []string{"n", "\nline", "a+b & <c>"}[rng.IntN(3)]
+			case op < 8:
+				values["names"] = append(slices.Clone(values["names"].([]any)), fmt.Sprint(step))
+			default:
+				values["title"] = []string{"Jobs", "Other"}[rng.IntN(2)]
+			}
+			values["rows"] = rows
+			var stale map[string]string
+			if rng.IntN(5) == 0 {
+				stale = map[string]string{"total": "broken"}
+			}
+			body, err := tm.Body(values, stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page := body
+			if rng.IntN(10) == 0 {
+				page = `<div class="sw-notice">a file is half written</div>` + body
+			}
+			got, want := tm.Shape(page), ShapeOf(page)
+			if got != nil && strings.Contains(got.skeleton, "\x00") {
+				pieces++
+				if want == nil || !sameFields(got.fields, want.fields) {
+					t.Fatalf("seed %d, template %d, step %d: the shape from pieces differs from the whole body's\nbody: %s", seed, ti, step, page)
+				}
+			}
+			if prevWhole != nil {
+				gotOps, gotOK := prevPieces.Patch(got)
+				wantOps, wantOK := prevWhole.Patch(want)
+				if gotOK && !wantOK {
+					t.Fatalf("seed %d, template %d, step %d: a patch where the whole body must be sent\nbody: %s", seed, ti, step, page)
+				}
+				if gotOK {
+					patched++
+					g, _ := json.Marshal(gotOps)
+					w, _ := json.Marshal(wantOps)
+					if string(g) != string(w) {
+						t.Fatalf("seed %d, template %d, step %d: patch\n got %s\nwant %s", seed, ti, step, g, w)
+					}
+				}
+			}
+			prevPieces, prevWhole = got, want
+		}
+		if st.pieces && pieces < 100 || patched < 50 {
+			t.Errorf("template %d: %d of 200 shapes were taken from pieces, %d patches made", ti, pieces, patched)
+		}
+	}
+}
