@@ -62,7 +62,14 @@ type bodyRun struct {
 	values map[string]any
 	prev   *itemCache
 	next   *itemCache
-	marks  []int // see markField
+	marks  []int       // see markField
+	spans  []drawnSpan // the items drawn, where they stand
+}
+
+// drawnSpan is a list's items as Body wrote them, from start.
+type drawnSpan struct {
+	start int
+	items []string
 }
 
 func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
@@ -75,7 +82,7 @@ func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
 func (t *Template) endRun(r *bodyRun, ok bool) {
 	if ok {
 		t.items.Store(r.next)
-		t.drawn.Store(&drawnBody{out: r.w.b.String(), marks: r.marks})
+		t.drawn.Store(&drawnBody{out: r.w.b.String(), marks: r.marks, spans: r.spans})
 	} else {
 		t.drawn.Store(nil)
 	}
@@ -103,13 +110,14 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 	if r.prev != nil && !info.clock && sameDeps(r.prev.lists[b].deps, next.deps) {
 		prev = r.prev.lists[b].items
 	}
-	var out strings.Builder
 	room := r.w.max - r.w.b.Len()
+	span := drawnSpan{start: r.w.b.Len(), items: make([]string, 0, len(items))}
+	size := 0
 	for _, it := range items {
 		key, keyed := identity(it.item)
 		d, hit := prev[key]
 		if !keyed || !hit {
-			w := &limitWriter{max: room - out.Len()}
+			w := &limitWriter{max: room - size}
 			if err := blk.tmpl.Execute(w, it); err != nil {
 				if w.over {
 					r.w.over = true
@@ -118,15 +126,21 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 			}
 			d = drawnItem{item: it.item, html: w.b.String()}
 		}
-		if out.Len()+len(d.html) > room {
+		if size += len(d.html); size > room {
 			r.w.over = true
 			return "", fmt.Errorf("the list is too long")
 		}
-		out.WriteString(d.html)
+		span.items = append(span.items, d.html)
 		if keyed && !info.clock {
 			next.items[key] = d
 		}
 	}
+	var out strings.Builder
+	out.Grow(size)
+	for _, h := range span.items {
+		out.WriteString(h)
+	}
+	r.spans = append(r.spans, span)
 	return template.HTML(out.String()), nil
 }
 
