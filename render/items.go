@@ -2,10 +2,13 @@ package render
 
 import (
 	"fmt"
+	"hash/maphash"
 	"html/template"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -44,8 +47,9 @@ type itemCache struct {
 }
 
 type drawnList struct {
-	deps  []any // the values of the block's names, as drawn
-	items map[any]drawnItem
+	deps      []any // the values of the block's names, as drawn
+	items     map[any]drawnItem
+	byContent map[uint64]drawnItem // items that were not the same as last time, by contentHash
 }
 
 // drawnItem is one item's HTML. It holds the item so that, while the entry
@@ -107,8 +111,9 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		next.deps[k] = v
 	}
 	var prev map[any]drawnItem
+	var prevContent map[uint64]drawnItem
 	if r.prev != nil && !info.clock && sameDeps(r.prev.lists[b].deps, next.deps) {
-		prev = r.prev.lists[b].items
+		prev, prevContent = r.prev.lists[b].items, r.prev.lists[b].byContent
 	}
 	room := r.w.max - r.w.b.Len()
 	span := drawnSpan{start: r.w.b.Len(), items: make([]string, 0, len(items))}
@@ -117,14 +122,28 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		key, keyed := identity(it.item)
 		d, hit := prev[key]
 		if !keyed || !hit {
-			w := &limitWriter{max: room - size}
-			if err := blk.tmpl.Execute(w, it); err != nil {
-				if w.over {
-					r.w.over = true
-				}
-				return "", err
+			// A new value may still equal one drawn last time (a row made
+			// again from a record that did not change).
+			h, hashed := contentHash(it.item, 0, new(int))
+			if c, ok := prevContent[h]; hashed && ok && reflect.DeepEqual(c.item, it.item) {
+				d, hit = drawnItem{item: it.item, html: c.html}, true
 			}
-			d = drawnItem{item: it.item, html: w.b.String()}
+			if !hit {
+				w := &limitWriter{max: room - size}
+				if err := blk.tmpl.Execute(w, it); err != nil {
+					if w.over {
+						r.w.over = true
+					}
+					return "", err
+				}
+				d = drawnItem{item: it.item, html: w.b.String()}
+			}
+			if hashed && !info.clock {
+				if next.byContent == nil {
+					next.byContent = map[uint64]drawnItem{}
+				}
+				next.byContent[h] = d
+			}
 		}
 		if size += len(d.html); size > room {
 			r.w.over = true
@@ -186,4 +205,63 @@ func sameDeps(a, b []any) bool {
 		}
 	}
 	return true
+}
+
+// contentSeed seeds contentHash; one per process.
+var contentSeed = maphash.MakeSeed()
+
+// maxHashed bounds the values contentHash reads in one item: a big item
+// is not worth comparing.
+const maxHashed = 256
+
+// contentHash hashes a plain value by its content (maps whatever their
+// order); false when it holds something else or too much. Equal hashes
+// are confirmed with reflect.DeepEqual.
+func contentHash(v any, depth int, seen *int) (uint64, bool) {
+	if *seen++; *seen > maxHashed || depth > maxDepth {
+		return 0, false
+	}
+	mix := func(tag, x uint64) uint64 { return (tag+1)*0x9e3779b97f4a7c15 ^ x*0xbf58476d1ce4e5b9 }
+	switch x := v.(type) {
+	case nil:
+		return mix(0, 0), true
+	case bool:
+		if x {
+			return mix(1, 1), true
+		}
+		return mix(1, 0), true
+	case string:
+		return mix(2, maphash.String(contentSeed, x)), true
+	case int:
+		return mix(3, uint64(x)), true
+	case int64:
+		return mix(4, uint64(x)), true
+	case uint64:
+		return mix(5, x), true
+	case float64:
+		return mix(6, math.Float64bits(x)), true
+	case time.Time:
+		return mix(7, uint64(x.UnixNano())), true
+	case map[string]any:
+		sum := mix(8, uint64(len(x)))
+		for k, e := range x {
+			h, ok := contentHash(e, depth+1, seen)
+			if !ok {
+				return 0, false
+			}
+			sum += mix(maphash.String(contentSeed, k), h) // + does not depend on the order
+		}
+		return sum, true
+	case []any:
+		acc := mix(9, uint64(len(x)))
+		for _, e := range x {
+			h, ok := contentHash(e, depth+1, seen)
+			if !ok {
+				return 0, false
+			}
+			acc = mix(acc, h)
+		}
+		return acc, true
+	}
+	return 0, false
 }

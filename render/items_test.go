@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // itemsTemplate draws lists whose items read their own keys, fields of the
@@ -23,8 +24,8 @@ const itemsTemplate = `<h3>{title}: <span data-field="total" class="n">{total}</
 <ul data-field="groups"><template data-each><li>{key}: {value}</li></template></ul>`
 
 // TestCachedItemsDrawWhatAFreshRenderDraws renders random sequences of
-// versions (rows replaced, inserted, removed, moved; fields that items
-// read changed; fields going stale) through one Template, which reuses the
+// versions (rows replaced, made again equal, inserted, removed, moved;
+// fields that items read changed; fields going stale) through one Template, which reuses the
 // items it drew, and compares every body with a fresh render of a template
 // whose lists are plain ranges.
 func TestCachedItemsDrawWhatAFreshRenderDraws(t *testing.T) {
@@ -64,8 +65,12 @@ func TestCachedItemsDrawWhatAFreshRenderDraws(t *testing.T) {
 		switch op := rng.IntN(10); {
 		case op < 3 || len(rows) == 0:
 			rows = slices.Insert(rows, rng.IntN(len(rows)+1), row())
-		case op < 4:
+		case op < 4 && rng.IntN(2) == 0:
 			rows[rng.IntN(len(rows))] = row()
+		case op < 4:
+			// The same row made again: a new map, equal to the last.
+			k := rng.IntN(len(rows))
+			rows[k] = maps.Clone(rows[k].(map[string]any))
 		case op < 5:
 			values["title"] = []string{"Jobs", "Jobs & more"}[rng.IntN(2)]
 			rows[rng.IntN(len(rows))] = row()
@@ -177,4 +182,27 @@ func TestItemsThatShowTimeAgoAreDrawnEveryTime(t *testing.T) {
 	got, _ := tm.Body(map[string]any{"xs": []any{item}}, nil)
 	wantLacks(t, got, ">2 days ago<")
 	wantContains(t, got, `class="sw-ago"`)
+}
+
+// TestAnItemMadeAgainEqualIsNotDrawnAgain: a row that is a new map with
+// the same content as one drawn last time keeps its HTML.
+func TestAnItemMadeAgainEqualIsNotDrawnAgain(t *testing.T) {
+	tm, _, err := Compile(`<ul data-field="xs"><template data-each><li>{a}</li></template></ul>`, []string{"xs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := map[string]any{"a": "x", "n": []any{int64(1)}}
+	if _, err := tm.Body(map[string]any{"xs": []any{first}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	again := maps.Clone(first)
+	kept := tm.items.Load()
+	if _, err := tm.Body(map[string]any{"xs": []any{again}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := contentHash(first, 0, new(int))
+	was, now := kept.lists[0].byContent[h].html, tm.items.Load().lists[0].byContent[h].html
+	if was == "" || unsafe.StringData(was) != unsafe.StringData(now) {
+		t.Fatal("an item equal to one drawn last time was drawn again")
+	}
 }
