@@ -95,6 +95,9 @@ func (t *Template) Shape(html string) *Shape {
 	}
 	prefix := html[:len(html)-len(d.out)]
 	var skel strings.Builder
+	// A skeleton as written starts with NUL, which none that ShapeOf
+	// renders from a parse holds: the two kinds never compare equal.
+	skel.WriteString("\x00")
 	skel.WriteString(prefix)
 	s := &Shape{fields: make([]shapeField, len(t.fields))}
 	raw := make([]string, len(t.fields))
@@ -107,8 +110,7 @@ func (t *Template) Shape(html string) *Shape {
 		}
 		m := d.marks[4*i : 4*i+4]
 		skel.WriteString(d.out[last:m[0]])
-		// Outside the fields, a field reads as its place: its HTML is
-		// not written there (NUL stays out of any parsed body's skeleton).
+		// Outside the fields, a field reads as its place.
 		skel.WriteString("\x00" + strconv.Itoa(i) + "\x00")
 		last = m[3]
 		raw[i], starts[i] = d.out[m[0]:m[3]], d.out[m[0]:m[1]]
