@@ -157,7 +157,10 @@ func parseField(f fieldElement, raw string) (shapeField, bool) {
 		return shapeField{}, false
 	}
 	// One element per start tag written, no data-field inside.
-	if name, ok := attr(n, "data-field"); !ok || name != f.name || elements(n) != startTags(raw) {
+	if starts, _ := tags(raw); elements(n) != starts {
+		return shapeField{}, false
+	}
+	if name, ok := attr(n, "data-field"); !ok || name != f.name {
 		return shapeField{}, false
 	}
 	sf := shapeField{name: f.name}
@@ -222,16 +225,28 @@ func elements(n *nethtml.Node) int {
 	return count
 }
 
-// startTags counts the start tags in s.
-func startTags(s string) int {
+// tags counts the start tags in s, and reports whether each element it
+// opens (but a void one) it also closes, in order.
+func tags(s string) (starts int, balanced bool) {
 	z := nethtml.NewTokenizer(strings.NewReader(s))
-	count := 0
+	var open []string
 	for {
 		switch z.Next() {
 		case nethtml.ErrorToken:
-			return count
-		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
-			count++
+			return starts, len(open) == 0
+		case nethtml.StartTagToken:
+			starts++
+			if name, _ := z.TagName(); !isVoid(string(name)) {
+				open = append(open, string(name))
+			}
+		case nethtml.SelfClosingTagToken:
+			starts++
+		case nethtml.EndTagToken:
+			name, _ := z.TagName()
+			if len(open) == 0 || open[len(open)-1] != string(name) {
+				return starts, false
+			}
+			open = open[:len(open)-1]
 		}
 	}
 }
@@ -341,8 +356,14 @@ func isText(child string) bool { return !strings.HasPrefix(child, "<") }
 // field's element and ancestors, and returns its nodes rendered, when the
 // parser kept it whole (see parseField).
 func parsePiece(f fieldElement, piece string) ([]string, bool) {
+	// A piece that opens an element another closes (the items of a list
+	// inside an element of the field) is not a run of the field's children.
+	starts, balanced := tags(piece)
+	if !balanced {
+		return nil, false
+	}
 	n, ok := parseInside(f, "<"+f.tag+">"+piece+"</"+f.tag+">")
-	if !ok || elements(n)-1 != startTags(piece) {
+	if !ok || elements(n)-1 != starts {
 		return nil, false
 	}
 	var children []string

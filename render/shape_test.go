@@ -34,6 +34,9 @@ var shapeTemplates = []struct {
     <li>{.}</li>
   </template>
 </ul><p data-field="rows">Jobs: <template data-each>{name}, </template>.</p>`, true},
+	// A list inside an element inside the field: the items are not the
+	// field's children.
+	{`<div data-field="names"><ul><template data-each="names"><li>{.}</li></template></ul></div>`, true},
 }
 
 // TestShapeFromPiecesIsTheShapeOfTheWholeBody renders random versions of
@@ -50,7 +53,7 @@ func TestShapeFromPiecesIsTheShapeOfTheWholeBody(t *testing.T) {
 			t.Fatal(err)
 		}
 		tm.ListLimit = 5
-		values := map[string]any{"title": "Jobs", "total": int64(1), "note": "n", "rows": []any{}, "names": []any{"a"}, "groups": map[string]any{}, "events": []any{}}
+		values := map[string]any{"title": "Jobs", "total": int64(1), "note": "n", "rows": []any{}, "names": []any{}, "groups": map[string]any{}, "events": []any{}}
 		var prevPieces, prevWhole *Shape
 		pieces, patched := 0, 0
 		for step := range 200 {
