@@ -18,7 +18,9 @@ import (
 // are never modified, so an item that is the same map (or slice, or
 // pointer, or equal scalar) as last time draws the same HTML, as long as
 // the fields it may read through its parent scope are the same too and it
-// shows no time relative to now.
+// shows no time relative to now. An item that is a new value is looked up
+// by its content too: an engine may make a row again for a record that did
+// not change.
 
 // itemBlock is what the items of one data-each list of the body depend on
 // besides themselves.
