@@ -120,3 +120,58 @@ func TestShapeFromPiecesIsTheShapeOfTheWholeBody(t *testing.T) {
 		}
 	}
 }
+
+// FuzzShapeAndItems renders arbitrary templates through a sequence of
+// versions and checks each body against a fresh render with plain ranges,
+// and each shape taken from pieces against a parse of the whole body.
+func FuzzShapeAndItems(f *testing.F) {
+	for _, st := range shapeTemplates {
+		f.Add(st.src)
+	}
+	f.Add(`<p><b data-field="a">{a}</b></p><ul data-field="list"><template data-each><li>{name}<i>{.}</i></li></template></ul>`)
+	f.Add(`<table><tr data-field="list"><template data-each><td>{name}</td></template></tr></table><select data-field="obj"><template data-each><option>{key}</option></template></select>`)
+	f.Add(`<dl data-field="obj"><template data-each><dt>{key}</dt><dd>{value}</dd></template></dl><div data-field="n"> {n} <a href="{b}">{a}</a></div>`)
+	fields := []string{"a", "b", "n", "list", "obj"}
+	versions := []map[string]any{
+		{"a": "x", "b": "https://x.example/", "n": 1, "list": []any{}, "obj": map[string]any{}},
+		{"a": `<b>&"`, "b": "javascript:x", "n": 2.5, "list": []any{map[string]any{"name": "<p>"}, "plain"}, "obj": map[string]any{"k": []any{1, 2}}},
+		{"a": []any{"l", "m"}, "b": "", "n": nil, "list": []any{"plain", map[string]any{"name": "n2"}, map[string]any{"name": "<p>"}, []any{"x"}}, "obj": map[string]any{"k": "v", "j": map[string]any{"q": 1}}},
+		{"a": "x", "b": "https://x.example/", "n": 1, "list": []any{"plain"}, "obj": map[string]any{}},
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		tm, _, err := Compile(src, fields)
+		if err != nil {
+			return
+		}
+		fresh, _, err := compile(src, fields, true)
+		if err != nil {
+			t.Fatalf("the template compiles with its lists as pieces but not as ranges: %v", err)
+		}
+		tm.ListLimit, fresh.ListLimit = 2, 2
+		var prevPieces, prevWhole *Shape
+		for k, values := range append(versions, versions...) {
+			got, err := tm.Body(values, nil)
+			if err != nil {
+				return
+			}
+			want, err := fresh.Body(values, nil)
+			if err != nil || got != want {
+				t.Fatalf("version %d: the body drawn with kept items differs from a fresh one (%v)\n got: %s\nwant: %s", k, err, got, want)
+			}
+			pieces, whole := tm.Shape(got), ShapeOf(got)
+			if pieces != nil && strings.HasPrefix(pieces.skeleton, "\x00") && (whole == nil || !sameFields(pieces.fields, whole.fields)) {
+				t.Fatalf("version %d: the shape from pieces differs from the whole body's\nbody: %s", k, got)
+			}
+			if prevWhole != nil {
+				gotOps, gotOK := prevPieces.Patch(pieces)
+				wantOps, wantOK := prevWhole.Patch(whole)
+				g, _ := json.Marshal(gotOps)
+				w, _ := json.Marshal(wantOps)
+				if gotOK && (!wantOK || string(g) != string(w)) {
+					t.Fatalf("version %d: patch\n got %s\nwant %s (%v)\nbody: %s", k, g, w, wantOK, got)
+				}
+			}
+			prevPieces, prevWhole = pieces, whole
+		}
+	})
+}
