@@ -195,6 +195,13 @@ func (u *usage) Visit(n *ast.Node) {
 		if _, ok := u.env[n.Value]; ok && n.Value != "title" && n.Value != budgetName {
 			u.uses[n.Value] = true
 		}
+		if n.Value == "$env" { // every name, by any key
+			for name := range u.env {
+				if name != "title" && name != budgetName {
+					u.uses[name] = true
+				}
+			}
+		}
 	case *ast.CallNode:
 		// ago() reads the clock too: its answer changes as time passes.
 		if id, ok := n.Callee.(*ast.IdentifierNode); ok && (id.Value == "now" || id.Value == "ago") {
@@ -229,10 +236,14 @@ func (l *loader) exprError(v *yaml.Node, f *Field, err error) {
 }
 
 // Env is the environment expressions run in: the snapshot of the sources
-// (name -> []*Record or *Record) and the title.
+// (name -> []*Record or *Record) and the title. A source's records given as
+// *Chunks[*Record] are flattened (once per version: see Chunks.Slice).
 func (m *Manifest) Env(snapshot map[string]any) map[string]any {
 	env := make(map[string]any, len(snapshot)+1)
 	for k, v := range snapshot {
+		if c, ok := v.(*Chunks[*Record]); ok {
+			v = c.Slice()
+		}
 		env[k] = v
 	}
 	for _, s := range m.Sources {

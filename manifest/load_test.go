@@ -256,6 +256,23 @@ endpoints:
 	}
 }
 
+func TestAFieldReadingEnvReadsEverySource(t *testing.T) {
+	p := write(t, "w.yaml", `sources:
+  a: "a/*"
+  b: "b/*"
+endpoints:
+  /one:
+    x: len($env["a"])
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Endpoints[0].Fields[0].Sources; strings.Join(got, ",") != "a,b" {
+		t.Errorf("$env[\"a\"] reads %v, want a,b (any key may be read)", got)
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]int64{"8MiB": 8 << 20, "500KB": 500_000, "1048576": 1 << 20, "2 GiB": 2 << 30, "10b": 10} {
 		if got, err := ParseSize(in); err != nil || got != want {

@@ -98,7 +98,8 @@ type Pos struct {
 }
 
 // Record is what an expression sees for each file of a source: a glob source
-// is a list of records sorted by Path, a file source is one record.
+// is a list of records sorted by Path, a file source is one record. (Its
+// flags lie together: a record is 176 bytes, not 192.)
 type Record struct {
 	Path   string    `expr:"path" json:"path"`     // relative to the manifest's root, "/"-separated
 	Name   string    `expr:"name" json:"name"`     // base name, "a.json"
@@ -107,9 +108,9 @@ type Record struct {
 	Dir    string    `expr:"dir" json:"dir"`       // folder of Path, "." at the root
 	Size   int64     `expr:"size" json:"size"`     // bytes
 	Mtime  time.Time `expr:"mtime" json:"mtime"`   // modification time
-	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
 	Data   any       `expr:"data" json:"data"`     // parsed content; the last good content while error is set, nil when never parsed
 	Error  string    `expr:"error" json:"error"`   // "" when all is well
+	Exists bool      `expr:"exists" json:"exists"` // false for a file source whose file is missing
 	Stale  bool      `expr:"stale" json:"stale"`   // data is from an earlier read: the file no longer reads or parses
 
 	// In a SyftBox tree (see package syftbox): the datasite (owner's email)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -42,6 +43,40 @@ func BenchmarkCompile(b *testing.B) {
 	for b.Loop() {
 		if _, _, err := Compile(src, fields); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBodyOneChangedRow draws a version of a body with 200 rows shown
+// (of 10,000) in which one row changed, and takes its shape for the patch:
+// what rendering costs per change (see Template.Shape and drawItems).
+func BenchmarkBodyOneChangedRow(b *testing.B) {
+	tm, _, err := Compile(`<h3>{title}: <span data-field="total">{total}</span></h3><table><tbody data-field="jobs"><template data-each>`+
+		`<tr class="{state}"><td>{name}</td><td data-format="bytes">{size}</td></tr></template></tbody></table>`,
+		[]string{"total", "jobs"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 10000
+	jobs := make([]any, n)
+	row := func(i, v int) any {
+		return map[string]any{"name": fmt.Sprintf("job <%d>", i), "state": "running", "size": float64(v)}
+	}
+	for i := range jobs {
+		jobs[i] = row(i, i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		jobs = slices.Clone(jobs[:DefaultListLimit]) // the rows shown; the rest cost nothing here
+		jobs[i%DefaultListLimit] = row(i%DefaultListLimit, i)
+		out, err := tm.Body(map[string]any{"title": "Jobs", "total": n + i, "jobs": jobs}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tm.Shape(out) == nil {
+			b.Fatal("no shape")
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	nethtml "golang.org/x/net/html"
@@ -40,6 +41,14 @@ type Template struct {
 	each    []eachBlock // the data-each templates of the body's own fields
 	stale   []string    // field names that data-field elements name, by index
 	maxBody int         // defaultMaxBody; tests lower it
+
+	blocks []itemBlock               // what the items of each[i] depend on
+	items  atomic.Pointer[itemCache] // the items of the last Body, to reuse
+
+	fields        []fieldElement // the body's data-field elements, in order
+	fieldsInItems bool           // some data-field element is drawn by a data-each
+	drawn         atomic.Pointer[drawnBody]
+	shapes        shapeCache
 }
 
 // placeholder is one {path} in the template.
@@ -60,6 +69,7 @@ type scope struct {
 	now    time.Time
 	item   any
 	parent *scope
+	run    *bodyRun // the Body call, in the top scope only
 }
 
 // Compile cleans src with an allow-list and compiles its {field}
@@ -69,6 +79,12 @@ type scope struct {
 // left as written (CSS like `a{color:red}` stays). removed says, as
 // sentences, what the cleaner took out.
 func Compile(src string, fields []string) (t *Template, removed []string, err error) {
+	return compile(src, fields, false)
+}
+
+// compile is Compile; inline keeps the body's data-each lists as ranges in
+// the body's template (uncached), which tests compare with.
+func compile(src string, fields []string, inline bool) (t *Template, removed []string, err error) {
 	known := map[string]bool{"title": true}
 	for _, f := range fields {
 		known[f] = true
@@ -95,7 +111,7 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 	removed = c.messages()
 
 	t = &Template{maxBody: defaultMaxBody}
-	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}}
+	e := &emitter{t: t, known: isKnown, staleIdx: map[string]int{}, inline: inline, root: cleaned}
 	for ch := cleaned.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, false)
 	}
@@ -112,8 +128,15 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 	}
 	// html/template escapes on the first execution; do it now so that an
 	// error shows at load, not at the first render.
-	if err := tmpl.Execute(io.Discard, &scope{now: time.Now()}); err != nil {
+	top := &scope{now: time.Now()}
+	top.run = t.startRun(nil, &limitWriter{max: t.maxBody})
+	if err := tmpl.Execute(io.Discard, top); err != nil {
 		return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
+	}
+	for _, b := range t.each {
+		if err := b.tmpl.Execute(io.Discard, &scope{now: top.now, parent: top}); err != nil {
+			return nil, removed, fmt.Errorf("cannot compile the template: %w", err)
+		}
 	}
 	return t, removed, nil
 }
@@ -126,7 +149,13 @@ func Compile(src string, fields []string) (t *Template, removed []string, err er
 // error.
 func (t *Template) Body(values map[string]any, stale map[string]string) (string, error) {
 	w := &limitWriter{max: t.maxBody}
-	if err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now()}); err != nil {
+	if d := t.drawn.Load(); d != nil {
+		w.b.Grow(len(d.out) + len(d.out)/8) // bodies of one widget are alike in size
+	}
+	run := t.startRun(values, w)
+	err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now(), run: run})
+	t.endRun(run, err == nil)
+	if err != nil {
 		if w.over {
 			return "", fmt.Errorf("the rendered widget is larger than %s: show less data", manifest.FormatSize(float64(t.maxBody)))
 		}
@@ -202,6 +231,8 @@ func (t *Template) funcs() template.FuncMap {
 			v, _ := s.lookup(&t.ph[i])
 			return leftOut(itemCount(v), t.listLimit())
 		},
+		"swItems": t.drawItems,
+		"swMark":  markField,
 		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
 			_, ok := s.stale[t.stale[i]]
@@ -301,6 +332,8 @@ type emitter struct {
 	t        *Template
 	known    func(path string, inEach bool) bool
 	b        strings.Builder
+	inline   bool          // see compile
+	root     *nethtml.Node // the cleaned template's container
 	staleIdx map[string]int
 	depth    int // data-each nesting
 	err      error
@@ -382,17 +415,27 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 	}
 	i := e.add("{"+path+"}", path, "")
 	e.t.ph[i].each = true
-	fmt.Fprintf(&e.b, "%srange swEach . %d%s", leftDelim, i, rightDelim)
 	e.depth++
-	start := e.b.Len()
+	start, firstPh := e.b.Len(), len(e.t.ph)
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, true)
 	}
-	if !inEach {
-		e.t.each = append(e.t.each, eachBlock{ph: i, src: e.b.String()[start:]})
-	}
+	all := e.b.String()
+	src := all[start:]
+	e.b.Reset()
+	e.b.WriteString(all[:start])
 	e.depth--
-	e.b.WriteString(leftDelim + "end" + rightDelim)
+	if inEach || e.inline {
+		fmt.Fprintf(&e.b, "%srange swEach . %d%s%s%send%s", leftDelim, i, rightDelim, src, leftDelim, rightDelim)
+	} else {
+		// The body's own lists: each item is drawn by its own template, so
+		// that an item drawn for the last version is not drawn again.
+		e.action("swItems", i)
+	}
+	if !inEach {
+		e.t.each = append(e.t.each, eachBlock{ph: i, src: src})
+		e.t.blocks = append(e.t.blocks, blockOf(e.t.ph[firstPh:]))
+	}
 	open, close := moreElement(n)
 	fmt.Fprintf(&e.b, "%swith swMore . %d%s%s%s.%s%s%send%s", leftDelim, i, rightDelim, open, leftDelim, rightDelim, close, leftDelim, rightDelim)
 }
@@ -459,10 +502,20 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		}
 		staleI = i
 	}
+	isField := staleI >= 0
+	if _, ok := attr(n, "data-field"); ok && inEach {
+		e.t.fieldsInItems = true
+	}
+	if isField {
+		e.fieldElement(n)
+	}
 	ifStale := fmt.Sprintf("%sif swStale . %d%s", leftDelim, staleI, rightDelim)
 	staleMsg := fmt.Sprintf("%sswStaleMsg . %d%s", leftDelim, staleI, rightDelim)
 	end := leftDelim + "end" + rightDelim
 
+	if isField {
+		e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+	}
 	e.b.WriteString("<" + name)
 	hasClass, hasTitle := false, false
 	for _, a := range n.Attr {
@@ -500,7 +553,15 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		e.b.WriteString(` rel="noopener noreferrer"`)
 	}
 	e.b.WriteString(">")
+	mark := func() {
+		if isField {
+			e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+		}
+	}
+	mark()
 	if isVoid(name) {
+		mark() // no children,
+		mark() // no end tag
 		return
 	}
 	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
@@ -510,5 +571,7 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, inEach)
 	}
+	mark()
 	e.b.WriteString("</" + name + ">")
+	mark()
 }

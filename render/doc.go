@@ -24,4 +24,10 @@
 // then fields; a key the item lacks reads as empty. data-each repeats a
 // list's items, an object's {key, value} entries sorted by key, and
 // nothing for null.
+//
+// A Template keeps what it drew last: the HTML of each data-each item, and
+// where each data-field element stands. The next Body draws only the items
+// that changed, and Template.Shape parses only the data-field elements
+// that changed, so that a change costs what it changes; the output is the
+// same as drawing and parsing afresh.
 package render

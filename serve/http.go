@@ -320,9 +320,11 @@ func (es *eventStream) send(names []string) error {
 			es.last = ""
 			continue
 		}
-		payload := st.Payload()
-		if patch, ok := st.PatchFrom(es.sent[n]); ok {
-			payload = patch // this stream showed the version before: what changed
+		// A stream that showed the version before gets what changed; the
+		// whole body is encoded only for those that did not.
+		payload, ok := st.PatchFrom(es.sent[n])
+		if !ok {
+			payload = st.Payload()
 		}
 		es.sent[n] = st.Version
 		fmt.Fprintf(&es.buf, "id: %s\ndata: %s\n\n", id, payload)

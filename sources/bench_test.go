@@ -79,7 +79,7 @@ func BenchmarkScan10kJSON(b *testing.B) {
 		for b.Loop() {
 			c := NewCache(root, jobsSource())
 			c.Scan()
-			if n := len(c.Snapshot()["jobs"].([]*manifest.Record)); n != len(files) {
+			if n := c.Snapshot()["jobs"].(*manifest.Chunks[*manifest.Record]).Len(); n != len(files) {
 				b.Fatalf("%d records", n)
 			}
 		}
@@ -145,7 +145,7 @@ func BenchmarkTracked100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if n := len(c.Snapshot()["jobs"].([]*manifest.Record)); n != len(files) {
+		if n := c.Snapshot()["jobs"].(*manifest.Chunks[*manifest.Record]).Len(); n != len(files) {
 			b.Fatalf("%d records", n)
 		}
 		debug.FreeOSMemory()

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,10 +88,11 @@ func (c *Cache) Refresh(paths []string) []string {
 	return c.update(o)
 }
 
-// Snapshot returns the value of every source by name: []*manifest.Record
-// sorted by Path for a glob source, *manifest.Record for a file source
-// (Exists false when the file is missing). Records and slices are never
-// modified once returned, so a snapshot may be held while the cache moves on.
+// Snapshot returns the value of every source by name:
+// *manifest.Chunks[*manifest.Record] sorted by Path for a glob source, *manifest.Record for a file source
+// (Exists false when the file is missing). Records and lists are never
+// modified once returned, so a snapshot may be held while the cache moves on;
+// a list changed in place shares its untouched chunks with the one before.
 func (c *Cache) Snapshot() map[string]any {
 	vals := *c.pub.Load()
 	m := make(map[string]any, len(c.srcs))
@@ -165,21 +167,25 @@ func (s *source) lookup(rel string) (*manifest.Record, meta) {
 		}
 		return nil, meta{}
 	}
-	i, ok := slices.BinarySearchFunc(s.recs, rel, func(r *manifest.Record, p string) int {
-		return strings.Compare(r.Path, p)
-	})
+	i, ok := s.search(rel)
 	if !ok {
 		return nil, meta{}
 	}
-	return s.recs[i], s.metas[i]
+	return s.recs.At(i), s.metas[i]
+}
+
+// search returns the index of the first record whose path is not before p,
+// and whether its path is p.
+func (s *source) search(p string) (int, bool) {
+	i := sort.Search(s.recs.Len(), func(i int) bool { return s.recs.At(i).Path >= p })
+	return i, i < s.recs.Len() && s.recs.At(i).Path == p
 }
 
 // under returns the index range of the records below folder dir.
 func (s *source) under(dir string) (lo, hi int) {
-	cmp := func(r *manifest.Record, p string) int { return strings.Compare(r.Path, p) }
-	lo, _ = slices.BinarySearchFunc(s.recs, dir+"/", cmp)
+	lo, _ = s.search(dir + "/")
 	// "0" follows "/" in byte order: every path below dir sorts before dir+"0".
-	hi, _ = slices.BinarySearchFunc(s.recs, dir+"0", cmp)
+	hi, _ = s.search(dir + "0")
 	return lo, hi
 }
 
@@ -233,14 +239,27 @@ func (s *source) replaceAll(cs map[string]entry) bool {
 		}
 	}
 	slices.SortFunc(recs, func(a, b *manifest.Record) int { return strings.Compare(a.Path, b.Path) })
-	if slices.Equal(recs, s.recs) {
+	if s.same(recs) {
 		return false
 	}
 	metas := make([]meta, len(recs))
 	for i, r := range recs {
 		metas[i] = cs[r.Path].meta
 	}
-	s.recs, s.metas = recs, metas
+	s.recs, s.metas = manifest.NewChunks(recs), metas
+	return true
+}
+
+// same reports whether recs are the current records.
+func (s *source) same(recs []*manifest.Record) bool {
+	if len(recs) != s.recs.Len() {
+		return false
+	}
+	for i, r := range s.recs.All() {
+		if recs[i] != r {
+			return false
+		}
+	}
 	return true
 }
 
@@ -258,43 +277,40 @@ func (s *source) changedKeys(cs map[string]entry) []string {
 // replaceInPlace applies keys when each replaces an existing record (files
 // changed in place), and reports whether it could.
 func (s *source) replaceInPlace(cs map[string]entry, keys []string) bool {
-	// The common case. The published slice is copied; metas are private
+	// The common case: the new version shares every chunk but the ones
+	// touched, so it costs the change, not the source. Metas are private
 	// and updated where they are.
 	idx := make([]int, len(keys))
+	vals := make([]*manifest.Record, len(keys))
 	for k, key := range keys {
-		i, found := slices.BinarySearchFunc(s.recs, key, func(r *manifest.Record, p string) int {
-			return strings.Compare(r.Path, p)
-		})
+		i, found := s.search(key)
 		if !found || cs[key].rec == nil {
 			return false
 		}
-		idx[k] = i
+		idx[k], vals[k] = i, cs[key].rec
 	}
-	recs := slices.Clone(s.recs)
 	for k, key := range keys {
-		recs[idx[k]] = cs[key].rec
 		s.metas[idx[k]] = cs[key].meta
 	}
-	s.recs = recs
+	s.recs = s.recs.With(idx, vals)
 	return true
 }
 
 // merge applies keys that add or remove records: one pass over the sorted
-// records and the sorted keys.
+// records and the sorted keys, O(records), and a new list that shares
+// nothing with the old one.
 func (s *source) merge(cs map[string]entry, keys []string) {
 	slices.Sort(keys)
-	recs := make([]*manifest.Record, 0, len(s.recs)+len(keys))
-	metas := make([]meta, 0, len(s.recs)+len(keys))
+	n := s.recs.Len()
+	recs := make([]*manifest.Record, 0, n+len(keys))
+	metas := make([]meta, 0, n+len(keys))
 	i := 0
 	for _, k := range keys {
-		j, _ := slices.BinarySearchFunc(s.recs[i:], k, func(r *manifest.Record, p string) int {
-			return strings.Compare(r.Path, p)
-		})
-		j += i
-		recs = append(recs, s.recs[i:j]...)
-		metas = append(metas, s.metas[i:j]...)
-		i = j
-		if i < len(s.recs) && s.recs[i].Path == k {
+		for ; i < n && s.recs.At(i).Path < k; i++ {
+			recs = append(recs, s.recs.At(i))
+			metas = append(metas, s.metas[i])
+		}
+		if i < n && s.recs.At(i).Path == k {
 			i++ // replaced or removed
 		}
 		if e := cs[k]; e.rec != nil {
@@ -302,7 +318,9 @@ func (s *source) merge(cs map[string]entry, keys []string) {
 			metas = append(metas, e.meta)
 		}
 	}
-	recs = append(recs, s.recs[i:]...)
-	metas = append(metas, s.metas[i:]...)
-	s.recs, s.metas = recs, metas
+	for ; i < n; i++ {
+		recs = append(recs, s.recs.At(i))
+		metas = append(metas, s.metas[i])
+	}
+	s.recs, s.metas = manifest.NewChunks(recs), metas
 }

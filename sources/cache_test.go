@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -301,7 +302,7 @@ func TestSnapshotIsUntouchedByLaterChanges(t *testing.T) {
 	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
 	c.Scan()
 	snap := c.Snapshot()
-	held := snap["s"].([]*manifest.Record)
+	held := snap["s"].(*manifest.Chunks[*manifest.Record]).Slice()
 	heldCopy := slices.Clone(held)
 	first := *held[0]
 	write(t, root, "b.json", `2`)
@@ -313,6 +314,27 @@ func TestSnapshotIsUntouchedByLaterChanges(t *testing.T) {
 	}
 	if got := state(c.Snapshot()["s"]); got != want(map[string]any{"a.json": 11, "b.json": 2}) {
 		t.Fatalf("new snapshot = %q", got)
+	}
+}
+
+func TestAChangeInPlaceReplacesOnlyItsRecord(t *testing.T) {
+	root := t.TempDir()
+	for i := range 3000 {
+		write(t, root, fmt.Sprintf("%04d.json", i), `1`)
+	}
+	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
+	c.Scan()
+	held := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	heldCopy := slices.Clone(held.Slice())
+	write(t, root, "1500.json", `2`)
+	c.Refresh([]string{"1500.json"})
+	now := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	changed, ok := now.Changed(held, func(a, b *manifest.Record) bool { return a == b })
+	if !ok || !slices.Equal(changed, []int{1500}) || now.At(1500).Data != 2 {
+		t.Fatalf("records changed: %v (same paths %v), want [1500]", changed, ok)
+	}
+	if !slices.Equal(held.Slice(), heldCopy) {
+		t.Fatalf("the version held before the change changed under the caller")
 	}
 }
 

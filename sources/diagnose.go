@@ -69,7 +69,7 @@ func (c *Cache) Diagnose() Diagnosis {
 				recs = append(recs, r)
 			}
 		} else {
-			recs, _ = vals[i].([]*manifest.Record)
+			recs = vals[i].(*manifest.Chunks[*manifest.Record]).Slice()
 		}
 		var firstErr *manifest.Record
 		for _, r := range recs {
@@ -104,8 +104,8 @@ func (c *Cache) FileWarnings() []string {
 		var recs []*manifest.Record
 		if r, ok := vals[i].(*manifest.Record); ok && r != nil && r.Exists {
 			recs = []*manifest.Record{r}
-		} else if list, ok := vals[i].([]*manifest.Record); ok {
-			recs = list
+		} else if list, ok := vals[i].(*manifest.Chunks[*manifest.Record]); ok {
+			recs = list.Slice()
 		}
 		n := 0
 		var first *manifest.Record
@@ -184,7 +184,7 @@ func (c *Cache) warnings() []warning {
 				add(false, "source %s: file %s does not exist under %s", s.name, s.file, c.root)
 			}
 		default:
-			if recs, _ := vals[i].([]*manifest.Record); len(recs) == 0 {
+			if recs, _ := vals[i].(*manifest.Chunks[*manifest.Record]); recs.Len() == 0 {
 				why := ""
 				if s.skipped.Load() {
 					why = " that SyftBox syncs (files that match are ignored by SyftBox or still downloading; syftignore: false keeps the ignored ones)"

@@ -2,11 +2,13 @@ package sources
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func mustParse(t *testing.T, format, content string) any {
@@ -57,6 +59,23 @@ func TestJSONDecodesLikeEncodingJSON(t *testing.T) {
 		}
 		if !reflect.DeepEqual(asFloats(got), want) {
 			t.Errorf("Parse(%s) = %#v, encoding/json gives %#v", d, got, want)
+		}
+	}
+}
+
+func TestJSONSharesTheValuesOfAKeyThatRepeats(t *testing.T) {
+	var first string
+	for i := range 1000 {
+		doc := fmt.Sprintf(`{"shared_state": "fail\u0065d", "unique_name": "job-%d", "unique_n": %d.5}`, i, i)
+		m := mustParse(t, "json", doc).(map[string]any)
+		if m["shared_state"] != "failed" || m["unique_name"] != fmt.Sprintf("job-%d", i) || m["unique_n"] != float64(i)+0.5 {
+			t.Fatalf("Parse(%s) = %#v", doc, m)
+		}
+		state := m["shared_state"].(string)
+		if i == 0 {
+			first = state
+		} else if unsafe.StringData(state) != unsafe.StringData(first) {
+			t.Fatalf("file %d has its own copy of a repeated value", i)
 		}
 	}
 }

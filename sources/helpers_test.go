@@ -34,11 +34,11 @@ func fileSource(name, file string) *manifest.Source {
 
 func records(t testing.TB, c *Cache, name string) []*manifest.Record {
 	t.Helper()
-	v, ok := c.Snapshot()[name].([]*manifest.Record)
+	v, ok := c.Snapshot()[name].(*manifest.Chunks[*manifest.Record])
 	if !ok {
-		t.Fatalf("source %s is %T, want []*manifest.Record", name, c.Snapshot()[name])
+		t.Fatalf("source %s is %T, want *manifest.Chunks[*manifest.Record]", name, c.Snapshot()[name])
 	}
-	return v
+	return v.Slice()
 }
 
 func paths(recs []*manifest.Record) []string {
@@ -54,8 +54,8 @@ func paths(recs []*manifest.Record) []string {
 func state(v any) string {
 	var recs []*manifest.Record
 	switch x := v.(type) {
-	case []*manifest.Record:
-		recs = x
+	case *manifest.Chunks[*manifest.Record]:
+		recs = x.Slice()
 	case *manifest.Record:
 		if !x.Exists {
 			return "(missing " + x.Path + ")"

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -21,10 +23,10 @@ const maxDepth = 10000
 // into U+FFFD, as with encoding/json.
 var jsonOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// decoders are reused across files. Each reads a bytes.Buffer, which
+// trees are reused across files. Each decoder reads a bytes.Buffer, which
 // jsontext parses in place: no copy of the file, and no buffer of a large
 // file kept in the pool.
-var decoders = sync.Pool{New: func() any { return jsontext.NewDecoder(new(bytes.Buffer), jsonOptions...) }}
+var trees = sync.Pool{New: func() any { return &jsonTree{dec: jsontext.NewDecoder(new(bytes.Buffer), jsonOptions...)} }}
 
 // emptyBuffer releases a pooled decoder's hold on the last file.
 var emptyBuffer = new(bytes.Buffer)
@@ -40,13 +42,18 @@ func parseJSON(b []byte) (any, error) { return decodeJSON(b, 0) }
 // decodeJSON decodes the one value of b; line0 is the line number of b's
 // first line minus one (for ndjson).
 func decodeJSON(b []byte, line0 int) (any, error) {
-	dec := decoders.Get().(*jsontext.Decoder)
+	t := trees.Get().(*jsonTree)
+	dec := t.dec
 	defer func() {
 		dec.Reset(emptyBuffer, jsonOptions...)
-		decoders.Put(dec)
+		clear(t.members) // what a failed parse left
+		t.members, t.depth = t.members[:0], 0
+		if cap(t.members) > 1024 {
+			t.members = nil // a large object's buffer is not kept
+		}
+		trees.Put(t)
 	}()
 	dec.Reset(bytes.NewBuffer(b), jsonOptions...)
-	t := jsonTree{dec: dec}
 	v, err := t.value()
 	if err == nil {
 		// Only white space may follow the value.
@@ -64,8 +71,14 @@ func decodeJSON(b []byte, line0 int) (any, error) {
 
 // jsonTree builds values from a decoder's tokens.
 type jsonTree struct {
-	dec   *jsontext.Decoder
-	depth int
+	dec     *jsontext.Decoder
+	depth   int
+	members []member // of the objects being read, innermost last
+}
+
+type member struct {
+	key string
+	val any
 }
 
 // jsonError is a syntax error with its position; Line and Col start at 1.
@@ -132,17 +145,7 @@ func (t *jsonTree) value() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch raw.Kind() {
-	case 'n':
-		return nil, nil
-	case 't':
-		return true, nil
-	case 'f':
-		return false, nil
-	case '"':
-		return unquote(raw, false), nil
-	}
-	return numberValue(raw, !bytes.ContainsAny(raw, ".eE")), nil
+	return scalarValue(raw), nil
 }
 
 // enter counts one more level of nesting, refusing more than maxDepth
@@ -162,24 +165,66 @@ func (t *jsonTree) object() (any, error) {
 	if _, err := t.dec.ReadToken(); err != nil {
 		return nil, err
 	}
-	m := make(map[string]any)
+	// The members are gathered first so that the map is made at its size.
+	start := len(t.members)
 	for t.dec.PeekKind() == '"' {
 		k, err := t.dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
 		key := unquote(k, true)
-		v, err := t.value()
+		var v any
+		if kind := t.dec.PeekKind(); kind == '{' || kind == '[' {
+			v, err = t.value()
+		} else {
+			v, err = t.scalar(key)
+		}
 		if err != nil {
 			return nil, err
 		}
-		m[key] = v
+		t.members = append(t.members, member{key, v})
 	}
 	if _, err := t.dec.ReadToken(); err != nil { // }
 		return nil, err
 	}
+	m := make(map[string]any, len(t.members)-start)
+	for _, kv := range t.members[start:] {
+		m[kv.key] = kv.val
+	}
+	clear(t.members[start:]) // the pooled buffer must not keep values alive
+	t.members = t.members[:start]
 	t.depth--
 	return m, nil
+}
+
+// scalar reads the value of key, a string, number, true, false or null.
+// The values of a key that takes few distinct ones (a state, an owner)
+// are shared across files: one string, one boxed number, for all.
+func (t *jsonTree) scalar(key string) (any, error) {
+	raw, err := t.dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	vs := valuesOf(key)
+	if k := raw.Kind(); vs == nil || len(raw) > internMaxLen || k == 'n' || k == 't' || k == 'f' {
+		return scalarValue(raw), nil
+	}
+	return vs.get(raw), nil
+}
+
+// scalarValue converts a valid JSON string, number, true, false or null.
+func scalarValue(raw jsontext.Value) any {
+	switch raw.Kind() {
+	case 'n':
+		return nil
+	case 't':
+		return true
+	case 'f':
+		return false
+	case '"':
+		return unquote(raw, false)
+	}
+	return numberValue(raw, !bytes.ContainsAny(raw, ".eE"))
 }
 
 func (t *jsonTree) array() (any, error) {
@@ -308,4 +353,74 @@ func intern(b []byte) string {
 	}
 	internMu.Unlock()
 	return s
+}
+
+// Values of object keys are interned while a key takes few distinct values:
+// a job's state or owner repeats across 100,000 files, and one shared
+// string (boxed once) costs nothing per file. A key seen with more than
+// maxValuesPerKey distinct values (names, times, counters) stops being
+// interned: its table is dropped and later values are made per file.
+var (
+	valueSets     sync.Map // interned key -> *valueSet
+	valueSetCount atomic.Int64
+	valueCount    atomic.Int64 // values held in every set, bounded by maxValues
+)
+
+const (
+	maxValuesPerKey = 256
+	maxValueSets    = 1 << 12
+	maxValues       = 1 << 16
+)
+
+// A valueSet is read without a lock: a new value makes a new map (a key
+// gets at most maxValuesPerKey of them).
+type valueSet struct {
+	mu   sync.Mutex                     // serialises writers
+	vals atomic.Pointer[map[string]any] // by JSON text; nil once the key has too many
+}
+
+// valuesOf returns the value set of key; nil when there are too many keys.
+func valuesOf(key string) *valueSet {
+	if v, ok := valueSets.Load(key); ok {
+		return v.(*valueSet)
+	}
+	if valueSetCount.Load() >= maxValueSets {
+		return nil
+	}
+	vs := &valueSet{}
+	vs.vals.Store(&map[string]any{})
+	v, loaded := valueSets.LoadOrStore(key, vs)
+	if !loaded {
+		valueSetCount.Add(1)
+	}
+	return v.(*valueSet)
+}
+
+// get returns the value of raw, shared when the set holds it.
+func (vs *valueSet) get(raw jsontext.Value) any {
+	vals := vs.vals.Load()
+	if vals == nil {
+		return scalarValue(raw)
+	}
+	if v, ok := (*vals)[string(raw)]; ok {
+		return v
+	}
+	v := scalarValue(raw)
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	switch vals = vs.vals.Load(); {
+	case vals == nil:
+	case len(*vals) >= maxValuesPerKey:
+		valueCount.Add(-int64(len(*vals)))
+		vs.vals.Store(nil)
+	case valueCount.Load() < maxValues:
+		if _, ok := (*vals)[string(raw)]; !ok {
+			valueCount.Add(1)
+			next := make(map[string]any, len(*vals)+1)
+			maps.Copy(next, *vals)
+			next[string(raw)] = v
+			vs.vals.Store(&next)
+		}
+	}
+	return v
 }

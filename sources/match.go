@@ -28,9 +28,10 @@ type source struct {
 	skipped atomic.Bool           // skip left out a file the pattern matched
 
 	// Records, guarded by Cache.mu. recs is sorted by Path and published as
-	// is: it is never written after publication, a change makes a new slice.
-	recs  []*manifest.Record
-	metas []meta // parallel to recs; internal
+	// is (it is immutable): a change in place makes a version that shares
+	// the untouched chunks.
+	recs  *manifest.Chunks[*manifest.Record]
+	metas []meta // parallel to recs; internal, updated in place
 	one   *manifest.Record
 	meta1 meta
 }
@@ -81,7 +82,7 @@ func newSource(s *manifest.Source) *source {
 	if !strings.Contains(pat, "{") {
 		src.segs = strings.Split(pat, "/")
 	}
-	src.recs = []*manifest.Record{}
+	src.recs = manifest.NewChunks([]*manifest.Record{})
 	return src
 }
 

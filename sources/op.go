@@ -35,6 +35,17 @@ type op struct {
 	dirs    map[string]dirMemo // folders opened for forced paths
 	buf     []byte
 	retried map[string]bool
+	// The folder walk is listing: its files are read through its open
+	// descriptor (see readIn).
+	listing   *os.Root
+	listingFD int
+}
+
+// dirEntry is an entry of a folder's listing.
+type dirEntry struct {
+	name    string
+	typ     fs.FileMode // the type bits
+	unknown bool        // the filesystem did not say the type
 }
 
 type entry struct {
@@ -222,33 +233,36 @@ func (o *op) walk(dir string, r *os.Root, srcs []int) {
 		o.c.unreadable(dir, srcs, err)
 		return
 	}
-	ents, err := f.ReadDir(-1) // what could be listed is still worth having
+	fd := dirFD(f)
+	ents, err := listDir(f, fd) // what could be listed is still worth having
 	if err != nil {
 		o.c.unreadable(dir, srcs, err)
 	}
-	f.Close()
 	var jobs []*readJob
 	var subdirs []string
+	o.listing, o.listingFD = r, fd
 	for _, e := range ents {
-		name := e.Name()
-		child := name
+		child := e.name
 		if dir != "." {
-			child = dir + "/" + name
+			child = dir + "/" + e.name
 		}
-		t := e.Type()
-		if t.IsDir() {
-			o.visit(child, r, name, t, nil, false, srcs, nil) // a file source may name it
-			subdirs = append(subdirs, name)
+		if e.unknown {
+			fi, err := r.Lstat(e.name)
+			if err != nil {
+				continue // gone since
+			}
+			e.typ = fi.Mode().Type()
+		}
+		if e.typ.IsDir() {
+			o.visit(child, r, e.name, e.typ, nil, false, srcs, nil) // a file source may name it
+			subdirs = append(subdirs, e.name)
 			continue
 		}
-		// Entries listed through a Root come with their Lstat already.
-		fi, err := e.Info()
-		if err != nil {
-			fi = nil
-		}
-		o.visit(child, r, name, t, fi, false, srcs, &jobs)
+		o.visit(child, r, e.name, e.typ, nil, false, srcs, &jobs)
 	}
+	o.listing = nil
 	o.runJobs(jobs)
+	f.Close() // after the jobs, which read through it
 	for _, name := range subdirs {
 		child := name
 		if dir != "." {
@@ -299,8 +313,8 @@ func (o *op) goneBelow(rel string) {
 			continue
 		}
 		lo, hi := s.under(rel)
-		for _, r := range s.recs[lo:hi] {
-			o.set(i, r.Path, entry{})
+		for j := lo; j < hi; j++ {
+			o.set(i, s.recs.At(j).Path, entry{})
 		}
 	}
 }
@@ -319,9 +333,10 @@ func (o *op) dropUnseen(dir string, srcs []int) {
 			continue
 		}
 		lo, hi := s.under(dir)
-		for _, r := range s.recs[lo:hi] {
-			if _, seen := o.has(i, r.Path); !seen {
-				o.set(i, r.Path, entry{})
+		for j := lo; j < hi; j++ {
+			p := s.recs.At(j).Path
+			if _, seen := o.has(i, p); !seen {
+				o.set(i, p, entry{})
 			}
 		}
 	}
@@ -339,6 +354,7 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 	}
 
 	opener, openName := parent, name
+	inListing := false
 	switch {
 	case t&fs.ModeSymlink != 0:
 		// Followed through the root, which refuses to leave it.
@@ -348,7 +364,10 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 		}
 		fi, opener, openName = st, o.root, filepath.FromSlash(rel)
 	case t.IsRegular():
-		if fi == nil {
+		inListing = parent == o.listing && o.listingFD >= 0
+		// A file no source has a record of is read without a look first:
+		// the open file's Fstat tells what an Lstat would.
+		if fi == nil && !(inListing && o.unseen(rel, want)) {
 			st, err := parent.Lstat(name)
 			if err != nil {
 				o.absent(rel, want, "")
@@ -368,6 +387,9 @@ func (o *op) visit(rel string, parent *os.Root, name string, t fs.FileMode, fi f
 	j := o.newReadJob(rel, opener, openName, fi, forced, want)
 	if len(j.srcs) == 0 {
 		return
+	}
+	if inListing {
+		j.dirfd = o.listingFD
 	}
 	if jobs != nil {
 		*jobs = append(*jobs, j)
@@ -395,6 +417,18 @@ func (o *op) wanting(want []int, rel string, forced bool, cands []int) []int {
 	return want
 }
 
+// unseen reports whether rel is new to every source of want, and each
+// reads it: none has a record to compare with its Lstat.
+func (o *op) unseen(rel string, want []int) bool {
+	for _, i := range want {
+		s := o.c.srcs[i]
+		if old, _ := s.lookup(rel); old != nil || s.file != "" || s.format == "none" {
+			return false
+		}
+	}
+	return true
+}
+
 // followLink stats the target of the symlink rel through the root; a
 // missing, escaping or non-regular target is recorded for want and gives
 // false.
@@ -418,16 +452,16 @@ func (o *op) followLink(rel string, want []int) (fs.FileInfo, bool) {
 // newReadJob is the read of rel for the sources in want whose record is not
 // current; the others keep theirs.
 func (o *op) newReadJob(rel string, opener *os.Root, openName string, fi fs.FileInfo, forced bool, want []int) *readJob {
-	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1}
+	j := &readJob{rel: rel, opener: opener, name: openName, fi: fi, limit: -1, dirfd: -1}
 	for _, i := range want {
 		s := o.c.srcs[i]
 		old, om := s.lookup(rel)
-		if !forced && old != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
+		if !forced && old != nil && fi != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
 			old.Mtime.Equal(fi.ModTime()) && om.ino == inode(fi) {
 			o.set(i, rel, entry{rec: old, meta: om})
 			continue
 		}
-		if s.format != "none" && fi.Size() <= s.max {
+		if s.format != "none" && (fi == nil || fi.Size() <= s.max) {
 			j.limit = max(j.limit, s.max)
 		}
 		j.srcs = append(j.srcs, i)
@@ -446,6 +480,7 @@ type readJob struct {
 	limit   int64 // largest limit among sources that read it; -1: no read
 	out     []entry
 	retried bool
+	dirfd   int // the open folder of name, when the walk listing it has one; -1 otherwise
 }
 
 // runJobs executes the reads of one folder, in parallel when there are
@@ -498,12 +533,28 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 	read := j.limit >= 0
 	if read {
 		var got fs.FileInfo
-		b, got, rerr = o.read(j.opener, j.name, j.limit, buf)
+		if j.dirfd >= 0 {
+			b, got, rerr = o.readIn(j.dirfd, j.name, j.limit, buf)
+		} else {
+			b, got, rerr = o.read(j.opener, j.name, j.limit, buf)
+		}
 		if got != nil {
 			st = got
 		}
 	}
 	j.out = make([]entry, len(j.srcs))
+	if st == nil {
+		// Not looked at before (unseen), and the open failed: gone since
+		// the listing, or there but unreadable.
+		fi, err := j.opener.Lstat(j.name)
+		if err != nil {
+			for k := range j.out {
+				j.out[k] = entry{read: true}
+			}
+			return
+		}
+		st = fi
+	}
 	for k, i := range j.srcs {
 		s := o.c.srcs[i]
 		old, om := s.lookup(j.rel)

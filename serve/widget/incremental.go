@@ -2,6 +2,7 @@ package widget
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,33 +37,24 @@ type Incremental struct {
 // next, when the paths stayed the same (files changed in place, the common
 // case): it is worked out once, not by every part over the source.
 type diff struct {
-	from, to []*manifest.Record
+	from, to *manifest.Chunks[*manifest.Record]
 	changed  []int // indices of replaced records
 	ok       bool  // the paths are the same
 }
 
-func sameSlice(a, b []*manifest.Record) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
 // diffOf returns the diff of src from the records a part last saw to recs.
-func (in *Incremental) diffOf(src string, from, to []*manifest.Record) *diff {
-	d := in.diffs[src]
-	if d != nil && sameSlice(d.from, from) && sameSlice(d.to, to) {
+// Versions made by a change in place share their untouched chunks, which
+// are not compared: the cost is that of the change.
+func (in *Incremental) diffOf(src string, from, to *manifest.Chunks[*manifest.Record]) *diff {
+	if d := in.diffs[src]; d != nil && d.from == from && d.to == to {
 		return d
 	}
-	d = &diff{from: from, to: to}
-	if len(from) == len(to) {
-		d.ok = true
-		for i, r := range to {
-			if from[i] == r {
-				continue
-			}
-			if from[i].Path != r.Path {
-				d.ok, d.changed = false, nil
-				break
-			}
-			d.changed = append(d.changed, i)
+	d := &diff{from: from, to: to}
+	d.changed, d.ok = to.Changed(from, func(a, b *manifest.Record) bool { return a == b })
+	for _, i := range d.changed {
+		if from.At(i).Path != to.At(i).Path {
+			d.ok, d.changed = false, nil
+			break
 		}
 	}
 	in.diffs[src] = d
@@ -110,18 +102,22 @@ func (in *Incremental) Eval(ep *manifest.Endpoint, env map[string]any) (fields m
 	return fields, errs
 }
 
-// EvalField evaluates one field in env, as f.Eval does, with the same result.
+// EvalField evaluates one field in env, as f.Eval does, with the same
+// result. In env a glob source's records may be a
+// *manifest.Chunks[*manifest.Record] (see sourceEnv): the parts read it as
+// it is, and it is flattened only for an expression that reads the records
+// themselves.
 func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, error) {
 	p := in.plans[f]
 	if p == nil {
-		return f.Eval(env)
+		return f.Eval(plainEnv(f, env))
 	}
 	title, _ := env["title"].(string)
 	vals := make([]any, len(p.parts))
 	for i, pt := range p.parts {
-		recs, ok := env[pt.src].([]*manifest.Record)
+		recs, ok := recordList(env[pt.src])
 		if !ok {
-			return f.Eval(env)
+			return f.Eval(plainEnv(f, env))
 		}
 		pt.sync(recs, title, in)
 		v, ok := pt.value()
@@ -129,7 +125,7 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 			// Some closure failed, or the aggregate cannot be kept exactly:
 			// a fresh evaluation gives the right value and message.
 			in.fresh++
-			return f.Eval(env)
+			return f.Eval(plainEnv(f, env))
 		}
 		vals[i] = v
 	}
@@ -148,7 +144,47 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 			delete(env, name)
 		}
 	}()
-	return p.rest.Eval(env)
+	return p.rest.Eval(plainEnv(p.rest, env))
+}
+
+// sourceEnv is m.Env(snap) with the glob sources' records left as the
+// cache gives them, Chunks, so that a change does not cost a flat copy of
+// every record (see EvalField).
+func sourceEnv(m *manifest.Manifest, snap map[string]any) map[string]any {
+	env := m.Env(nil)
+	maps.Copy(env, snap)
+	return env
+}
+
+// plainEnv returns env with the record lists f reads as plain slices, as
+// expressions need them: a copy when one was a Chunks, env itself otherwise.
+func plainEnv(f *manifest.Field, env map[string]any) map[string]any {
+	var out map[string]any
+	for _, s := range f.Sources {
+		if c, ok := env[s].(*manifest.Chunks[*manifest.Record]); ok {
+			if out == nil {
+				out = maps.Clone(env)
+			}
+			out[s] = c.Slice()
+		}
+	}
+	if out == nil {
+		return env
+	}
+	return out
+}
+
+// recordList reads a glob source's records from an env.
+func recordList(v any) (*manifest.Chunks[*manifest.Record], bool) {
+	switch x := v.(type) {
+	case *manifest.Chunks[*manifest.Record]:
+		return x, true
+	case []*manifest.Record:
+		// From Manifest.Env: right, but no version shares anything with
+		// the one before, so a change costs the whole list.
+		return manifest.NewChunks(x), true
+	}
+	return nil, false
 }
 
 const placeholderPrefix = "__inc"

@@ -47,7 +47,7 @@ func TestARowPerFileIsMadeWhenRead(t *testing.T) {
 	tr := newTree(t, m, 3, 200)
 	eval := func() (*mappedList, []any) {
 		snap := tr.cache.Snapshot()
-		got, err := in.EvalField(rows, m.Env(snap))
+		got, err := in.EvalField(rows, sourceEnv(m, snap))
 		l, ok := got.(*mappedList)
 		if err != nil || !ok {
 			t.Fatalf("rows = %T, %v; want a list made when read", got, err)

@@ -69,7 +69,7 @@ type part struct {
 	call     func(...any) (any, error)
 	callName string
 
-	recs  []*manifest.Record // the records items were computed from
+	recs  *manifest.Chunks[*manifest.Record] // the records items were computed from
 	items itemColumns
 	// list is the last list of elements a whole-field list gave, while it
 	// held every item (one per record, in order); listDirty are the items
@@ -444,12 +444,12 @@ func (p *part) account(it item, path string, sign int) {
 // sync brings the items up to date with recs, the source's records sorted
 // by path: only records that are new or replaced (a changed file is a new
 // record) have their closures run.
-func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
+func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *Incremental) {
 	if p.ce.env == nil {
 		p.ce.env = map[string]any{"title": title}
 	}
 	old := p.recs
-	if p.fresh && sameSlice(old, recs) {
+	if p.fresh && old == recs {
 		return
 	}
 	p.countSource(old, recs, in)
@@ -461,7 +461,7 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 			// value as it was: the same list, not walked again later.
 			touched := false
 			for _, i := range d.changed {
-				was, now := p.items.at(i), p.compute(recs[i])
+				was, now := p.items.at(i), p.compute(recs.At(i))
 				if !changedItem(was, now) {
 					continue // an equal item: the old one stays, in every index
 				}
@@ -471,8 +471,8 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 					p.size += now.size() - was.size()
 					p.sorted.replace(p.term(was), p.term(now), now.val)
 				} else {
-					p.account(was, recs[i].Path, -1)
-					p.account(now, recs[i].Path, 1)
+					p.account(was, recs.At(i).Path, -1)
+					p.account(now, recs.At(i).Path, 1)
 				}
 				p.items.set(i, now)
 				if p.list != nil {
@@ -494,33 +494,33 @@ func (p *part) sync(recs []*manifest.Record, title string, in *Incremental) {
 	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	p.fresh = true
 	p.list, p.listDirty = nil, p.listDirty[:0]
-	if len(old) == 0 {
-		items := p.computeAll(recs)
+	if old.Len() == 0 {
+		items := p.computeAll(recs.Slice())
 		for j := range items.len() {
-			p.account(items.at(j), recs[j].Path, 1)
+			p.account(items.at(j), recs.At(j).Path, 1)
 		}
 		p.recs, p.items = recs, items
 		p.sums.valid = false
 		return
 	}
-	items := p.newItems(len(recs))
+	items := p.newItems(recs.Len())
 	i, j := 0, 0
-	for i < len(old) || j < len(recs) {
+	for i < old.Len() || j < recs.Len() {
 		switch {
-		case j == len(recs) || (i < len(old) && old[i].Path < recs[j].Path):
-			p.account(p.items.at(i), old[i].Path, -1)
+		case j == recs.Len() || (i < old.Len() && old.At(i).Path < recs.At(j).Path):
+			p.account(p.items.at(i), old.At(i).Path, -1)
 			i++
-		case i == len(old) || recs[j].Path < old[i].Path:
-			it := p.compute(recs[j])
-			p.account(it, recs[j].Path, 1)
+		case i == old.Len() || recs.At(j).Path < old.At(i).Path:
+			it := p.compute(recs.At(j))
+			p.account(it, recs.At(j).Path, 1)
 			items.push(it)
 			j++
 		default:
 			it := p.items.at(i)
-			if old[i] != recs[j] {
-				p.account(it, old[i].Path, -1)
-				it = p.compute(recs[j])
-				p.account(it, recs[j].Path, 1)
+			if old.At(i) != recs.At(j) {
+				p.account(it, old.At(i).Path, -1)
+				it = p.compute(recs.At(j))
+				p.account(it, recs.At(j).Path, 1)
 			}
 			items.push(it)
 			i++

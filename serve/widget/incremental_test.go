@@ -146,7 +146,7 @@ func sameAsFresh(t *testing.T, m *manifest.Manifest, in *Incremental, snap map[s
 			if f.UsesNow {
 				continue // its value moves with the clock
 			}
-			got, gotErr := in.EvalField(f, m.Env(snap))
+			got, gotErr := in.EvalField(f, sourceEnv(m, snap)) // as Widget.evaluate gives it
 			if l, ok := got.(render.List); ok {
 				got = l.Slice() // a long list kept in chunks or made when read: its elements
 			}

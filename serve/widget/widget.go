@@ -70,7 +70,7 @@ type State struct {
 
 	endpoints map[string]map[string]any // path -> fields of that endpoint
 	data      *lazyJSON                 // JSON of /data
-	payload   []byte                    // JSON pushed to pages (name, version, html, _errors)
+	payload   *lazyJSON                 // JSON pushed to pages (name, version, html, _errors)
 	base      uint64                    // the version patch applies to; 0 for none
 	patch     []byte                    // JSON pushed to pages showing base: what changed
 }
@@ -103,7 +103,8 @@ func (s *State) setPatch(base uint64, ops []render.PatchOp) {
 
 // lazyJSON is JSON encoded when first asked for: the data of 100,000
 // records takes long to encode, and most versions are only pushed to pages
-// (as HTML), never fetched whole.
+// (as HTML), never fetched whole; the whole HTML of a version is pushed
+// only to pages that do not show the version before.
 type lazyJSON struct {
 	once sync.Once
 	v    any
@@ -119,7 +120,7 @@ func (l *lazyJSON) bytes() []byte {
 func (s *State) Data() []byte { return s.data.bytes() }
 
 // Payload returns the JSON update pushed to live pages.
-func (s *State) Payload() []byte { return s.payload }
+func (s *State) Payload() []byte { return s.payload.bytes() }
 
 // Endpoint returns the JSON of one endpoint, or false if there is none at path.
 func (s *State) Endpoint(path string) ([]byte, bool) {
@@ -213,7 +214,7 @@ func NewConfined(m *manifest.Manifest, file string, log *slog.Logger, jail, rel 
 		w.log.Warn(msg) // once per widget, at load; the other warnings as they come (notice)
 	}
 	w.state = w.evaluate(nil, m.Endpoints, 1)
-	w.shape, w.shapeOf = render.ShapeOf(w.state.HTML), 1
+	w.shape, w.shapeOf = w.tmpl.Shape(w.state.HTML), 1
 	return w, nil
 }
 
@@ -243,7 +244,7 @@ func (w *Widget) evaluate(prev *State, eps []*manifest.Endpoint, version uint64)
 	if f := beforeEvaluate.Load(); f != nil {
 		(*f)(w.M.Name)
 	}
-	env := w.M.Env(w.cache.Snapshot())
+	env := sourceEnv(w.M, w.cache.Snapshot())
 	s := &State{Name: w.M.Name, Version: version, Fields: map[string]any{}, Errors: map[string]string{}, Good: map[string]any{}, endpoints: map[string]map[string]any{}, At: time.Now()}
 	if prev != nil {
 		maps.Copy(s.Good, prev.Good)
@@ -290,12 +291,12 @@ func (s *State) finish() {
 		Fields  map[string]any    `json:"fields"`
 		Errors  map[string]string `json:"_errors,omitempty"`
 	}{s.Version, s.Fields, errs}}
-	s.payload = mustJSON(struct {
+	s.payload = &lazyJSON{v: struct {
 		Name    string            `json:"name"`
 		Version uint64            `json:"version"`
 		HTML    string            `json:"html"`
 		Errors  map[string]string `json:"_errors,omitempty"`
-	}{s.Name, s.Version, s.HTML, errs})
+	}{s.Name, s.Version, s.HTML, errs}}
 }
 
 func mustJSON(v any) []byte {
@@ -489,7 +490,7 @@ func (w *Widget) update(eps []*manifest.Endpoint) {
 		return
 	}
 	// Pages that show prev get only what changed.
-	shape := render.ShapeOf(next.HTML)
+	shape := w.tmpl.Shape(next.HTML)
 	if ops, ok := w.shape.Patch(shape); ok && w.shapeOf == prev.Version {
 		next.setPatch(prev.Version, ops)
 	}
