@@ -2,6 +2,8 @@ package widget
 
 import (
 	"encoding/json"
+	"fmt"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -82,4 +84,26 @@ func TestARowPerFileIsMadeWhenRead(t *testing.T) {
 	if !sameValue(l, l) {
 		t.Error("a list is not the same as itself")
 	}
+}
+
+// TestAFilteredListThatKeepsEveryRecordIsPatched: a whole-field list whose
+// filter passes every record is a version of the last one with the
+// replaced elements, and equals a fresh evaluation after every step.
+func TestAFilteredListThatKeepsEveryRecordIsPatched(t *testing.T) {
+	smallBlocks(t)
+	src := "sources:\n  jobs: \"jobs/**/*.json\"\nendpoints:\n  /e:\n" +
+		"    all: 'filter(jobs, .path != \"\")'\n" +
+		"    names: 'map(filter(jobs, .path != \"\"), .data.name ?? \"\")'\n"
+	m, err := manifest.Parse(filepath.Join(t.TempDir(), "w.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewIncremental(m)
+	tr := newTree(t, m, 5, 150)
+	sameAsFresh(t, m, in, tr.cache.Snapshot(), "first evaluation")
+	for i := range 80 {
+		did := tr.step()
+		sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
+	}
+	mostlyIncremental(t, in, 81)
 }

@@ -245,7 +245,7 @@ type choice struct {
 
 var (
 	preds = map[elem][]string{
-		eRecord: {`.data.state == "running"`, `.data.rows > 50000`, `.size > 150`, `.data.cpu_seconds < 70000.5`, `.error != ""`, `hasSuffix(.stem, "3")`},
+		eRecord: {`.data.state == "running"`, `.data.rows > 50000`, `.size > 150`, `.data.cpu_seconds < 70000.5`, `.error != ""`, `hasSuffix(.stem, "3")`, `.path != ""`}, // the last passes every record: a filtered list patched in place
 		eData:   {`.state == "done"`, `.rows % 3 == 0`, `.progress > 0.5`, `.owner startsWith "user1"`},
 		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`},
 		eFloat:  {`# > 50000.0`, `# < 10.5`},
