@@ -397,14 +397,6 @@ func (s *sizer) add(v any, depth int64) {
 			s.n += int64(len(k)) + 4
 			s.add(e, depth+1)
 		}
-	case *Chunks[any]:
-		s.n += 2
-		for _, e := range x.All() {
-			if s.n > s.limit {
-				return
-			}
-			s.add(e, depth+1)
-		}
 	case *Record:
 		if x != nil {
 			s.addRecord(x, depth)
