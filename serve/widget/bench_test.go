@@ -211,6 +211,51 @@ func BenchmarkDashboardOneChange(b *testing.B) {
 	}
 }
 
+// BenchmarkDashboardNewJob is BenchmarkDashboardOneChange for a job that
+// appears (a new file among n): a change that adds a record, not one that
+// replaces one. The new jobs are removed after the run, so the cached tree
+// stays as JobTree made it.
+func BenchmarkDashboardNewJob(b *testing.B) {
+	for _, n := range jobSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var made []string
+			b.Cleanup(func() {
+				for _, p := range made {
+					os.Remove(p)
+				}
+				os.Remove(filepath.Dir(filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(n)))))
+			})
+			var eval time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				p := filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(n+i)))
+				os.MkdirAll(filepath.Dir(p), 0o755)
+				if err := os.WriteFile(p, benchtree.Job(n+i, 0), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				made = append(made, p)
+				b.StartTimer()
+				changed := w.cache.Refresh([]string{p})
+				start := time.Now()
+				w.update(w.affected(map[string]bool{changed[0]: true}))
+				eval += time.Since(start)
+			}
+			b.StopTimer()
+			if got := w.State().Fields["total"]; got != n+b.N {
+				b.Fatalf("total = %v, want %d", got, n+b.N)
+			}
+			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+		})
+	}
+}
+
 // BenchmarkDashboardFirstData measures loading the dashboard: reading and
 // parsing every job file and evaluating every field for the first time.
 func BenchmarkDashboardFirstData(b *testing.B) {
