@@ -22,6 +22,20 @@ type shapeField struct {
 	children []string // each child node as HTML: its identity in a list
 }
 
+// elementShape is the shape of the data-field element n, named name.
+func elementShape(name string, n *nethtml.Node) shapeField {
+	f := shapeField{name: name}
+	for _, a := range n.Attr {
+		f.attrs = append(f.attrs, [2]string{a.Key, a.Val})
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		var b strings.Builder
+		nethtml.Render(&b, c)
+		f.children = append(f.children, b.String())
+	}
+	return f
+}
+
 // ShapeOf reads a rendered body (the output of Body). It returns nil when
 // the body cannot be patched field by field: a data-field element inside
 // another one.
@@ -50,17 +64,10 @@ func ShapeOf(body string) *Shape {
 			ok = false
 			return
 		}
-		f := shapeField{name: name}
-		for _, a := range n.Attr {
-			f.attrs = append(f.attrs, [2]string{a.Key, a.Val})
-		}
+		s.fields = append(s.fields, elementShape(name, n))
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			var b strings.Builder
-			nethtml.Render(&b, c)
-			f.children = append(f.children, b.String())
 			walk(c, true)
 		}
-		s.fields = append(s.fields, f)
 	}
 	for _, n := range nodes {
 		walk(n, false)

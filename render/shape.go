@@ -163,16 +163,7 @@ func parseField(f fieldElement, raw string) (shapeField, bool) {
 	if name, ok := attr(n, "data-field"); !ok || name != f.name {
 		return shapeField{}, false
 	}
-	sf := shapeField{name: f.name}
-	for _, a := range n.Attr {
-		sf.attrs = append(sf.attrs, [2]string{a.Key, a.Val})
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		var b strings.Builder
-		nethtml.Render(&b, c)
-		sf.children = append(sf.children, b.String())
-	}
-	return sf, true
+	return elementShape(f.name, n), true
 }
 
 // parseInside parses an element's HTML inside f's ancestors and returns
