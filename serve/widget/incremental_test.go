@@ -247,15 +247,20 @@ var (
 	preds = map[elem][]string{
 		eRecord: {`.data.state == "running"`, `.data.rows > 50000`, `.size > 150`, `.data.cpu_seconds < 70000.5`, `.error != ""`, `hasSuffix(.stem, "3")`, `.path != ""`}, // the last passes every record: a filtered list patched in place
 		eData:   {`.state == "done"`, `.rows % 3 == 0`, `.progress > 0.5`, `.owner startsWith "user1"`},
-		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`},
-		eFloat:  {`# > 50000.0`, `# < 10.5`},
+		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`, `# < 0`}, // the last passes none: empty lists
+		eFloat:  {`# > 50000.0`, `# < 10.5`, `# < 0.0`},
 		eString: {`# contains "1"`, `# startsWith "job-1"`, `# == "done"`},
 		eObject: {`.r > 100`, `.n endsWith "7"`},
 	}
 	mapFns = map[elem][]choice{
 		eRecord: {{`.data`, eData}, {`.data.rows`, eInt}, {`.data.cpu_seconds`, eFloat}, {`.data.name`, eString}, {`.data.state`, eString}, {`({n: .data.name, r: .data.rows})`, eObject}, {`.size`, eInt}},
-		eData:   {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}},
-		eInt:    {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt}},
+		// Progress is an int when whole (0, 1), a float otherwise; the
+		// owner is nil now and then (where min, max, mean fail).
+		eData: {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}, {`.rows % 5 == 0 ? nil : .owner`, eString}},
+		// Ties, ints and floats that are equal (25 and 25.0), -0.0 next
+		// to 0, ints too large for a float to tell apart.
+		eInt: {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt},
+			{`# * 2.0`, eFloat}, {`# % 2 == 0 ? # % 50 : # % 101 / 2`, eFloat}, {`# % 3 == 1 ? -0.0 : # % 3`, eFloat}, {`# % 2 == 0 ? # * 100000000000 : #`, eInt}},
 		eFloat:  {{`# * 1.5`, eFloat}, {`int(#)`, eInt}, {`# + 0.1`, eFloat}},
 		eString: {{`upper(#)`, eString}, {`len(#)`, eInt}},
 		eObject: {{`.n`, eString}, {`.r`, eInt}},
@@ -316,13 +321,11 @@ func (g *exprGen) aggregate() string {
 			return fmt.Sprintf("sum(%s, %s)", c, g.pick([]string{".data.cpu_seconds", ".data.rows", ".size"}))
 		}
 	case 8:
-		if numeric {
+		if numeric || e == eString && g.rnd.IntN(3) == 0 { // strings: expr fails
 			return fmt.Sprintf("%s(%s)", g.pick([]string{"mean", "median", "min", "max"}), c)
 		}
 	case 9:
-		if e == eString || numeric {
-			return fmt.Sprintf("uniq(%s)", c)
-		}
+		return fmt.Sprintf("uniq(%s)", c)
 	}
 	return c
 }
