@@ -404,3 +404,53 @@ func TestIncrementalEqualsFreshOnRandomExpressions(t *testing.T) {
 	}
 	mostlyIncremental(t, in, 121)
 }
+
+// TestIncrementalEqualsFreshOnCalls runs the differential property over
+// every aggregate kept by value (mean, median, min, max, uniq, find) on
+// elements that make them hard: ints and floats that are equal, ties, -0
+// next to 0, NaN-free floats, nil and strings (where expr fails), large
+// ints, and lists that go empty.
+func TestIncrementalEqualsFreshOnCalls(t *testing.T) {
+	smallBlocks(t)
+	lists := []string{
+		`map(jobs, .data.progress)`, // ints (0, 1) and floats
+		`map(jobs, .data.rows % 7)`, // ties
+		`map(jobs, .data.rows % 2 == 0 ? .data.rows % 5 : .data.progress * 4)`, // 2 and 2.0
+		`map(jobs, .data.rows % 3 == 1 ? -0.0 : .data.rows % 3)`,               // -0 and 0
+		`map(filter(jobs, .data.state == "failed"), .data.rows)`,               // often empty
+		`map(jobs, .data.rows % 2 == 0 ? .data.rows * 100000000000 : 1)`,       // ints a float cannot tell apart
+		`map(jobs, .data.rows % 50 == 0 ? nil : .data.rows % 4)`,               // nil: expr fails
+		`map(jobs, .data.owner)`,
+	}
+	var b strings.Builder
+	b.WriteString("sources:\n  jobs: \"jobs/**/*.json\"\nendpoints:\n  /e:\n")
+	n := 0
+	for _, l := range lists {
+		for _, fn := range []string{"mean", "median", "min", "max", "uniq"} {
+			fmt.Fprintf(&b, "    f%d: %q\n", n, fn+"("+l+")")
+			n++
+		}
+	}
+	for _, pred := range []string{`.data.state == "failed"`, `.data.rows % 40 == 0`, `.data.rows < 0`} {
+		fmt.Fprintf(&b, "    f%d: %q\n", n, "find(jobs, "+pred+")?.data?.name")
+		n++
+	}
+	dir := t.TempDir()
+	m, err := manifest.Parse(filepath.Join(dir, "calls.yaml"), []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewIncremental(m)
+	for _, f := range m.Endpoints[0].Fields {
+		if !in.Covers(f) {
+			t.Errorf("field %s (%s) is not evaluated incrementally", f.Name, f.Expr)
+		}
+	}
+	tr := newTree(t, m, 3, 200)
+	sameAsFresh(t, m, in, tr.cache.Snapshot(), "first evaluation")
+	for i := range 150 {
+		did := tr.step()
+		sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
+	}
+	mostlyIncremental(t, in, 151)
+}
