@@ -260,7 +260,7 @@ var (
 		// Ties, ints and floats that are equal (25 and 25.0), -0.0 next
 		// to 0, ints too large for a float to tell apart.
 		eInt: {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt},
-			{`# * 2.0`, eFloat}, {`# % 2 == 0 ? # % 50 : # % 101 / 2`, eFloat}, {`# % 3 == 1 ? -0.0 : # % 3`, eFloat}, {`# % 2 == 0 ? # * 100000000000 : #`, eInt}},
+			{`# * 2.0`, eFloat}, {`# % 2 == 0 ? # % 50 : # % 101 / 2`, eFloat}, {`# % 3 == 1 ? -0.0 : # % 3`, eFloat}, {`# % 2 == 0 ? # * 100000000000 : #`, eInt}, {`9007199254740992 + # % 3`, eInt}},
 		eFloat:  {{`# * 1.5`, eFloat}, {`int(#)`, eInt}, {`# + 0.1`, eFloat}},
 		eString: {{`upper(#)`, eString}, {`len(#)`, eInt}},
 		eObject: {{`.n`, eString}, {`.r`, eInt}},
@@ -418,7 +418,7 @@ func TestIncrementalEqualsFreshOnCalls(t *testing.T) {
 		`map(jobs, .data.rows % 2 == 0 ? .data.rows % 5 : .data.progress * 4)`, // 2 and 2.0
 		`map(jobs, .data.rows % 3 == 1 ? -0.0 : .data.rows % 3)`,               // -0 and 0
 		`map(filter(jobs, .data.state == "failed"), .data.rows)`,               // often empty
-		`map(jobs, .data.rows % 2 == 0 ? .data.rows * 100000000000 : 1)`,       // ints a float cannot tell apart
+		`map(jobs, 9007199254740992 + .data.rows % 3)`,                         // ints a float cannot tell apart (2^53, 2^53+1)
 		`map(jobs, .data.rows % 50 == 0 ? nil : .data.rows % 4)`,               // nil: expr fails
 		`map(jobs, .data.owner)`,
 	}
