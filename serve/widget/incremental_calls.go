@@ -9,15 +9,17 @@ import (
 
 // callIndex keeps mean, median, min, max, uniq and find by difference, with
 // the results of expr's own functions (builtin's mean, median, minMax,
-// uniq): the elements as floats in order for median, min and max; per
-// value its count and first element (by record order) for min, max, uniq
-// and find; mean is expr's float sum in order, kept by sumTerms. An element
+// uniq): the elements as floats in order for median, min and max, and the
+// first element with the extreme value; per value its count and first
+// element (by record order) for uniq and find; mean is expr's float sum in
+// order, kept by sumTerms. An element
 // these cannot keep exactly (not a number, a string, a bool or nil; a NaN;
 // an int a float cannot tell apart from its neighbours; -0 in a median)
 // makes the part call expr's function over every element instead.
 type callIndex struct {
 	odd    int // elements not kept exactly
 	bag    floatBag
+	win    firstOf // min, max: the first element with the extreme value
 	firsts map[any]*firstOf
 	order  []*firstOf // uniq: the values by their first element's path
 	stale  []*firstOf // whose first element left while others remain
@@ -94,8 +96,57 @@ func (c *callIndex) account(p *part, it item, path string, sign int) {
 		return
 	case "min", "max":
 		c.bag.add(f, sign)
+		c.extreme(p.callName == "max", f, v, path, sign)
+		return
 	}
 	c.first(p, key, v, path, sign)
+}
+
+// extreme keeps min's or max's first element with the extreme value (expr
+// keeps the first, replacing it only by one strictly beyond): win.n is 1
+// while it is known; once it leaves (stale), one at least as far beyond
+// and not after it takes its place, else value walks to find it.
+func (c *callIndex) extreme(isMax bool, f float64, v any, path string, sign int) {
+	w := &c.win
+	if sign < 0 {
+		if w.n == 1 && path == w.path {
+			w.stale = true
+		}
+		return
+	}
+	if w.n == 0 {
+		return // not known: found when asked for
+	}
+	beyond := f > w.key.(float64)
+	if !isMax {
+		beyond = f < w.key.(float64)
+	}
+	if beyond || f == w.key.(float64) && (path < w.path || w.stale && path == w.path) {
+		*w = firstOf{key: f, n: 1, path: path, val: v}
+	}
+}
+
+// extremeValue is min's or max's value: the first element whose float is
+// the bag's extreme f, found by a walk when not known (from the one that
+// left, when it had the same value: nothing before it has).
+func (c *callIndex) extremeValue(p *part, f float64) any {
+	w := &c.win
+	if w.n == 1 && !w.stale && w.key.(float64) == f {
+		return w.val
+	}
+	from := 0
+	if w.n == 1 && w.key.(float64) == f {
+		from = sort.Search(p.recs.Len(), func(i int) bool { return p.recs.At(i).Path >= w.path })
+	}
+	for i := from; i < p.items.len(); i++ {
+		it := p.items.at(i)
+		if _, g, ok := p.callKey(it.val); it.in() && !it.bad() && ok && g == f {
+			*w = firstOf{key: f, n: 1, path: p.recs.At(i).Path, val: it.val}
+			return it.val
+		}
+	}
+	*w = firstOf{}
+	return nil // a lost element: a wrong value the differential test sees, not a fallback that hides it
 }
 
 // first keeps the count and first element of key's value.
@@ -226,12 +277,7 @@ func (c *callIndex) value(p *part) (any, bool) {
 		if p.callName == "max" {
 			f = c.bag.at(n - 1)
 		}
-		e := c.firsts[f]
-		if e == nil {
-			return nil, true // a lost entry: a wrong value the differential test sees, not a fallback that hides it
-		}
-		c.resolve(p, e)
-		return e.val, true
+		return c.extremeValue(p, f), true
 	case "uniq":
 		for _, e := range c.stale {
 			c.resolve(p, e)
