@@ -12,17 +12,17 @@ import (
 // uniq): the elements as floats in order for median, min and max, and the
 // first element with the extreme value; per value its count and first
 // element (by record order) for uniq and find; mean is expr's float sum in
-// order, kept by sumTerms. An element
-// these cannot keep exactly (not a number, a string, a bool or nil; a NaN;
-// an int a float cannot tell apart from its neighbours; -0 in a median)
-// makes the part call expr's function over every element instead.
+// order, kept by sumTerms. An element these cannot keep exactly (not a
+// number, a string, a bool or nil; a NaN; an int a float cannot tell apart
+// from its neighbours; -0 in a median) makes the part call expr's function
+// over every element instead.
 type callIndex struct {
 	odd    int // elements not kept exactly
 	bag    floatBag
 	win    firstOf // min, max: the first element with the extreme value
 	firsts map[any]*firstOf
 	order  []*firstOf // uniq: the values by their first element's path
-	stale  []*firstOf // whose first element left while others remain
+	stale  []*firstOf // uniq: values whose first element left while others remain
 	out    []any      // uniq's last value, while no first element moved
 }
 
@@ -182,8 +182,10 @@ func (c *callIndex) first(p *part, key, v any, path string, sign int) {
 	}
 	if path == e.path && !e.stale {
 		e.stale = true
-		c.stale = append(c.stale, e)
-		c.out = nil
+		if p.callName == "uniq" {
+			c.stale = append(c.stale, e)
+			c.out = nil
+		}
 	}
 }
 
