@@ -162,53 +162,62 @@ func jobSizes() []int {
 }
 
 // BenchmarkDashboardOneChange measures the server's work for one changed
-// job file under the realistic dashboard of testdata/bench (counts with
-// predicates, sums of maps of filters, groups, a top 20, a row per job
-// shown with data-each): the re-read, the re-evaluation, the render and the
-// JSON of the new version; with the size of the update pushed to pages.
+// job file under each realistic widget of testdata/bench: the dashboard
+// (counts with predicates, sums of maps of filters, groups, a top 20, a row
+// per job shown with data-each) and the owners widget (uniq, mean, max,
+// any, all, find, a filtered top 20). It is the re-read, the
+// re-evaluation, the render and the JSON of the new version; with the
+// size of the update pushed to pages.
 func BenchmarkDashboardOneChange(b *testing.B) {
 	for _, n := range jobSizes() {
-		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
-			dir := benchtree.JobTree(b, n)
-			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(w.State().Errors) > 0 {
-				b.Fatal(w.State().Errors)
-			}
-			reads := w.cache.Reads()
-			payload := 0
-			var eval time.Duration
-			cpu := benchtree.CPUTime()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				// A version no earlier run wrote: the job really changes.
-				p := benchtree.EditJob(b, dir, (i*7919)%n, int(time.Now().UnixNano()/1000)%1_000_000_000+i)
-				b.StartTimer()
-				changed := w.cache.Refresh([]string{p})
-				start := time.Now()
-				before := w.State().Version
-				w.update(w.affected(map[string]bool{changed[0]: true}))
-				eval += time.Since(start)
-				switch patch, ok := w.State().PatchFrom(before); {
-				case w.State().Version == before: // nothing to show changed: nothing is sent
-				case ok:
-					payload += len(patch) // what a page showing the version before gets
-				default:
-					payload += len(w.State().Payload())
-				}
-			}
-			b.StopTimer()
-			// CPU time includes the untimed writes of the files: a bound.
-			b.ReportMetric(float64(benchtree.CPUTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
-			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
-			b.ReportMetric(float64(w.cache.Reads()-reads)/float64(b.N), "reads/op")
-			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
-			b.ReportMetric(float64(payload)/float64(b.N), "event-B/op")
-		})
+		for _, widget := range []string{"dashboard", "owners"} {
+			b.Run(fmt.Sprintf("files=%d/widget=%s", n, widget), func(b *testing.B) {
+				oneJobChange(b, n, "jobs_"+widget+".yaml")
+			})
+		}
 	}
+}
+
+// oneJobChange is BenchmarkDashboardOneChange for one widget over n jobs.
+func oneJobChange(b *testing.B, n int, name string) {
+	dir := benchtree.JobTree(b, n)
+	w, err := Load(filepath.Join(dir, name), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(w.State().Errors) > 0 {
+		b.Fatal(w.State().Errors)
+	}
+	reads := w.cache.Reads()
+	payload := 0
+	var eval time.Duration
+	cpu := benchtree.CPUTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		// A version no earlier run wrote: the job really changes.
+		p := benchtree.EditJob(b, dir, (i*7919)%n, int(time.Now().UnixNano()/1000)%1_000_000_000+i)
+		b.StartTimer()
+		changed := w.cache.Refresh([]string{p})
+		start := time.Now()
+		before := w.State().Version
+		w.update(w.affected(map[string]bool{changed[0]: true}))
+		eval += time.Since(start)
+		switch patch, ok := w.State().PatchFrom(before); {
+		case w.State().Version == before: // nothing to show changed: nothing is sent
+		case ok:
+			payload += len(patch) // what a page showing the version before gets
+		default:
+			payload += len(w.State().Payload())
+		}
+	}
+	b.StopTimer()
+	// CPU time includes the untimed writes of the files: a bound.
+	b.ReportMetric(float64(benchtree.CPUTime()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
+	b.ReportMetric(float64(w.cache.Reads()-reads)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+	b.ReportMetric(float64(payload)/float64(b.N), "event-B/op")
 }
 
 // BenchmarkDashboardNewJob is BenchmarkDashboardOneChange for a job that

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
@@ -234,13 +235,37 @@ func planField(m *manifest.Manifest, f *manifest.Field) *plan {
 	if len(p.parts) == 0 {
 		return nil
 	}
-	rest, err := m.CompilePart(tree.Node.String(), extra)
+	rest, err := m.CompilePart(source(&tree.Node), extra)
 	if err != nil {
 		return nil
 	}
 	rest.OutputSources = f.Sources // its output limit is the field's
 	p.rest = rest
 	return p
+}
+
+// source prints n as expr code that compiles to the same program. expr's
+// printer writes a whole float as an int (2.0 as 2), which would make
+// 2.0 * x an int: such floats are written with their point.
+func source(n *ast.Node) string {
+	var floats []*ast.Node
+	var saved []ast.Node
+	ast.Walk(n, visitFunc(func(m *ast.Node) {
+		f, ok := (*m).(*ast.FloatNode)
+		if !ok {
+			return
+		}
+		s := strconv.FormatFloat(f.Value, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eIN") {
+			floats, saved = append(floats, m), append(saved, *m)
+			*m = &ast.IdentifierNode{Value: s + ".0"}
+		}
+	}))
+	code := (*n).String()
+	for i, m := range floats {
+		*m = saved[i]
+	}
+	return code
 }
 
 type visitFunc func(*ast.Node)
@@ -430,7 +455,7 @@ func (r *recognizer) closure(arg ast.Node, base *part) *manifest.Field {
 	for i, s := range slots {
 		saved[i], *s = *s, it
 	}
-	code := pred.Node.String()
+	code := source(&pred.Node)
 	for i, s := range slots {
 		*s = saved[i]
 	}

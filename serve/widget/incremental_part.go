@@ -68,6 +68,7 @@ type part struct {
 	from, to int
 	call     func(...any) (any, error)
 	callName string
+	calls    callIndex // mean, median, min, max, uniq, find
 
 	recs  *manifest.Chunks[*manifest.Record] // the records items were computed from
 	items itemColumns
@@ -439,6 +440,9 @@ func (p *part) account(it item, path string, sign int) {
 			p.nTrue += sign
 		}
 	}
+	if p.agg == aggCall || p.agg == aggFind {
+		p.calls.account(p, it, path, sign)
+	}
 }
 
 // sync brings the items up to date with recs, the source's records sorted
@@ -478,7 +482,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 				if p.list != nil {
 					p.listDirty = append(p.listDirty, i)
 				}
-				if p.agg == aggSum {
+				if p.keepsSum() {
 					kind, bits := p.sumTerm(now)
 					p.sums.set(i, kind, bits)
 				}
@@ -666,13 +670,7 @@ func (p *part) value() (v any, ok bool) {
 	case aggOne:
 		v = p.nTrue == 1
 	case aggFind:
-		for i := range p.items.len() {
-			it := p.items.at(i)
-			if b, _ := p.term(it).(bool); it.in() && b {
-				v = it.val
-				break
-			}
-		}
+		v = p.calls.find(p)
 	case aggSum:
 		if p.nNonInt == 0 {
 			v = p.intSum
@@ -703,11 +701,9 @@ func (p *part) value() (v any, ok bool) {
 		}
 		v = p.sortedElements()
 	case aggCall:
-		if p.callName == "uniq" {
-			if u, done := p.uniqStrings(); done {
-				v = u
-				break
-			}
+		var kept bool
+		if v, kept = p.calls.value(p); kept {
+			break
 		}
 		out, err := p.call(p.elements())
 		if err != nil {
@@ -727,6 +723,9 @@ func (p *part) sumTerm(it item) (kind uint8, bits uint64) {
 	}
 	switch t := p.term(it).(type) {
 	case int:
+		if p.agg == aggCall {
+			return termFloat, math.Float64bits(float64(t)) // mean adds ints as floats
+		}
 		return termInt, uint64(t)
 	case float64:
 		return termFloat, math.Float64bits(t)
@@ -853,28 +852,6 @@ func (p *part) elements() []any {
 		}
 	}
 	return out
-}
-
-// uniqStrings is uniq for elements that are all strings, with a set
-// instead of expr's comparison of each element with every one kept.
-func (p *part) uniqStrings() ([]any, bool) {
-	seen := map[string]bool{}
-	out := []any{}
-	for i := range p.items.len() {
-		it := p.items.at(i)
-		if !it.in() {
-			continue
-		}
-		s, ok := it.val.(string)
-		if !ok {
-			return nil, false
-		}
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out, true
 }
 
 // groupIndex keeps groupBy's groups as records come and go: each group's

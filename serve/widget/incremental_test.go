@@ -247,15 +247,20 @@ var (
 	preds = map[elem][]string{
 		eRecord: {`.data.state == "running"`, `.data.rows > 50000`, `.size > 150`, `.data.cpu_seconds < 70000.5`, `.error != ""`, `hasSuffix(.stem, "3")`, `.path != ""`}, // the last passes every record: a filtered list patched in place
 		eData:   {`.state == "done"`, `.rows % 3 == 0`, `.progress > 0.5`, `.owner startsWith "user1"`},
-		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`},
-		eFloat:  {`# > 50000.0`, `# < 10.5`},
+		eInt:    {`# % 2 == 0`, `# > 40000`, `# < 100`, `# < 0`}, // the last passes none: empty lists
+		eFloat:  {`# > 50000.0`, `# < 10.5`, `# < 0.0`},
 		eString: {`# contains "1"`, `# startsWith "job-1"`, `# == "done"`},
 		eObject: {`.r > 100`, `.n endsWith "7"`},
 	}
 	mapFns = map[elem][]choice{
 		eRecord: {{`.data`, eData}, {`.data.rows`, eInt}, {`.data.cpu_seconds`, eFloat}, {`.data.name`, eString}, {`.data.state`, eString}, {`({n: .data.name, r: .data.rows})`, eObject}, {`.size`, eInt}},
-		eData:   {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}},
-		eInt:    {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt}},
+		// Progress is an int when whole (0, 1), a float otherwise; the
+		// owner is nil now and then (where min, max, mean fail).
+		eData: {{`.rows`, eInt}, {`.progress`, eFloat}, {`.owner`, eString}, {`({n: .name, r: .rows})`, eObject}, {`.rows % 5 == 0 ? nil : .owner`, eString}},
+		// Ties, ints and floats that are equal (25 and 25.0), -0.0 next
+		// to 0, ints too large for a float to tell apart.
+		eInt: {{`# * 2`, eInt}, {`# / 7`, eFloat}, {`string(#)`, eString}, {`# % 5`, eInt},
+			{`# * 2.0`, eFloat}, {`# % 2 == 0 ? # % 50 : # % 101 / 2`, eFloat}, {`# % 3 == 1 ? -0.0 : # % 3`, eFloat}, {`# % 2 == 0 ? # * 100000000000 : #`, eInt}, {`9007199254740992 + # % 3`, eInt}},
 		eFloat:  {{`# * 1.5`, eFloat}, {`int(#)`, eInt}, {`# + 0.1`, eFloat}},
 		eString: {{`upper(#)`, eString}, {`len(#)`, eInt}},
 		eObject: {{`.n`, eString}, {`.r`, eInt}},
@@ -316,13 +321,11 @@ func (g *exprGen) aggregate() string {
 			return fmt.Sprintf("sum(%s, %s)", c, g.pick([]string{".data.cpu_seconds", ".data.rows", ".size"}))
 		}
 	case 8:
-		if numeric {
+		if numeric || e == eString && g.rnd.IntN(3) == 0 { // strings: expr fails
 			return fmt.Sprintf("%s(%s)", g.pick([]string{"mean", "median", "min", "max"}), c)
 		}
 	case 9:
-		if e == eString || numeric {
-			return fmt.Sprintf("uniq(%s)", c)
-		}
+		return fmt.Sprintf("uniq(%s)", c)
 	}
 	return c
 }
@@ -400,4 +403,67 @@ func TestIncrementalEqualsFreshOnRandomExpressions(t *testing.T) {
 		sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
 	}
 	mostlyIncremental(t, in, 121)
+}
+
+// TestIncrementalEqualsFreshOnCalls runs the differential property over
+// every aggregate kept by value (mean, median, min, max, uniq, find) on
+// elements that make them hard: ints and floats that are equal, ties, -0
+// next to 0, NaN-free floats, nil and strings (where expr fails), large
+// ints, and lists that go empty.
+func TestIncrementalEqualsFreshOnCalls(t *testing.T) {
+	smallBlocks(t)
+	lists := []string{
+		`map(jobs, .data.progress)`, // ints (0, 1) and floats
+		`map(jobs, .data.rows % 7)`, // ties
+		`map(jobs, .data.rows % 2 == 0 ? .data.rows % 5 : .data.progress * 4)`, // 2 and 2.0
+		`map(jobs, .data.rows % 3 == 1 ? -0.0 : .data.rows % 3)`,               // -0 and 0
+		`map(filter(jobs, .data.state == "failed"), .data.rows)`,               // often empty
+		`map(jobs, 9007199254740992 + .data.rows % 3)`,                         // ints a float cannot tell apart (2^53, 2^53+1)
+		`map(jobs, .data.rows % 50 == 0 ? nil : .data.rows % 4)`,               // nil: expr fails
+		`map(jobs, .data.owner)`,
+		`map(jobs, .data.rows % 10 == 0 ? 1 : 2.0)`, // a rare extreme: a first element late, ties before it come and go
+		`map(jobs, .data.rows % 10 == 0 ? 2.0 : 1)`,
+	}
+	var b strings.Builder
+	b.WriteString("sources:\n  jobs: \"jobs/**/*.json\"\nendpoints:\n  /e:\n")
+	n := 0
+	for _, l := range lists {
+		for _, fn := range []string{"mean", "median", "min", "max", "uniq"} {
+			fmt.Fprintf(&b, "    f%d: %q\n", n, fn+"("+l+")")
+			n++
+		}
+	}
+	for _, pred := range []string{`.data.state == "failed"`, `.data.rows % 40 == 0`, `.data.rows < 0`} {
+		fmt.Fprintf(&b, "    f%d: %q\n", n, "find(jobs, "+pred+")?.data?.name")
+		n++
+	}
+	dir := t.TempDir()
+	m, err := manifest.Parse(filepath.Join(dir, "calls.yaml"), []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := NewIncremental(m)
+	for _, f := range m.Endpoints[0].Fields {
+		if !in.Covers(f) {
+			t.Errorf("field %s (%s) is not evaluated incrementally", f.Name, f.Expr)
+		}
+	}
+	// A small tree too: a change there often comes before a value's
+	// first element, or is it.
+	for _, size := range []int{200, 30} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			m, err := manifest.Parse(filepath.Join(t.TempDir(), "calls.yaml"), []byte(b.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := NewIncremental(m)
+			tr := newTree(t, m, 3, size)
+			sameAsFresh(t, m, in, tr.cache.Snapshot(), "first evaluation")
+			for i := range 200 {
+				did := tr.step()
+				sameAsFresh(t, m, in, tr.cache.Snapshot(), fmt.Sprintf("step %d (%s)", i, did))
+			}
+			mostlyIncremental(t, in, 201)
+		})
+	}
 }
