@@ -31,6 +31,9 @@ type Incremental struct {
 	plans map[*manifest.Field]*plan
 	diffs map[string]*diff // by source: the last change seen, shared by its parts
 	fresh int              // evaluations of a planned field that fell back to a fresh one
+	// Syncs of a part that applied the edits of files added or removed,
+	// and that merged two lists of records instead (for tests).
+	edits, merges int
 }
 
 // diff says which records of a source changed from one snapshot to the

@@ -221,6 +221,13 @@ func mostlyIncremental(t *testing.T, in *Incremental, steps int) {
 	if in.fresh > planned/3 {
 		t.Errorf("%d of %d evaluations fell back to fresh ones", in.fresh, planned)
 	}
+	// Files created, deleted and renamed (and the rescans that find them)
+	// reach the parts as edits of the records, applied by index; none of
+	// these steps is large enough to be merged.
+	t.Logf("%d syncs of parts applied edits of files added or removed, %d merged", in.edits, in.merges)
+	if in.edits == 0 || in.merges > 0 {
+		t.Errorf("%d syncs applied edits, %d merged: files added or removed should all be edits", in.edits, in.merges)
+	}
 }
 
 // exprGen writes random expressions over the builtins Incremental keeps,
