@@ -72,9 +72,8 @@ func (tr *tree) step() string {
 		_, i := pick()
 		tr.write(i, benchtree.Job(i, tr.version))
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("edit %d", i)
-	case op < 6: // create
-		i := tr.next
-		tr.next++
+	case op < 6: // create: a new job (last), or one that was gone again (in its place)
+		i := tr.newJob()
 		tr.write(i, benchtree.Job(i, tr.version))
 		tr.live = append(tr.live, i)
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("create %d", i)
@@ -85,10 +84,9 @@ func (tr *tree) step() string {
 		}
 		tr.live = append(tr.live[:k], tr.live[k+1:]...)
 		changed, did = append(changed, tr.file(i)), fmt.Sprintf("delete %d", i)
-	case op < 8 && len(tr.live) > 0: // rename to a new job number
+	case op < 8 && len(tr.live) > 0: // rename to a new job number, or to one that was gone
 		k, i := pick()
-		j := tr.next
-		tr.next++
+		j := tr.newJob()
 		tr.write(j, nil) // make the folder
 		if err := os.Rename(tr.file(i), tr.file(j)); err != nil {
 			tr.t.Fatal(err)
@@ -118,6 +116,21 @@ func (tr *tree) step() string {
 		tr.cache.Refresh(changed)
 	}
 	return did
+}
+
+// newJob returns the number of a job that does not exist: a new one, whose
+// file sorts after every other, or half the time one that existed and is
+// gone, whose file goes back among the others.
+func (tr *tree) newJob() int {
+	if tr.rnd.IntN(2) == 0 {
+		for range 10 {
+			if i := tr.rnd.IntN(tr.next); !slices.Contains(tr.live, i) {
+				return i
+			}
+		}
+	}
+	tr.next++
+	return tr.next - 1
 }
 
 // write writes job i's content; nil only makes its folder.
