@@ -169,6 +169,19 @@ func sameAsFresh(t *testing.T, m *manifest.Manifest, in *Incremental, snap map[s
 			}
 		}
 	}
+	// What the records count toward the output limit is kept by
+	// difference too, and only a value of 32 MiB shows it: count it afresh.
+	for f, pl := range in.plans {
+		for _, pt := range pl.parts {
+			var want int64
+			for _, r := range pt.recs.All() {
+				want += manifest.SourceBytes(r)
+			}
+			if pt.srcBytes != want || pt.items.len() != pt.recs.Len() {
+				t.Fatalf("%s: a part of field %s counts %d source bytes in %d items, want %d in %d", when, f.Name, pt.srcBytes, pt.items.len(), want, pt.recs.Len())
+			}
+		}
+	}
 }
 
 func loadBench(t *testing.T, name string) *manifest.Manifest {
