@@ -256,6 +256,60 @@ func BenchmarkDashboardNewJob(b *testing.B) {
 	}
 }
 
+// BenchmarkDashboardRemovedJob is BenchmarkDashboardOneChange for a job
+// file removed: the oldest first, as a job system cleans up, which sorts
+// first (every kept column moves, and a float sum is added again from its
+// first term). The files are written back after the run, as they were.
+func BenchmarkDashboardRemovedJob(b *testing.B) {
+	for _, n := range jobSizes() {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			dir := benchtree.JobTree(b, n)
+			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			type saved struct {
+				path  string
+				data  []byte
+				mtime time.Time
+			}
+			var gone []saved
+			b.Cleanup(func() {
+				for _, f := range gone {
+					os.WriteFile(f.path, f.data, 0o644)
+					os.Chtimes(f.path, f.mtime, f.mtime)
+				}
+			})
+			var eval time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				p := filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(i)))
+				data, err := os.ReadFile(p)
+				fi, err2 := os.Stat(p)
+				if err != nil || err2 != nil {
+					b.Fatal(err, err2)
+				}
+				gone = append(gone, saved{p, data, fi.ModTime()})
+				if err := os.Remove(p); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				changed := w.cache.Refresh([]string{p})
+				start := time.Now()
+				w.update(w.affected(map[string]bool{changed[0]: true}))
+				eval += time.Since(start)
+			}
+			b.StopTimer()
+			if got := w.State().Fields["total"]; got != n-b.N {
+				b.Fatalf("total = %v, want %d", got, n-b.N)
+			}
+			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+		})
+	}
+}
+
 // BenchmarkDashboardFirstData measures loading the dashboard: reading and
 // parsing every job file and evaluating every field for the first time.
 func BenchmarkDashboardFirstData(b *testing.B) {
