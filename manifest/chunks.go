@@ -3,6 +3,7 @@ package manifest
 import (
 	"encoding/json"
 	"iter"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -14,10 +15,15 @@ import (
 // removals make chunks of other sizes (up to twice as many, or fewer).
 const chunkSize = 1024
 
-// keepSteps is how many edits back a version remembers the versions it was
-// made from (see Since): enough for the edits of a few refreshes, and a
-// bound on what old versions keep alive.
+// keepSteps is how many edits back a version remembers how it was made
+// (see Since): enough for the edits of a few refreshes, and a bound on
+// what the record of the edits keeps.
 const keepSteps = 128
+
+// versions numbers the versions made by edits, so that the record of the
+// edits names the versions it went through without keeping them (an old
+// version may hold a flat copy of every element: see Slice).
+var versions atomic.Uint64
 
 // Chunks is an immutable list kept in chunks. A version with a few
 // elements replaced (With), inserted (Insert) or removed (Delete) shares
@@ -33,13 +39,12 @@ const keepSteps = 128
 type Chunks[T any] struct {
 	chunks [][]T
 	n      int
-	// offs is where each chunk starts, once some chunk but the last is
-	// not chunkSize long; nil while At can divide.
+	// offs is where each chunk starts, once some chunk is not chunkSize
+	// long (but a short last one); nil while At can divide.
 	offs []int
 
-	// The version this one was made from by edit, while remembered.
-	base atomic.Pointer[Chunks[T]]
-	edit Edit
+	id  uint64       // this version's number
+	log *editNode[T] // the edit that made this version; nil for NewChunks
 
 	flatOnce sync.Once
 	flat     []T
@@ -54,22 +59,27 @@ const (
 	EditDelete                    // Delete: the element at Idx[0] of the version before removed
 )
 
-// Edit is how a version was made from the one before it.
-type Edit struct {
-	Op  EditOp
-	Idx []int
+// Edit is how a version was made from the one before it: the places, the
+// elements put in (Insert's, With's) and those taken out (Delete's, those
+// With replaced), in the order of Idx.
+type Edit[T any] struct {
+	Op        EditOp
+	Idx       []int
+	Vals, Old []T
 }
 
-// Step is one edit, with the versions before and after it.
-type Step[T any] struct {
-	Edit
-	From, To *Chunks[T]
+// editNode is one edit in the record of how a version was made: the
+// version it was made from, by number, and the edit that made that one.
+type editNode[T any] struct {
+	edit Edit[T]
+	from uint64
+	prev atomic.Pointer[editNode[T]]
 }
 
 // NewChunks returns the list of the elements of s (copied: s may change
 // after).
 func NewChunks[T any](s []T) *Chunks[T] {
-	c := &Chunks[T]{n: len(s), chunks: make([][]T, 0, (len(s)+chunkSize-1)/chunkSize)}
+	c := &Chunks[T]{n: len(s), chunks: make([][]T, 0, (len(s)+chunkSize-1)/chunkSize), id: versions.Add(1)}
 	for lo := 0; lo < len(s); lo += chunkSize {
 		hi := min(lo+chunkSize, len(s))
 		c.chunks = append(c.chunks, append(make([]T, 0, hi-lo), s[lo:hi]...))
@@ -142,15 +152,17 @@ func (c *Chunks[T]) All() iter.Seq2[int, T] {
 func (c *Chunks[T]) With(idx []int, vals []T) *Chunks[T] {
 	out := &Chunks[T]{n: c.n, chunks: append(make([][]T, 0, len(c.chunks)), c.chunks...), offs: c.offs}
 	copied := map[int]bool{}
+	e := Edit[T]{Op: EditReplace, Idx: append([]int(nil), idx...), Vals: append([]T(nil), vals...), Old: make([]T, len(idx))}
 	for k, i := range idx {
 		ch, j := c.locate(i)
 		if !copied[ch] {
 			copied[ch] = true
 			out.chunks[ch] = append(make([]T, 0, len(c.chunks[ch])), c.chunks[ch]...)
 		}
+		e.Old[k] = out.chunks[ch][j]
 		out.chunks[ch][j] = vals[k]
 	}
-	out.from(c, Edit{Op: EditReplace, Idx: append([]int(nil), idx...)})
+	out.from(c, e)
 	return out
 }
 
@@ -179,7 +191,7 @@ func (c *Chunks[T]) Insert(i int, v T) *Chunks[T] {
 		chunks[k] = grown[:half:half]
 		chunks = append(chunks[:k+1], append([][]T{append([]T(nil), grown[half:]...)}, chunks[k+1:]...)...)
 	}
-	return c.edited(chunks, c.Len()+1, Edit{Op: EditInsert, Idx: []int{i}})
+	return c.edited(chunks, c.Len()+1, Edit[T]{Op: EditInsert, Idx: []int{i}, Vals: []T{v}})
 }
 
 // Delete returns a new version of the list without element i; c is not
@@ -187,16 +199,17 @@ func (c *Chunks[T]) Insert(i int, v T) *Chunks[T] {
 func (c *Chunks[T]) Delete(i int) *Chunks[T] {
 	chunks := append(make([][]T, 0, len(c.chunks)), c.chunks...)
 	k, j := c.locate(i)
+	e := Edit[T]{Op: EditDelete, Idx: []int{i}, Old: []T{chunks[k][j]}}
 	if ch := chunks[k]; len(ch) == 1 {
 		chunks = append(chunks[:k], chunks[k+1:]...)
 	} else {
 		chunks[k] = append(append(make([]T, 0, len(ch)-1), ch[:j]...), ch[j+1:]...)
 	}
-	return c.edited(chunks, c.Len()-1, Edit{Op: EditDelete, Idx: []int{i}})
+	return c.edited(chunks, c.Len()-1, e)
 }
 
 // edited is the version of n elements in chunks made from c by e.
-func (c *Chunks[T]) edited(chunks [][]T, n int, e Edit) *Chunks[T] {
+func (c *Chunks[T]) edited(chunks [][]T, n int, e Edit[T]) *Chunks[T] {
 	out := &Chunks[T]{chunks: chunks, n: n}
 	for k, ch := range chunks {
 		if len(ch) > chunkSize || (len(ch) < chunkSize && k < len(chunks)-1) {
@@ -213,40 +226,43 @@ func (c *Chunks[T]) edited(chunks [][]T, n int, e Edit) *Chunks[T] {
 	return out
 }
 
-// from remembers that c was made from base by e, and forgets the versions
-// more than keepSteps edits back, so that a chain of versions does not
-// keep every old one alive.
-func (c *Chunks[T]) from(base *Chunks[T], e Edit) {
+// from records that c was made from base by e, and forgets the edits
+// more than keepSteps back.
+func (c *Chunks[T]) from(base *Chunks[T], e Edit[T]) {
+	c.id = versions.Add(1)
 	if base == nil {
 		return
 	}
-	c.edit = e
-	c.base.Store(base)
-	x := base
+	c.log = &editNode[T]{edit: e, from: base.id}
+	c.log.prev.Store(base.log)
+	x := base.log
 	for d := 1; d < keepSteps && x != nil; d++ {
-		x = x.base.Load()
+		x = x.prev.Load()
 	}
 	if x != nil {
-		x.base.Store(nil)
+		x.prev.Store(nil)
 	}
 }
 
 // Since lists, oldest first, the edits that made c from old; ok is false
 // when c was not made from old by edits still remembered (NewChunks makes
-// a version made from nothing). c == old gives no steps.
-func (c *Chunks[T]) Since(old *Chunks[T]) (steps []Step[T], ok bool) {
-	for x := c; x != old; {
-		b := x.base.Load()
-		if b == nil || len(steps) == keepSteps {
+// a version made from nothing). c == old gives no edits.
+func (c *Chunks[T]) Since(old *Chunks[T]) (edits []Edit[T], ok bool) {
+	if c == old {
+		return nil, true
+	}
+	if c == nil || old == nil {
+		return nil, false
+	}
+	for id, x := c.id, c.log; id != old.id; x = x.prev.Load() {
+		if x == nil || len(edits) == keepSteps {
 			return nil, false
 		}
-		steps = append(steps, Step[T]{Edit: x.edit, From: b, To: x})
-		x = b
+		edits = append(edits, x.edit)
+		id = x.from
 	}
-	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
-		steps[i], steps[j] = steps[j], steps[i]
-	}
-	return steps, true
+	slices.Reverse(edits)
+	return edits, true
 }
 
 // Changed lists, in order, the indices whose elements differ (by same)

@@ -3,6 +3,7 @@ package manifest
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -76,23 +77,24 @@ func TestChunksInsertDeleteKeepTheListAndSayWhatTheyDid(t *testing.T) {
 	next := len(model)
 	for step := range 6000 {
 		old := c
-		var want Edit
+		var want Edit[int]
 		switch op := rnd.IntN(10); {
 		case op < 4: // near one place, so that a chunk grows past twice its size
 			i := min(len(model), chunkSize+rnd.IntN(8))
-			c, model, want = c.Insert(i, next), slices.Insert(model, i, next), Edit{EditInsert, []int{i}}
+			c, model, want = c.Insert(i, next), slices.Insert(model, i, next), Edit[int]{EditInsert, []int{i}, []int{next}, nil}
 		case op < 6:
 			i := len(model)
-			c, model, want = c.Insert(i, next), append(model, next), Edit{EditInsert, []int{i}}
+			c, model, want = c.Insert(i, next), append(model, next), Edit[int]{EditInsert, []int{i}, []int{next}, nil}
 		case op < 9 && len(model) > 0:
 			i := rnd.IntN(len(model))
-			c, model, want = c.Delete(i), slices.Delete(model, i, i+1), Edit{EditDelete, []int{i}}
+			want = Edit[int]{EditDelete, []int{i}, nil, []int{model[i]}}
+			c, model = c.Delete(i), slices.Delete(model, i, i+1)
 		default:
 			if len(model) == 0 {
 				continue
 			}
 			i := rnd.IntN(len(model))
-			c, want = c.With([]int{i}, []int{next}), Edit{EditReplace, []int{i}}
+			c, want = c.With([]int{i}, []int{next}), Edit[int]{EditReplace, []int{i}, []int{next}, []int{model[i]}}
 			model[i] = next
 			if idx, ok := c.Changed(old, func(a, b int) bool { return a == b }); !ok || !slices.Equal(idx, []int{i}) {
 				t.Fatalf("step %d: Changed after With(%d) = %v %v", step, i, idx, ok)
@@ -102,9 +104,9 @@ func TestChunksInsertDeleteKeepTheListAndSayWhatTheyDid(t *testing.T) {
 		if c.Len() != len(model) {
 			t.Fatalf("step %d: Len %d, want %d", step, c.Len(), len(model))
 		}
-		steps, ok := c.Since(old)
-		if !ok || len(steps) != 1 || steps[0].From != old || steps[0].To != c || steps[0].Op != want.Op || !slices.Equal(steps[0].Idx, want.Idx) {
-			t.Fatalf("step %d: Since = %+v %v, want %+v", step, steps, ok, want)
+		edits, ok := c.Since(old)
+		if !ok || len(edits) != 1 || !reflect.DeepEqual(edits[0], want) {
+			t.Fatalf("step %d: Since = %+v %v, want %+v", step, edits, ok, want)
 		}
 		for range 5 {
 			if i := rnd.IntN(len(model) + 1); i < len(model) && c.At(i) != model[i] {
@@ -128,9 +130,10 @@ func TestChunksInsertDeleteKeepTheListAndSayWhatTheyDid(t *testing.T) {
 func TestChunksSinceChainsEditsAndForgetsOldVersions(t *testing.T) {
 	a := NewChunks([]int{1, 2, 3})
 	b := a.Insert(3, 4).Delete(0).With([]int{1}, []int{30})
-	steps, ok := b.Since(a)
-	if !ok || len(steps) != 3 || steps[0].Op != EditInsert || steps[1].Op != EditDelete || steps[2].Op != EditReplace || steps[2].To != b {
-		t.Fatalf("Since = %+v %v", steps, ok)
+	edits, ok := b.Since(a)
+	want := []Edit[int]{{EditInsert, []int{3}, []int{4}, nil}, {EditDelete, []int{0}, nil, []int{1}}, {EditReplace, []int{1}, []int{30}, []int{3}}}
+	if !ok || !reflect.DeepEqual(edits, want) {
+		t.Fatalf("Since = %+v %v", edits, ok)
 	}
 	if !slices.Equal(b.Slice(), []int{2, 30, 4}) {
 		t.Fatalf("b = %v", b.Slice())
@@ -141,15 +144,22 @@ func TestChunksSinceChainsEditsAndForgetsOldVersions(t *testing.T) {
 	if _, ok := NewChunks([]int{1}).Since(a); ok {
 		t.Fatal("NewChunks makes a version made from nothing")
 	}
+	if _, ok := NewChunks([]int{1}).Insert(1, 2).Since(NewChunks([]int{1})); ok {
+		t.Fatal("a version is not made from another made by NewChunks")
+	}
 	first := a.Insert(0, 0)
-	c := first
-	for range keepSteps {
+	second := first.Insert(0, 0)
+	c := second
+	for range keepSteps - 1 {
 		c = c.Insert(0, 0)
 	}
 	if _, ok := c.Since(a); ok {
 		t.Fatal("a version more than keepSteps edits back is still remembered")
 	}
-	if first.base.Load() != nil || c.Len() != 3+keepSteps+1 {
-		t.Fatal("the chain of versions is not cut")
+	if edits, ok := c.Since(first); !ok || len(edits) != keepSteps {
+		t.Fatalf("a version keepSteps edits back is forgotten (%d edits, %v)", len(edits), ok)
+	}
+	if c = c.Insert(0, 0); second.log.prev.Load() != nil || c.Len() != 3+keepSteps+2 {
+		t.Fatal("the record of the edits is not cut")
 	}
 }

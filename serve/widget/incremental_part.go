@@ -504,11 +504,11 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 			}
 			return
 		}
-		if steps, ok := recs.Since(old); ok {
+		if edits, ok := recs.Since(old); ok {
 			in.edits++
 			touched := false
-			for _, st := range steps {
-				touched = p.apply(st) || touched
+			for _, e := range edits {
+				touched = p.apply(e) || touched
 			}
 			p.recs = recs
 			if touched {
@@ -599,16 +599,16 @@ func (p *part) replace(i int, was, now *manifest.Record) bool {
 // move of each column's later entries: about 1 MB at 100,000 records for
 // an edit at the start, 10 MB at a million; new jobs come last, and move
 // nothing). It reports whether the part's value may have changed.
-func (p *part) apply(st manifest.Step[*manifest.Record]) bool {
-	switch st.Op {
+func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
+	switch e.Op {
 	case manifest.EditReplace:
 		touched := false
-		for _, i := range st.Idx {
-			touched = p.replace(i, st.From.At(i), st.To.At(i)) || touched
+		for k, i := range e.Idx {
+			touched = p.replace(i, e.Old[k], e.Vals[k]) || touched
 		}
 		return touched
 	case manifest.EditInsert:
-		i, r := st.Idx[0], st.To.At(st.Idx[0])
+		i, r := e.Idx[0], e.Vals[0]
 		p.srcBytes += manifest.SourceBytes(r)
 		it := p.compute(r)
 		p.account(it, r.Path, 1)
@@ -620,7 +620,7 @@ func (p *part) apply(st manifest.Step[*manifest.Record]) bool {
 		}
 		return it.in() || it.bad()
 	case manifest.EditDelete:
-		i, r := st.Idx[0], st.From.At(st.Idx[0])
+		i, r := e.Idx[0], e.Old[0]
 		p.srcBytes -= manifest.SourceBytes(r)
 		it := p.items.at(i)
 		p.account(it, r.Path, -1)
