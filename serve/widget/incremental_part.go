@@ -282,19 +282,32 @@ func (c *itemColumns) insert(i int, it item) {
 
 // remove drops item i.
 func (c *itemColumns) remove(i int) {
-	c.state = slices.Delete(c.state, i, i+1)
+	c.state = deleteAt(c.state, i)
 	if c.sized {
-		c.size = slices.Delete(c.size, i, i+1)
+		c.size = deleteAt(c.size, i)
 	}
 	switch {
 	case c.vals && c.recVal:
-		c.rec = slices.Delete(c.rec, i, i+1)
+		c.rec = deleteAt(c.rec, i)
 	case c.vals:
-		c.val = slices.Delete(c.val, i, i+1)
+		c.val = deleteAt(c.val, i)
 	}
 	if c.keys && !c.boolKey {
-		c.key = slices.Delete(c.key, i, i+1)
+		c.key = deleteAt(c.key, i)
 	}
+}
+
+// deleteAt is slices.Delete(s, i, i+1), but moves the entries before i
+// when they are fewer: removing the oldest job (the first) moves nothing.
+// The slice then starts later in its array, whose first entries are freed
+// when an append moves it.
+func deleteAt[S ~[]E, E any](s S, i int) S {
+	if i >= len(s)/2 {
+		return slices.Delete(s, i, i+1)
+	}
+	copy(s[1:i+1], s[:i])
+	clear(s[:1]) // drop what it points to
+	return s[1:]
 }
 
 func (it item) in() bool    { return it.state > itemOut }
@@ -896,7 +909,7 @@ func (s *sumTerms) remove(i int) {
 	if !s.valid {
 		return
 	}
-	s.kinds, s.bits = slices.Delete(s.kinds, i, i+1), slices.Delete(s.bits, i, i+1)
+	s.kinds, s.bits = deleteAt(s.kinds, i), deleteAt(s.bits, i)
 	s.dirty = min(s.dirty, i)
 }
 
@@ -1039,8 +1052,7 @@ func (g *groupIndex) account(key any, path string, val any, sign int) {
 		return
 	}
 	if found {
-		gr.paths = slices.Delete(gr.paths, i, i+1)
-		gr.vals = slices.Delete(gr.vals, i, i+1)
+		gr.paths, gr.vals = deleteAt(gr.paths, i), deleteAt(gr.vals, i)
 	}
 	if len(gr.paths) == 0 {
 		delete(g.groups, key)
