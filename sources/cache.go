@@ -92,7 +92,8 @@ func (c *Cache) Refresh(paths []string) []string {
 // *manifest.Chunks[*manifest.Record] sorted by Path for a glob source, *manifest.Record for a file source
 // (Exists false when the file is missing). Records and lists are never
 // modified once returned, so a snapshot may be held while the cache moves on;
-// a list changed in place shares its untouched chunks with the one before.
+// a list changed by a few files shares its untouched chunks with the one
+// before, and says which records went in and out (Chunks.Since).
 func (c *Cache) Snapshot() map[string]any {
 	vals := *c.pub.Load()
 	m := make(map[string]any, len(c.srcs))
