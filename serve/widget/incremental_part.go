@@ -599,7 +599,7 @@ func (p *part) replace(i int, was, now *manifest.Record) bool {
 	if p.list != nil {
 		p.listDirty = append(p.listDirty, i)
 	}
-	if p.agg == aggSum {
+	if p.sums.valid { // whichever aggregate keeps a sum
 		kind, bits := p.sumTerm(nowIt)
 		p.sums.set(i, kind, bits)
 	}
@@ -627,7 +627,7 @@ func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
 		p.account(it, r.Path, 1)
 		p.listEdit(i, it, true)
 		p.items.insert(i, it)
-		if p.agg == aggSum {
+		if p.sums.valid {
 			kind, bits := p.sumTerm(it)
 			p.sums.insert(i, kind, bits)
 		}
@@ -639,9 +639,7 @@ func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
 		p.account(it, r.Path, -1)
 		p.listEdit(i, it, false)
 		p.items.remove(i)
-		if p.agg == aggSum {
-			p.sums.remove(i)
-		}
+		p.sums.remove(i)
 		return it.in() || it.bad()
 	}
 	panic("widget: an unknown edit of the records")
