@@ -92,7 +92,8 @@ func (c *Cache) Refresh(paths []string) []string {
 // *manifest.Chunks[*manifest.Record] sorted by Path for a glob source, *manifest.Record for a file source
 // (Exists false when the file is missing). Records and lists are never
 // modified once returned, so a snapshot may be held while the cache moves on;
-// a list changed in place shares its untouched chunks with the one before.
+// a list changed by a few files shares its untouched chunks with the one
+// before, and says which records went in and out (Chunks.Since).
 func (c *Cache) Snapshot() map[string]any {
 	vals := *c.pub.Load()
 	m := make(map[string]any, len(c.srcs))
@@ -202,7 +203,7 @@ func (s *source) apply(cs map[string]entry, full bool) bool {
 	if len(keys) == 0 {
 		return false
 	}
-	if !s.replaceInPlace(cs, keys) {
+	if !s.replaceInPlace(cs, keys) && !s.edit(cs, keys) {
 		s.merge(cs, keys)
 	}
 	return true
@@ -242,6 +243,9 @@ func (s *source) replaceAll(cs map[string]entry) bool {
 	if s.same(recs) {
 		return false
 	}
+	if keys := s.differences(recs); keys != nil && s.edit(cs, keys) {
+		return true // a rescan that found a few files new or gone
+	}
 	metas := make([]meta, len(recs))
 	for i, r := range recs {
 		metas[i] = cs[r.Path].meta
@@ -261,6 +265,33 @@ func (s *source) same(recs []*manifest.Record) bool {
 		}
 	}
 	return true
+}
+
+// differences lists the paths whose records differ between the current
+// records and recs (sorted by path), or nil when there are more than
+// maxEdits. A record kept is kept with its meta (sameRecord).
+func (s *source) differences(recs []*manifest.Record) []string {
+	var keys []string
+	i, j, n := 0, 0, s.recs.Len()
+	for (i < n || j < len(recs)) && len(keys) <= maxEdits {
+		switch {
+		case j == len(recs) || (i < n && s.recs.At(i).Path < recs[j].Path):
+			keys = append(keys, s.recs.At(i).Path)
+			i++
+		case i == n || recs[j].Path < s.recs.At(i).Path:
+			keys = append(keys, recs[j].Path)
+			j++
+		default:
+			if s.recs.At(i) != recs[j] {
+				keys = append(keys, recs[j].Path)
+			}
+			i, j = i+1, j+1
+		}
+	}
+	if len(keys) > maxEdits {
+		return nil
+	}
+	return keys
 }
 
 // changedKeys lists the paths of cs whose record differs from the current one.
@@ -293,6 +324,38 @@ func (s *source) replaceInPlace(cs map[string]entry, keys []string) bool {
 		s.metas[idx[k]] = cs[key].meta
 	}
 	s.recs = s.recs.With(idx, vals)
+	return true
+}
+
+// maxEdits is the most records a change adds or removes one by one (see
+// edit); more are merged.
+const maxEdits = 64
+
+// edit applies keys that add, remove or replace records one by one, each
+// a version of the records made from the one before (Chunks.Insert,
+// Delete, With), so that the incremental evaluation learns what changed
+// from the versions (Chunks.Since) and a new file costs one chunk and a
+// move of the metas, not a copy of every record. It reports whether it
+// could: not for more than maxEdits keys.
+func (s *source) edit(cs map[string]entry, keys []string) bool {
+	if len(keys) > maxEdits {
+		return false
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		e := cs[k]
+		switch i, found := s.search(k); {
+		case found && e.rec != nil:
+			s.recs = s.recs.With([]int{i}, []*manifest.Record{e.rec})
+			s.metas[i] = e.meta
+		case found:
+			s.recs = s.recs.Delete(i)
+			s.metas = slices.Delete(s.metas, i, i+1)
+		case e.rec != nil:
+			s.recs = s.recs.Insert(i, e.rec)
+			s.metas = slices.Insert(s.metas, i, e.meta)
+		}
+	}
 	return true
 }
 

@@ -338,6 +338,46 @@ func TestAChangeInPlaceReplacesOnlyItsRecord(t *testing.T) {
 	}
 }
 
+func TestFilesAddedOrRemovedMakeVersionsThatSayWhatChanged(t *testing.T) {
+	root := t.TempDir()
+	for i := range 3000 {
+		write(t, root, fmt.Sprintf("%04d.json", i), `1`)
+	}
+	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
+	c.Scan()
+	held := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	heldCopy := slices.Clone(held.Slice())
+	write(t, root, "3000.json", `2`) // a new job, last
+	os.Rename(filepath.Join(root, "0007.json"), filepath.Join(root, "1500x.json"))
+	write(t, root, "0010.json", `3`)
+	c.Refresh([]string{"3000.json", "0007.json", "1500x.json", "0010.json"})
+	now := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	steps, ok := now.Since(held)
+	var did []string
+	for _, st := range steps {
+		did = append(did, fmt.Sprint(st.Op, st.Idx))
+	}
+	// In path order: 0007 removed, 0010 replaced (now at 9), 1500x
+	// inserted after 1500 (at 1500), 3000 appended.
+	want := []string{"3 [7]", "1 [9]", "2 [1500]", "2 [3000]"}
+	if !ok || !slices.Equal(did, want) {
+		t.Fatalf("edits since the held version: %v (%v), want %v", did, ok, want)
+	}
+	if now.Len() != 3001 || now.At(3000).Path != "3000.json" || now.At(1500).Path != "1500x.json" || now.At(9).Data != 3 {
+		t.Fatal("the new version does not hold the files")
+	}
+	if !slices.Equal(held.Slice(), heldCopy) {
+		t.Fatal("the version held before the change changed under the caller")
+	}
+	// A rescan that finds one file gone says so too.
+	os.Remove(filepath.Join(root, "0000.json"))
+	c.Scan()
+	steps, ok = c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record]).Since(now)
+	if !ok || len(steps) != 1 || steps[0].Op != manifest.EditDelete || steps[0].Idx[0] != 0 {
+		t.Fatalf("a rescan's edits: %+v (%v)", steps, ok)
+	}
+}
+
 func TestRefreshReportsOnlyTheSourcesThatChanged(t *testing.T) {
 	root := t.TempDir()
 	write(t, root, "a/x.json", `1`)

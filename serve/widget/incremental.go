@@ -32,6 +32,9 @@ type Incremental struct {
 	plans map[*manifest.Field]*plan
 	diffs map[string]*diff // by source: the last change seen, shared by its parts
 	fresh int              // evaluations of a planned field that fell back to a fresh one
+	// Syncs of a part that applied the edits of files added or removed,
+	// and that merged two lists of records instead (for tests).
+	edits, merges int
 }
 
 // diff says which records of a source changed from one snapshot to the
@@ -114,13 +117,17 @@ func (in *Incremental) EvalField(f *manifest.Field, env map[string]any) (any, er
 		return f.Eval(plainEnv(f, env))
 	}
 	title, _ := env["title"].(string)
-	vals := make([]any, len(p.parts))
-	for i, pt := range p.parts {
+	// Every part is brought up to date, even when one of them makes the
+	// field fall back: a part left behind would merge the records later.
+	for _, pt := range p.parts {
 		recs, ok := recordList(env[pt.src])
 		if !ok {
 			return f.Eval(plainEnv(f, env))
 		}
 		pt.sync(recs, title, in)
+	}
+	vals := make([]any, len(p.parts))
+	for i, pt := range p.parts {
 		v, ok := pt.value()
 		if !ok {
 			// Some closure failed, or the aggregate cannot be kept exactly:

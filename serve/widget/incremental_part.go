@@ -262,6 +262,55 @@ func (c *itemColumns) push(it item) {
 	c.set(len(c.state)-1, it)
 }
 
+// insert makes room for an item at i (a move of every column's later
+// entries) and sets it.
+func (c *itemColumns) insert(i int, it item) {
+	c.state = slices.Insert(c.state, i, 0)
+	if c.sized {
+		c.size = slices.Insert(c.size, i, 0)
+	}
+	switch {
+	case c.vals && c.recVal:
+		c.rec = slices.Insert(c.rec, i, nil)
+	case c.vals:
+		c.val = slices.Insert(c.val, i, nil)
+	}
+	if c.keys && !c.boolKey {
+		c.key = slices.Insert(c.key, i, nil)
+	}
+	c.set(i, it)
+}
+
+// remove drops item i.
+func (c *itemColumns) remove(i int) {
+	c.state = deleteAt(c.state, i)
+	if c.sized {
+		c.size = deleteAt(c.size, i)
+	}
+	switch {
+	case c.vals && c.recVal:
+		c.rec = deleteAt(c.rec, i)
+	case c.vals:
+		c.val = deleteAt(c.val, i)
+	}
+	if c.keys && !c.boolKey {
+		c.key = deleteAt(c.key, i)
+	}
+}
+
+// deleteAt is slices.Delete(s, i, i+1), but moves the entries before i
+// when they are fewer: removing the oldest job (the first) moves nothing.
+// The slice then starts later in its array, whose first entries are freed
+// when an append moves it.
+func deleteAt[S ~[]E, E any](s S, i int) S {
+	if i >= len(s)/2 {
+		return slices.Delete(s, i, i+1)
+	}
+	copy(s[1:i+1], s[:i])
+	clear(s[:1]) // drop what it points to
+	return s[1:]
+}
+
 func (it item) in() bool    { return it.state > itemOut }
 func (it item) bad() bool   { return it.state == itemBad }
 func (it item) size() int64 { return max(it.state-1, 0) }
@@ -447,7 +496,10 @@ func (p *part) account(it item, path string, sign int) {
 
 // sync brings the items up to date with recs, the source's records sorted
 // by path: only records that are new or replaced (a changed file is a new
-// record) have their closures run.
+// record) have their closures run. Files changed in place are found by
+// comparing the versions (diffOf); files added or removed by the edits
+// that made recs from the records last seen (Chunks.Since), applied to the
+// items by index; anything else merges the two lists.
 func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *Incremental) {
 	if p.ce.env == nil {
 		p.ce.env = map[string]any{"title": title}
@@ -456,37 +508,24 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 	if p.fresh && old == recs {
 		return
 	}
-	p.countSource(old, recs, in)
 	if p.fresh {
 		if d := in.diffOf(p.src, old, recs); d.ok {
-			// The common case: files changed in place. Records that give
-			// the same item as before (filtered out before and after, or
-			// rewritten with what the closures see unchanged) leave the
-			// value as it was: the same list, not walked again later.
+			// The common case: files changed in place.
 			touched := false
 			for _, i := range d.changed {
-				was, now := p.items.at(i), p.compute(recs.At(i))
-				if !changedItem(was, now) {
-					continue // an equal item: the old one stays, in every index
-				}
-				if p.agg == aggSort && was.in() && now.in() && !was.bad() && !now.bad() {
-					// One move of the entries between the two places,
-					// not a removal and an insertion that each move half.
-					p.size += now.size() - was.size()
-					p.sorted.replace(p.term(was), p.term(now), now.val)
-				} else {
-					p.account(was, recs.At(i).Path, -1)
-					p.account(now, recs.At(i).Path, 1)
-				}
-				p.items.set(i, now)
-				if p.list != nil {
-					p.listDirty = append(p.listDirty, i)
-				}
-				if p.keepsSum() {
-					kind, bits := p.sumTerm(now)
-					p.sums.set(i, kind, bits)
-				}
-				touched = true
+				touched = p.replace(i, old.At(i), recs.At(i)) || touched
+			}
+			p.recs = recs
+			if touched {
+				p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
+			}
+			return
+		}
+		if edits, ok := recs.Since(old); ok {
+			in.edits++
+			touched := false
+			for _, e := range edits {
+				touched = p.apply(e) || touched
 			}
 			p.recs = recs
 			if touched {
@@ -498,6 +537,10 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 	p.out, p.outOK, p.plain, p.checked = nil, false, nil, false
 	p.fresh = true
 	p.list, p.listDirty = nil, p.listDirty[:0]
+	p.srcBytes = 0
+	for _, r := range recs.All() {
+		p.srcBytes += manifest.SourceBytes(r)
+	}
 	if old.Len() == 0 {
 		items := p.computeAll(recs.Slice())
 		for j := range items.len() {
@@ -507,6 +550,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 		p.sums.valid = false
 		return
 	}
+	in.merges++
 	items := p.newItems(recs.Len())
 	i, j := 0, 0
 	for i < old.Len() || j < recs.Len() {
@@ -535,21 +579,96 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 	p.sums.valid = false
 }
 
-// countSource brings srcBytes, what the records count toward the output
-// limit of a field (manifest.SourceBytes), from old to recs: by the
-// replaced records when the paths stayed, else afresh.
-func (p *part) countSource(old, recs records, in *Incremental) {
-	if p.fresh {
-		if d := in.diffOf(p.src, old, recs); d.ok {
-			for _, i := range d.changed {
-				p.srcBytes += manifest.SourceBytes(recordAt(recs, i)) - manifest.SourceBytes(recordAt(old, i))
-			}
-			return
-		}
+// replace brings item i up to date with its record replaced (was by
+// now), and reports whether the part's value may have changed. A record
+// that gives the same item as before (filtered out before and after, or
+// rewritten with what the closures see unchanged) leaves the value as it
+// was: the same list, not walked again later.
+func (p *part) replace(i int, was, now *manifest.Record) bool {
+	p.srcBytes += manifest.SourceBytes(now) - manifest.SourceBytes(was)
+	wasIt, nowIt := p.items.at(i), p.compute(now)
+	if !changedItem(wasIt, nowIt) {
+		return false // an equal item: the old one stays, in every index
 	}
-	p.srcBytes = 0
-	for i := range recordsLen(recs) {
-		p.srcBytes += manifest.SourceBytes(recordAt(recs, i))
+	if p.agg == aggSort && wasIt.in() && nowIt.in() && !wasIt.bad() && !nowIt.bad() {
+		// One move of the entries between the two places, not a removal
+		// and an insertion that each move half.
+		p.size += nowIt.size() - wasIt.size()
+		p.sorted.replace(p.term(wasIt), p.term(nowIt), nowIt.val)
+	} else {
+		p.account(wasIt, was.Path, -1)
+		p.account(nowIt, now.Path, 1)
+	}
+	p.items.set(i, nowIt)
+	if p.list != nil {
+		p.listDirty = append(p.listDirty, i)
+	}
+	if p.sums.valid { // whichever aggregate keeps a sum
+		kind, bits := p.sumTerm(nowIt)
+		p.sums.set(i, kind, bits)
+	}
+	return true
+}
+
+// apply applies one edit of the records to the items, by index: a record
+// inserted has its closures run and its item inserted, one removed has
+// its item's share taken out of the aggregates and its item removed. Each
+// kept column moves: an insertion the entries after it (at the start, about
+// 1 MB for a part at 100,000 records, 10 MB at a million; new jobs come
+// last and move nothing), a removal those on its shorter side (deleteAt).
+// It reports whether the part's value may have changed.
+func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
+	switch e.Op {
+	case manifest.EditReplace:
+		touched := false
+		for k, i := range e.Idx {
+			touched = p.replace(i, e.Old[k], e.Vals[k]) || touched
+		}
+		return touched
+	case manifest.EditInsert:
+		i, r := e.Idx[0], e.Vals[0]
+		p.srcBytes += manifest.SourceBytes(r)
+		it := p.compute(r)
+		p.account(it, r.Path, 1)
+		p.listEdit(i, it, true)
+		p.items.insert(i, it)
+		if p.sums.valid {
+			kind, bits := p.sumTerm(it)
+			p.sums.insert(i, kind, bits)
+		}
+		return it.in() || it.bad()
+	case manifest.EditDelete:
+		i, r := e.Idx[0], e.Old[0]
+		p.srcBytes -= manifest.SourceBytes(r)
+		it := p.items.at(i)
+		p.account(it, r.Path, -1)
+		p.listEdit(i, it, false)
+		p.items.remove(i)
+		p.sums.remove(i)
+		return it.in() || it.bad()
+	}
+	panic("widget: an unknown edit of the records")
+}
+
+// listEdit keeps the last whole list (see chunkedElements) in step with an
+// item inserted or removed at i, place for place with the items: the
+// replaced items are put in first, so that listDirty stays in the items'
+// places.
+func (p *part) listEdit(i int, it item, insert bool) {
+	if p.list == nil {
+		return
+	}
+	if len(p.listDirty) > 0 {
+		vals := make([]any, len(p.listDirty))
+		for k, j := range p.listDirty {
+			vals[k] = p.items.val[j]
+		}
+		p.list, p.listDirty = p.list.With(p.listDirty, vals), p.listDirty[:0]
+	}
+	if insert {
+		p.list = p.list.Insert(i, it.val) // an item not in is put in when it comes in (replace)
+	} else {
+		p.list = p.list.Delete(i)
 	}
 }
 
@@ -774,6 +893,24 @@ func (s *sumTerms) set(i int, kind uint8, bits uint64) {
 	}
 }
 
+// insert and remove keep the terms in the items' places; the sum is
+// re-added from the block of i (from the last block for a new item last).
+func (s *sumTerms) insert(i int, kind uint8, bits uint64) {
+	if !s.valid {
+		return
+	}
+	s.kinds, s.bits = slices.Insert(s.kinds, i, kind), slices.Insert(s.bits, i, bits)
+	s.dirty = min(s.dirty, i)
+}
+
+func (s *sumTerms) remove(i int) {
+	if !s.valid {
+		return
+	}
+	s.kinds, s.bits = deleteAt(s.kinds, i), deleteAt(s.bits, i)
+	s.dirty = min(s.dirty, i)
+}
+
 // sum is expr's sum of p's terms, re-added from the first changed block.
 func (s *sumTerms) sum(p *part) any {
 	if !s.valid {
@@ -891,8 +1028,7 @@ func (g *groupIndex) account(key any, path string, val any, sign int) {
 		return
 	}
 	if found {
-		gr.paths = slices.Delete(gr.paths, i, i+1)
-		gr.vals = slices.Delete(gr.vals, i, i+1)
+		gr.paths, gr.vals = deleteAt(gr.paths, i), deleteAt(gr.vals, i)
 	}
 	if len(gr.paths) == 0 {
 		delete(g.groups, key)
