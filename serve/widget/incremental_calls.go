@@ -367,9 +367,3 @@ func (b *floatBag) at(i int) float64 {
 	}
 	return math.NaN()
 }
-
-// keepsSum reports whether the part keeps its terms' sum in p.sums: a
-// sum, and mean (whose terms are all floats).
-func (p *part) keepsSum() bool {
-	return p.agg == aggSum || p.agg == aggCall && p.callName == "mean"
-}
