@@ -240,8 +240,7 @@ func BenchmarkDashboardNewJob(b *testing.B) {
 				}
 				os.Remove(filepath.Dir(filepath.Join(dir, filepath.FromSlash(benchtree.JobPath(n)))))
 			})
-			var eval time.Duration
-			var took []time.Duration
+			var edits fileEdits
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -252,20 +251,9 @@ func BenchmarkDashboardNewJob(b *testing.B) {
 				}
 				made = append(made, p)
 				b.StartTimer()
-				t0 := time.Now()
-				changed := w.cache.Refresh([]string{p})
-				start := time.Now()
-				w.update(w.affected(map[string]bool{changed[0]: true}))
-				eval += time.Since(start)
-				took = append(took, time.Since(t0))
+				edits.apply(w, p)
 			}
-			b.StopTimer()
-			if got := w.State().Fields["total"]; got != n+b.N {
-				b.Fatalf("total = %v, want %d", got, n+b.N)
-			}
-			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
-			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
-			reportSpread(b, took)
+			edits.report(b, w, n+b.N)
 		})
 	}
 }
@@ -294,8 +282,7 @@ func BenchmarkDashboardRemovedJob(b *testing.B) {
 					os.Chtimes(f.path, f.mtime, f.mtime)
 				}
 			})
-			var eval time.Duration
-			var took []time.Duration
+			var edits fileEdits
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -310,20 +297,9 @@ func BenchmarkDashboardRemovedJob(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				t0 := time.Now()
-				changed := w.cache.Refresh([]string{p})
-				start := time.Now()
-				w.update(w.affected(map[string]bool{changed[0]: true}))
-				eval += time.Since(start)
-				took = append(took, time.Since(t0))
+				edits.apply(w, p)
 			}
-			b.StopTimer()
-			if got := w.State().Fields["total"]; got != n-b.N {
-				b.Fatalf("total = %v, want %d", got, n-b.N)
-			}
-			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
-			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
-			reportSpread(b, took)
+			edits.report(b, w, n-b.N)
 		})
 	}
 }
@@ -340,8 +316,7 @@ func BenchmarkDashboardJobBack(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			var eval time.Duration
-			var took []time.Duration
+			var edits fileEdits
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -361,31 +336,43 @@ func BenchmarkDashboardJobBack(b *testing.B) {
 				}
 				os.Chtimes(p, fi.ModTime(), fi.ModTime())
 				b.StartTimer()
-				t0 := time.Now()
-				changed = w.cache.Refresh([]string{p})
-				start := time.Now()
-				w.update(w.affected(map[string]bool{changed[0]: true}))
-				eval += time.Since(start)
-				took = append(took, time.Since(t0))
+				edits.apply(w, p)
 			}
-			b.StopTimer()
-			if got := w.State().Fields["total"]; got != n {
-				b.Fatalf("total = %v, want %d", got, n)
-			}
-			b.ReportMetric(float64(eval)/float64(b.N)/1e6, "eval-ms/op")
-			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
-			reportSpread(b, took)
+			edits.report(b, w, n)
 		})
 	}
 }
 
-// reportSpread reports the median and the longest of the changes' times:
-// the mean hides that a column grown past its capacity (once per quarter
-// more records) costs one change a copy of the column.
-func reportSpread(b *testing.B, took []time.Duration) {
-	slices.Sort(took)
-	b.ReportMetric(float64(took[len(took)/2])/1e6, "p50-ms")
-	b.ReportMetric(float64(took[len(took)-1])/1e6, "max-ms")
+// fileEdits times what the watch does with a path that changed, the
+// refresh and the update, for the benchmarks of files that appear or go.
+type fileEdits struct {
+	eval time.Duration
+	took []time.Duration
+}
+
+func (e *fileEdits) apply(w *Widget, p string) {
+	t0 := time.Now()
+	changed := w.cache.Refresh([]string{p})
+	start := time.Now()
+	w.update(w.affected(map[string]bool{changed[0]: true}))
+	e.eval += time.Since(start)
+	e.took = append(e.took, time.Since(t0))
+}
+
+// report checks that the dashboard counts total jobs and reports the
+// mean, the median and the longest change: the mean hides that a column
+// grown past its capacity (once per quarter more records) costs one
+// change a copy of the column.
+func (e *fileEdits) report(b *testing.B, w *Widget, total int) {
+	b.StopTimer()
+	if got := w.State().Fields["total"]; got != total {
+		b.Fatalf("total = %v, want %d", got, total)
+	}
+	b.ReportMetric(float64(e.eval)/float64(b.N)/1e6, "eval-ms/op")
+	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/1e6, "ms/op")
+	slices.Sort(e.took)
+	b.ReportMetric(float64(e.took[len(e.took)/2])/1e6, "p50-ms")
+	b.ReportMetric(float64(e.took[len(e.took)-1])/1e6, "max-ms")
 }
 
 // BenchmarkDashboardFirstData measures loading the dashboard: reading and
