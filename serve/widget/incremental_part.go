@@ -245,22 +245,7 @@ func (c *itemColumns) set(i int, it item) {
 	}
 }
 
-func (c *itemColumns) push(it item) {
-	c.state = append(c.state, 0)
-	if c.sized {
-		c.size = append(c.size, 0)
-	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec = append(c.rec, nil)
-	case c.vals:
-		c.val = append(c.val, nil)
-	}
-	if c.keys && !c.boolKey {
-		c.key = append(c.key, nil)
-	}
-	c.set(len(c.state)-1, it)
-}
+func (c *itemColumns) push(it item) { c.insert(c.len(), it) }
 
 // insert makes room for an item at i (a move of every column's later
 // entries) and sets it.
