@@ -370,10 +370,13 @@ func (l *loader) length(v *yaml.Node, allowAuto bool) (string, bool) {
 	if allowAuto && s == "auto" {
 		return s, true
 	}
-	if _, err := strconv.ParseFloat(s, 64); err == nil && v.Tag != "!!str" {
-		return s + "px", true
+	length := s
+	if f, err := strconv.ParseFloat(s, 64); err == nil && v.Tag != "!!str" {
+		// A bare number is pixels, written as CSS takes it (1e3 is 1000px);
+		// a negative one matches no length below and is refused.
+		length = strconv.FormatFloat(f, 'f', -1, 64) + "px"
 	}
-	if !cssLengthRE.MatchString(s) {
+	if !cssLengthRE.MatchString(length) {
 		want := "a CSS length such as 100%, 480px or 30em"
 		if allowAuto {
 			want += ", or auto"
@@ -381,7 +384,7 @@ func (l *loader) length(v *yaml.Node, allowAuto bool) (string, bool) {
 		l.errorf(v, "%q is not %s", s, want)
 		return "", false
 	}
-	return s, true
+	return length, true
 }
 
 // duration accepts a Go duration or an integer number of milliseconds; with

@@ -107,6 +107,22 @@ endpoints:
 	}
 }
 
+func TestABareWidthIsPixelsCSSTakes(t *testing.T) {
+	m, err := Parse("F", []byte("name: w\nwidth: 1e3\nheight: 12.50\nendpoints:\n  /a:\n    x: 1\n"))
+	if err != nil || m.Width != "1000px" || m.Height != "12.5px" {
+		t.Fatalf("width %q height %q (%v), want 1000px 12.5px", m.Width, m.Height, err)
+	}
+	for _, c := range []struct{ yaml, want string }{
+		{"width: -5", `F:2:8: "-5" is not a CSS length`},
+		{"height: -0.5", `F:2:9: "-0.5" is not a CSS length`},
+	} {
+		got := errorsOf(t, "name: w\n"+c.yaml+"\nendpoints:\n  /a:\n    x: 1\n")
+		if len(got) != 1 || !strings.HasPrefix(got[0], c.want) {
+			t.Errorf("%s: errors %q, want one starting %q", c.yaml, got, c.want)
+		}
+	}
+}
+
 func TestEveryErrorIsReportedAtOnceAtItsPosition(t *testing.T) {
 	got := errorsOf(t, `name: Bad Name
 titel: x
