@@ -226,21 +226,33 @@ func (c *Chunks[T]) edited(chunks [][]T, n int, e Edit[T]) *Chunks[T] {
 	return out
 }
 
+// keepElements bounds the elements the remembered edits hold (each holds
+// those it put in and took out): a rewrite of every file must not keep
+// every old record alive until keepSteps more edits come.
+const keepElements = 4096
+
 // from records that c was made from base by e, and forgets the edits
-// more than keepSteps back.
+// more than keepSteps back or past keepElements elements; an edit larger
+// than that is not remembered at all (Since says so, and its users
+// compare the versions instead).
 func (c *Chunks[T]) from(base *Chunks[T], e Edit[T]) {
 	c.id = versions.Add(1)
-	if base == nil {
+	if base == nil || len(e.Idx) > keepElements {
 		return
 	}
 	c.log = &editNode[T]{edit: e, from: base.id}
 	c.log.prev.Store(base.log)
-	x := base.log
-	for d := 1; d < keepSteps && x != nil; d++ {
-		x = x.prev.Load()
-	}
-	if x != nil {
-		x.prev.Store(nil)
+	steps, elems := 1, len(e.Idx)
+	for x := c.log; ; steps++ {
+		next := x.prev.Load()
+		if next == nil {
+			return
+		}
+		if elems += len(next.edit.Idx); steps == keepSteps || elems > keepElements {
+			x.prev.Store(nil)
+			return
+		}
+		x = next
 	}
 }
 

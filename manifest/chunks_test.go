@@ -163,3 +163,27 @@ func TestChunksSinceChainsEditsAndForgetsOldVersions(t *testing.T) {
 		t.Fatal("the record of the edits is not cut")
 	}
 }
+
+func TestChunksForgetEditsThatHoldManyElements(t *testing.T) {
+	a := NewChunks(make([]int, 3*keepElements))
+	all := make([]int, keepElements+1)
+	for i := range all {
+		all[i] = i
+	}
+	big := a.With(all, all)
+	if _, ok := big.Since(a); ok {
+		t.Fatal("an edit of more than keepElements elements is remembered: it keeps what it replaced alive")
+	}
+	b := big.With(all[:keepElements/2], all[:keepElements/2])
+	c := b.With(all[:keepElements/2], all[:keepElements/2])
+	if edits, ok := c.Since(big); !ok || len(edits) != 2 {
+		t.Fatalf("edits of keepElements elements in all are forgotten (%d edits, %v)", len(edits), ok)
+	}
+	d := c.Insert(0, 1)
+	if _, ok := c.Since(big); ok {
+		t.Fatal("edits past keepElements elements are still remembered")
+	}
+	if edits, ok := d.Since(b); !ok || len(edits) != 2 {
+		t.Fatalf("the last edits are forgotten (%d edits, %v)", len(edits), ok)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,17 @@ endpoints:
 		b, _ := json.Marshal(fields[k])
 		if string(b) != w {
 			t.Errorf("%s = %s, want %s", k, b, w)
+		}
+	}
+}
+
+func TestGroupsWhoseKeysReadTheSameAreMergedTheSameWayEveryTime(t *testing.T) {
+	groups := map[any][]any{0: {"a", "b"}, 0.0: {"c"}, 1: {"d"}}
+	for range 50 {
+		got := Plain(groups)
+		want := map[string]any{"0": []any{"c", "a", "b"}, "1": []any{"d"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Plain = %v, want %v", got, want)
 		}
 	}
 }

@@ -1,12 +1,14 @@
 package manifest
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -418,7 +420,11 @@ func plainReflect(rv reflect.Value) any {
 		out := make(map[string]any, rv.Len())
 		it := rv.MapRange()
 		for it.Next() {
-			out[fmt.Sprint(it.Key().Interface())] = Plain(it.Value().Interface())
+			k := fmt.Sprint(it.Key().Interface())
+			if _, clash := out[k]; clash {
+				return plainClashingKeys(rv)
+			}
+			out[k] = Plain(it.Value().Interface())
 		}
 		return out
 	case reflect.Struct:
@@ -436,6 +442,39 @@ func plainReflect(rv reflect.Value) any {
 		return out
 	}
 	return fmt.Sprint(rv.Interface())
+}
+
+// plainClashingKeys is Plain of a map two of whose keys read the same
+// (groupBy's groups of 0 and 0.0): an object's keys are text, so their
+// values are merged, lists joined and else the first kept, in the order of
+// the keys' types, not in the map's order, which changes from run to run.
+func plainClashingKeys(rv reflect.Value) map[string]any {
+	type entry struct {
+		key, typ string
+		val      any
+	}
+	var es []entry
+	for it := rv.MapRange(); it.Next(); {
+		k := it.Key().Interface()
+		es = append(es, entry{fmt.Sprint(k), fmt.Sprintf("%T", k), Plain(it.Value().Interface())})
+	}
+	slices.SortStableFunc(es, func(a, b entry) int {
+		return cmp.Or(strings.Compare(a.key, b.key), strings.Compare(a.typ, b.typ))
+	})
+	out := make(map[string]any, len(es))
+	for _, e := range es {
+		was, clash := out[e.key]
+		if !clash {
+			out[e.key] = e.val
+			continue
+		}
+		a, ok := was.([]any)
+		b, ok2 := e.val.([]any)
+		if ok && ok2 {
+			out[e.key] = append(slices.Clip(a), b...)
+		}
+	}
+	return out
 }
 
 func (r *Record) plain() map[string]any {

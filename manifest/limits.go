@@ -614,9 +614,16 @@ func uniqKey(item any) any {
 const recordOverhead = 64
 
 // SourceBytes is what a record counts toward the output limit of the
-// fields that read its source (see OutputLimit).
+// fields that read its source (see OutputLimit). Only a file whose content
+// the record holds counts its size: one not read (over max_file_size,
+// format none, unreadable, stale) gives an expression nothing to make a
+// big output from, and must not lift the limit.
 func SourceBytes(r *Record) int64 {
-	return max(r.Size, 0) + int64(len(r.Path)) + recordOverhead
+	n := int64(len(r.Path)) + recordOverhead
+	if r.Data != nil && !r.Stale {
+		n += max(r.Size, 0)
+	}
+	return n
 }
 
 // OutputLimit is the output limit of a field whose sources' records count

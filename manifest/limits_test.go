@@ -218,6 +218,16 @@ func TestAnOutputAsLargeAsItsFilesPassesTheOutputLimit(t *testing.T) {
 	if _, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files})); !strings.Contains(errs["rows"], "output limit") {
 		t.Errorf("40 MB of rows from files of 10 bytes: %q, want the output limit's message", errs["rows"])
 	}
+	// Big files the records do not hold (not read: over max_file_size,
+	// format none; or stale) give nothing to make output from.
+	p = write(t, "w.yaml", "sources:\n  files: \"*.txt\"\n  big: \"*.iso\"\nendpoints:\n  /a:\n    rows: 'len(big) >= 0 ? map(files, .data) : nil'\n")
+	if m, err = Load(p); err != nil {
+		t.Fatal(err)
+	}
+	isos := []*Record{{Name: "unread.iso", Size: 1 << 30}, {Name: "stale.iso", Size: 1 << 30, Data: "old", Stale: true}}
+	if _, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"files": files, "big": isos})); !strings.Contains(errs["rows"], "output limit") {
+		t.Errorf("40 MB of rows next to 2 GB of files not read: %q, want the output limit's message", errs["rows"])
+	}
 }
 
 // FuzzHostileExpressions builds expressions from a grammar of the
