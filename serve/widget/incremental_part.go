@@ -346,12 +346,14 @@ func (p *part) computeAll(recs []*manifest.Record) itemColumns {
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(recs)/parallelFrom+1)
 	chunk := (len(recs) + workers - 1) / workers
+	// Every worker's environment is made before any runs: the first
+	// worker's writes to p.ce must not meet the copies being taken of it.
+	envs := []*closureEnv{&p.ce}
+	for range workers - 1 {
+		envs = append(envs, &closureEnv{env: maps.Clone(p.ce.env)})
+	}
 	var wg sync.WaitGroup
-	for w := range workers {
-		ce := &p.ce
-		if w > 0 {
-			ce = &closureEnv{env: maps.Clone(p.ce.env)}
-		}
+	for w, ce := range envs {
 		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
 		wg.Go(func() {
 			for j := lo; j < hi; j++ {
