@@ -317,14 +317,20 @@ func TestSnapshotIsUntouchedByLaterChanges(t *testing.T) {
 	}
 }
 
-func TestAChangeInPlaceReplacesOnlyItsRecord(t *testing.T) {
+// chunkedSource is a scanned cache of one source of 3,000 files (more than
+// two chunks of records), its root, and its records as scanned.
+func chunkedSource(t *testing.T) (string, *Cache, *manifest.Chunks[*manifest.Record]) {
 	root := t.TempDir()
 	for i := range 3000 {
 		write(t, root, fmt.Sprintf("%04d.json", i), `1`)
 	}
 	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
 	c.Scan()
-	held := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	return root, c, c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+}
+
+func TestAChangeInPlaceReplacesOnlyItsRecord(t *testing.T) {
+	root, c, held := chunkedSource(t)
 	heldCopy := slices.Clone(held.Slice())
 	write(t, root, "1500.json", `2`)
 	c.Refresh([]string{"1500.json"})
@@ -339,13 +345,7 @@ func TestAChangeInPlaceReplacesOnlyItsRecord(t *testing.T) {
 }
 
 func TestFilesAddedOrRemovedMakeVersionsThatSayWhatChanged(t *testing.T) {
-	root := t.TempDir()
-	for i := range 3000 {
-		write(t, root, fmt.Sprintf("%04d.json", i), `1`)
-	}
-	c := NewCache(root, []*manifest.Source{globSource("s", "*.json")})
-	c.Scan()
-	held := c.Snapshot()["s"].(*manifest.Chunks[*manifest.Record])
+	root, c, held := chunkedSource(t)
 	heldCopy := slices.Clone(held.Slice())
 	write(t, root, "3000.json", `2`) // a new job, last
 	os.Rename(filepath.Join(root, "0007.json"), filepath.Join(root, "1500x.json"))

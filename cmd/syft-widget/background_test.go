@@ -62,6 +62,20 @@ func record(t *testing.T, home, name string) *background.Record {
 	return r
 }
 
+// twoServers starts, in a new home stopped when the test ends, two
+// background servers a and b of one widget each (extraB is manifest text
+// for b's), and returns the home and their records.
+func twoServers(t *testing.T, a, b, extraB string) (home string, ra, rb *background.Record) {
+	t.Helper()
+	home = t.TempDir()
+	stopAll(t, home)
+	_, ma := widgetDir(t, "wa", a, "")
+	_, mb := widgetDir(t, "wb", b, extraB)
+	renderLive(t, home, ma)
+	renderLive(t, home, mb)
+	return home, record(t, home, a), record(t, home, b)
+}
+
 // stopAll stops the home's servers when the test ends, whatever happened.
 func stopAll(t *testing.T, home string) {
 	t.Cleanup(func() {
@@ -184,19 +198,14 @@ func TestAnEditedManifestIsServedEditedAfterTheNextRender(t *testing.T) {
 }
 
 func TestStopAllLeavesNoProcess(t *testing.T) {
-	home := t.TempDir()
-	stopAll(t, home)
-	_, m1 := widgetDir(t, "a", "bg5", "")
-	_, m2 := widgetDir(t, "b", "bg6", "")
-	renderLive(t, home, m1)
-	renderLive(t, home, m2)
-	pids := []int{record(t, home, "bg5").PID, record(t, home, "bg6").PID}
+	home, r5, r6 := twoServers(t, "bg5", "bg6", "")
+	pids := []int{r5.PID, r6.PID}
 	r := run(t, home, "servers", "--json")
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) != 2 {
 		t.Fatalf("servers --json: %v %s", err, r.stdout)
 	}
-	if rows[0]["name"] != "bg5" || !strings.Contains(rows[0]["url"].(string), "token=") || rows[0]["widgets"].([]any)[0] != "a" {
+	if rows[0]["name"] != "bg5" || !strings.Contains(rows[0]["url"].(string), "token=") || rows[0]["widgets"].([]any)[0] != "wa" {
 		t.Errorf("servers row: %v", rows[0])
 	}
 	if r := run(t, home, "stop", "--all"); r.code != 0 {

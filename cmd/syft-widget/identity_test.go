@@ -193,14 +193,7 @@ func where(t *testing.T, rec *background.Record, token, name, nameToken string) 
 }
 
 func TestAServerTellsWhereAnotherServerOfItsHomeRunsAndNoToken(t *testing.T) {
-	home := t.TempDir()
-	stopAll(t, home)
-	_, ma := widgetDir(t, "wa", "found", "")
-	_, mb := widgetDir(t, "wb", "asked", "")
-	renderLive(t, home, ma)
-	renderLive(t, home, mb)
-	a, b := record(t, home, "found"), record(t, home, "asked")
-
+	_, a, b := twoServers(t, "found", "asked", "")
 	code, body := where(t, b, b.Token, "found", a.Token)
 	var got struct {
 		Server     string
@@ -235,13 +228,7 @@ func TestAServerTellsWhereAnotherServerOfItsHomeRunsAndNoToken(t *testing.T) {
 }
 
 func TestAskingWhereAnotherServerRunsDoesNotPostponeExpiry(t *testing.T) {
-	home := t.TempDir()
-	stopAll(t, home)
-	_, ma := widgetDir(t, "wa", "sought", "")
-	_, mb := widgetDir(t, "wb", "expiring", "expiration: 2s\n")
-	renderLive(t, home, ma)
-	renderLive(t, home, mb)
-	a, b := record(t, home, "sought"), record(t, home, "expiring")
+	_, a, b := twoServers(t, "sought", "expiring", "expiration: 2s\n")
 	waitFor(t, "the server to expire while a page asks it where another one runs", func() bool {
 		if !running(b.PID) {
 			return true

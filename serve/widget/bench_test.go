@@ -71,13 +71,18 @@ func BenchmarkRSS100k(b *testing.B) {
 		}
 		b.StopTimer()
 		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
-		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		reportMemory(b)
 		w.Close()
 		b.StartTimer()
 	}
+}
+
+// reportMemory reports the process's RSS and the Go heap in use.
+func reportMemory(b *testing.B) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 }
 
 // BenchmarkCheckpoint is the whole of `render --checkpoint --no-server`
@@ -424,10 +429,7 @@ func BenchmarkDashboardRSS(b *testing.B) {
 				// widget read no file (it shares the first one's cache),
 				// and the runtime returns what loading used.
 				debug.FreeOSMemory()
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
-				b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+				reportMemory(b)
 				// And once it has served changes for a while: each leaves
 				// garbage, the heap grows to the collector's goal (GOGC)
 				// and the runtime keeps that much; nothing is returned by
