@@ -97,8 +97,17 @@ func (o *op) run() {
 		}
 		root.Close()
 	}()
+	// Folders after files, so a file both named and below a walked folder
+	// is read once, by its forced re-read.
+	o.walkFolders(o.rereadForced())
+	if o.full {
+		o.walkAll(root)
+	}
+}
 
-	var walks []string
+// rereadForced looks again at every path the watch named, and returns the
+// folders among them, to be walked.
+func (o *op) rereadForced() (walks []string) {
 	for _, rel := range o.forced {
 		o.trimDirs()
 		if rel == "." {
@@ -125,8 +134,12 @@ func (o *op) run() {
 			o.goneBelow(rel) // it may have been a folder
 		}
 	}
-	// Folders after files, so a file both named and below a walked folder
-	// is read once, by its forced re-read.
+	return walks
+}
+
+// walkFolders walks each folder for the sources that may hold files in it,
+// and forgets what it no longer holds.
+func (o *op) walkFolders(walks []string) {
 	for _, rel := range walks {
 		o.trimDirs()
 		var srcs []int
@@ -146,19 +159,21 @@ func (o *op) run() {
 		o.walk(rel, sub, srcs)
 		o.dropUnseen(rel, srcs)
 	}
-	if o.full {
-		if o.only == nil {
-			o.c.blocked = nil // the walk finds them again
-		}
-		var srcs []int
-		for i := range o.c.srcs {
-			if o.covers(i) {
-				srcs = append(srcs, i)
-				o.covered[i] = true
-			}
-		}
-		o.walk(".", root, srcs)
+}
+
+// walkAll walks the whole tree for every source the operation covers.
+func (o *op) walkAll(root *os.Root) {
+	if o.only == nil {
+		o.c.blocked = nil // the walk finds them again
 	}
+	var srcs []int
+	for i := range o.c.srcs {
+		if o.covers(i) {
+			srcs = append(srcs, i)
+			o.covered[i] = true
+		}
+	}
+	o.walk(".", root, srcs)
 }
 
 // relevant reports whether some covered source cares about rel.
