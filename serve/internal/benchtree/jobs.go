@@ -82,6 +82,7 @@ func JobTree(b testing.TB, n int) string {
 			}
 		}
 	}
+	lockTree(b, dir)
 	_, self, _, _ := runtime.Caller(0)
 	widgets := filepath.Join(filepath.Dir(self), "..", "..", "..", "testdata", "bench")
 	for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
