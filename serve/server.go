@@ -194,7 +194,7 @@ func (s *Server) Idle() time.Duration {
 // that had it first keeps it.
 //
 // The server's lock is held only to look at and swap entries: reading and
-// evaluating the new widget, starting its watch, stopping the old one (which
+// evaluating the new widget, starting it, stopping the old one (which
 // waits for an evaluation in progress) and writing the record all happen
 // outside it, so one slow widget never delays requests to the others. Loads
 // of one file take turns.
@@ -250,12 +250,15 @@ func (s *Server) Load(path string) error {
 	e.widget, e.err, e.digest = w, nil, digest
 	s.mu.Unlock()
 
+	// The new widget starts before the old one stops: over the same
+	// sources it joins the old one's cache and watch, where the other way
+	// round the watch would stop and the whole tree be walked again.
+	name := w.M.Name
+	err = w.Start(func(*widget.State) { s.hub.Publish(name) })
 	if old != nil {
 		old.Close()
 		w.ContinueFrom(old.State()) // it may have moved on before it stopped
 	}
-	name := w.M.Name
-	err = w.Start(func(*widget.State) { s.hub.Publish(name) })
 	s.mu.Lock()
 	closed := s.closed
 	if err != nil && e.widget == w {

@@ -226,8 +226,11 @@ func (w *Widget) State() *State {
 }
 
 // ContinueFrom makes w's versions follow prev's, so that pages showing prev
-// take w's state as newer (a reloaded manifest).
+// take w's state as newer (a reloaded manifest). It may run while w is
+// started: it takes turns with w's evaluations, so versions only go up.
 func (w *Widget) ContinueFrom(prev *State) {
+	w.evalMu.Lock()
+	defer w.evalMu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if prev != nil && w.state.Version <= prev.Version {
