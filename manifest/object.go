@@ -1,0 +1,136 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// An Object is a JSON object as package sources decodes it: its keys are
+// kept once per key set (a KeySet, shared by every object with the same
+// keys), its values in one list. A map per object cost about 330 bytes for
+// a 7-key job file; 100,000 files of one dashboard held that many maps.
+//
+// To expressions and to everything a user sees an Object is the
+// map[string]any it stands for: member access reads it directly (see get),
+// and wherever else an expression uses one it is turned into that map
+// first (see Open); Plain, JSON and fmt give what they give for the map.
+type Object struct {
+	keys *KeySet
+	vals []any
+}
+
+// A KeySet is the keys of objects, sorted. Sorted keys make two
+// objects with the same members alike whatever order their files wrote
+// them in, as two maps are.
+type KeySet struct {
+	keys []string
+}
+
+// NewKeySet returns the key set of objects with keys, given in any order and
+// possibly repeated, and for each of keys the slot of its value (a
+// repeated key has one slot: its last value wins, as with encoding/json).
+func NewKeySet(keys []string) (*KeySet, []int) {
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	slot := make([]int, len(keys))
+	for i, k := range keys {
+		slot[i], _ = slices.BinarySearch(sorted, k)
+	}
+	return &KeySet{keys: sorted}, slot
+}
+
+// Len is the number of keys.
+func (s *KeySet) Len() int { return len(s.keys) }
+
+// index returns the slot of key, or -1.
+func (s *KeySet) index(key string) int {
+	if len(s.keys) <= 8 {
+		for i, k := range s.keys {
+			if k == key {
+				return i
+			}
+		}
+		return -1
+	}
+	if i, ok := slices.BinarySearch(s.keys, key); ok {
+		return i
+	}
+	return -1
+}
+
+// NewObject returns the object of key set s whose values are vals, in the
+// order of s's slots; it keeps vals.
+func NewObject(s *KeySet, vals []any) *Object {
+	if len(vals) != len(s.keys) {
+		panic(fmt.Sprintf("manifest: %d values for a key set of %d keys", len(vals), len(s.keys)))
+	}
+	return &Object{keys: s, vals: vals}
+}
+
+// Len is the number of members.
+func (o *Object) Len() int { return len(o.vals) }
+
+// Get returns the value of key and whether o has it.
+func (o *Object) Get(key string) (any, bool) {
+	if i := o.keys.index(key); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
+}
+
+// Map is o as a map, with every object inside it a map too.
+func (o *Object) Map() map[string]any {
+	m := make(map[string]any, len(o.vals))
+	for i, k := range o.keys.keys {
+		m[k] = Open(o.vals[i])
+	}
+	return m
+}
+
+// MarshalJSON writes o as encoding/json writes its map.
+func (o *Object) MarshalJSON() ([]byte, error) { return json.Marshal(o.Map()) }
+
+// Format prints o as fmt prints its map (string(x), a record printed whole).
+func (o *Object) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), o.Map())
+}
+
+// Open returns v with every Object in it, however deep, turned into its map:
+// v itself when there is none.
+func Open(v any) any {
+	switch x := v.(type) {
+	case *Object:
+		if x == nil {
+			return nil
+		}
+		return x.Map()
+	case []any:
+		for i, e := range x {
+			if o := Open(e); !same(o, e) {
+				out := make([]any, len(x))
+				copy(out, x[:i])
+				out[i] = o
+				for j := i + 1; j < len(x); j++ {
+					out[j] = Open(x[j])
+				}
+				return out
+			}
+		}
+	}
+	return v
+}
+
+// same says whether Open left e as it was: only objects and lists holding
+// them change.
+func same(opened, e any) bool {
+	switch x := e.(type) {
+	case *Object:
+		return false
+	case []any:
+		o, _ := opened.([]any)
+		return len(o) == len(x) && (len(x) == 0 || &o[0] == &x[0])
+	}
+	return true
+}
