@@ -120,7 +120,7 @@ func open(b any, v any) (any, error) {
 func openedSize(v any) int64 {
 	switch x := v.(type) {
 	case *Object:
-		n := int64(len(x.vals))
+		n := 1 + int64(len(x.vals))
 		for _, e := range x.vals {
 			n += openedSize(e)
 		}

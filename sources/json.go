@@ -203,12 +203,12 @@ func (t *jsonTree) object() (any, error) {
 
 // decodeMaps makes objects maps, as they were before manifest.Object: the
 // tests that prove both read the same set it.
-var decodeMaps = false
+var decodeMaps atomic.Bool
 
 // objectOf makes the object of members: a manifest.Object, whose keys are
 // shared with every object written with the same keys in the same order.
 func (t *jsonTree) objectOf(members []member) any {
-	if decodeMaps {
+	if decodeMaps.Load() {
 		m := make(map[string]any, len(members))
 		for _, kv := range members {
 			m[kv.key] = kv.val
