@@ -158,6 +158,8 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	opts = append(opts, limitOptions()...)
 	opts = append(opts, nilSafe...)
 	var reserved string
+	// nilSafePatch comes last: it adds the budget, which limitPatch would
+	// take for a name the user wrote.
 	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}), expr.Patch(nilSafePatch{}))...)
 	if err != nil {
 		return err

@@ -175,6 +175,8 @@ func member(from, key any) (v any) {
 	return runtime.Fetch(from, key)
 }
 
+// nilSafe declares the helpers of nilSafePatch, which Field.compile adds
+// after limitPatch.
 var nilSafe = []expr.Option{
 	expr.Function(getName, get, new(func(*budget, any, any) any)),
 	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),

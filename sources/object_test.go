@@ -54,6 +54,15 @@ var objectExprs = []string{
 	`trim(string(obj.data.nested))`, `toJSON({"x": obj.data, "y": [obj.data.nested]})`, `fromJSON(toJSON(obj.data))`,
 	`fromJSON(toJSON(obj.data)) == obj.data`, `obj.data.big`, `map(d, .data.big)`, `d[-1].data`, `d[6].error`,
 	`map(1..20000, obj.data)`, `len(toJSON(map(1..20000, obj.data)))`,
+	`obj.data.x.y(1)`, `obj.data ? 1 : 2`, `not obj.data`, `obj.data[1:2]`,
+	`obj.data.a.b.c.d`, `obj.data.list | filter(.k == 1) | map(.k)`, `d[0] == d[0]`, `d[0] == d[1]`, `obj == obj`, `d[0] == same`,
+	`[same] == [d[0]]`, `obj.data.nested in [obj.data.nested]`, `sum(obj.data.list)`, `max(obj.data.list)`, `-obj.data.a`, `-obj.data`,
+	`obj.data.list[0].k ** 2`, `obj.data matches "x"`, `obj.data.body startsWith "ey"`, `obj.data.nested.a contains "b"`,
+	`obj.data.nested.a.b contains "c"`, `date(obj.data.a)`, `duration(obj.data.body)`, `int(obj.data)`, `float(obj.data.nested)`,
+	`abs(obj.data.nested)`, `obj.data.list[obj.data.a]`, `obj.data[obj.data.body]`, `obj.data?.list?.[0]?.k`,
+	`obj.data.nums.p + obj.data.nums.q`, `map(obj.data.list, #index)`, `count(obj.data.list)`, `toJSON(map(d, .data))`,
+	`basename(obj.data.body)`, `obj.data?.nested.a?.b`, `reduce(1..1000, #acc + len(keys(obj.data)), 0)`,
+	`sortBy(map(jobs, .data), .progress)`, `groupBy(jobs, .data.state)`, `map(jobs, .data)[0]`,
 }
 
 // The files objectExprs read: objects flat and nested, in lists and in
@@ -72,7 +81,7 @@ var objectFiles = map[string]string{
 	"d/f.json": `{}`,
 	"d/g.json": `{"state":"done","n":12345678901234567890,"x":-0,"big":1e308,"name":"g","tags":[]}`,
 	"d/h.json": `{"name":`,
-	"x.ndjson":  "{\"a\":1,\"b\":{\"c\":[1]}}\n{\"b\":{\"c\":[]},\"a\":2}\n[3]\n\"four\"\n{}\n",
+	"x.ndjson": "{\"a\":1,\"b\":{\"c\":[1]}}\n{\"b\":{\"c\":[]},\"a\":2}\n[3]\n\"four\"\n{}\n",
 	// As the examples of the documentation (schema/gen/examples) have them.
 	"jobs/alice/eval.json":      `{"name": "eval", "state": "done", "progress": 0.8}`,
 	"jobs/alice/train.json":     `{"name": "train", "state": "running", "progress": 0.42}`,
@@ -83,6 +92,7 @@ var objectFiles = map[string]string{
 
 const objectSources = `sources:
   obj: {file: obj.json}
+  same: {file: d/a.json}
   nd: {file: x.ndjson}
   d: "d/*.json"
   jobs: "jobs/*/*.json"
