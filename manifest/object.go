@@ -69,9 +69,6 @@ func NewObject(s *KeySet, vals []any) *Object {
 	return &Object{keys: s, vals: vals}
 }
 
-// Len is the number of members.
-func (o *Object) Len() int { return len(o.vals) }
-
 // Get returns the value of key and whether o has it.
 func (o *Object) Get(key string) (any, bool) {
 	if i := o.keys.index(key); i >= 0 {

@@ -1,0 +1,52 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+func TestObjectIsTheMapItStandsFor(t *testing.T) {
+	// Written {"b": 1, "a": [{"c": null}], "b": 2}: a repeated key keeps its last value.
+	keys, slots := NewKeySet([]string{"b", "a", "b"})
+	inner, _ := NewKeySet([]string{"c"})
+	vals := make([]any, keys.Len())
+	for i, v := range []any{1, []any{NewObject(inner, []any{nil})}, 2} {
+		vals[slots[i]] = v
+	}
+	o := NewObject(keys, vals)
+	want := map[string]any{"a": []any{map[string]any{"c": nil}}, "b": 2}
+	if got := Open(o); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Open = %#v, want %#v", got, want)
+	}
+	if got := Plain(o); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Plain = %#v, want %#v", got, want)
+	}
+	if v, ok := o.Get("b"); v != 2 || !ok {
+		t.Fatalf(`Get("b") = %v, %v`, v, ok)
+	}
+	if v, ok := o.Get("z"); v != nil || ok {
+		t.Fatalf(`Get("z") = %v, %v`, v, ok)
+	}
+	j, _ := json.Marshal(o)
+	wj, _ := json.Marshal(want)
+	if string(j) != string(wj) {
+		t.Fatalf("JSON %s, the map's %s", j, wj)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%10v"} {
+		if got, w := fmt.Sprintf(format, o), fmt.Sprintf(format, want); got != w {
+			t.Errorf("%s prints %s, the map %s", format, got, w)
+		}
+	}
+	if sizeOf(o, 1<<20, true) != sizeOf(want, 1<<20, true) {
+		t.Errorf("size %d, the map's %d", sizeOf(o, 1<<20, true), sizeOf(want, 1<<20, true))
+	}
+}
+
+func TestOpenKeepsAListWithoutObjects(t *testing.T) {
+	l := []any{1, "x", []any{2.5}, map[string]any{"k": 1}}
+	if got := Open(l).([]any); &got[0] != &l[0] {
+		t.Fatal("Open copied a list that holds no object")
+	}
+}
