@@ -361,6 +361,8 @@ func Plain(v any) any {
 			out[i] = Plain(e)
 		}
 		return out
+	case objectArray:
+		return Plain([]any(x))
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {

@@ -118,24 +118,20 @@ func open(b any, v any) (any, error) {
 // openedSize is the number of members and elements Open(v) makes anew: 0
 // when v holds no object.
 func openedSize(v any) int64 {
+	var n int64
 	switch x := v.(type) {
 	case *Object:
-		n := 1 + int64(len(x.vals))
+		n = 1 + int64(len(x.vals))
 		for _, e := range x.vals {
 			n += openedSize(e)
 		}
-		return n
-	case []any:
-		var n int64
+	case objectArray:
+		n = 1 + int64(len(x))
 		for _, e := range x {
 			n += openedSize(e)
 		}
-		if n > 0 {
-			n += int64(len(x))
-		}
-		return n
 	}
-	return 0
+	return n
 }
 
 // member reads key of from, nil when it is not there.
@@ -157,13 +153,11 @@ func member(from, key any) (v any) {
 		return nil
 	case []any:
 		if i, ok := key.(int); ok {
-			if i < 0 {
-				i += len(x)
-			}
-			if i >= 0 && i < len(x) {
-				return x[i]
-			}
-			return nil
+			return element(x, i)
+		}
+	case objectArray:
+		if i, ok := key.(int); ok {
+			return element(x, i)
 		}
 	}
 	defer func() {
@@ -177,6 +171,17 @@ func member(from, key any) (v any) {
 
 // nilSafe declares the helpers of nilSafePatch, which Field.compile adds
 // after limitPatch.
+// element is list[i], counting a negative i from the end; nil out of range.
+func element(list []any, i int) any {
+	if i < 0 {
+		i += len(list)
+	}
+	if i >= 0 && i < len(list) {
+		return list[i]
+	}
+	return nil
+}
+
 var nilSafe = []expr.Option{
 	expr.Function(getName, get, new(func(*budget, any, any) any)),
 	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),

@@ -94,40 +94,41 @@ func (o *Object) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, fmt.FormatString(f, verb), o.Map())
 }
 
-// Open returns v with every Object in it, however deep, turned into its map:
-// v itself when there is none.
+// NewArray returns the value of a JSON array of vals: vals itself when
+// none of them is an object or holds one, else a list that Open turns into
+// vals with its objects opened. Only such lists are walked when a value is
+// opened: any other []any (a list a file held without objects, a list an
+// expression made) is used as it is, however long.
+func NewArray(vals []any) any {
+	for _, v := range vals {
+		switch v.(type) {
+		case *Object, objectArray:
+			return objectArray(vals)
+		}
+	}
+	return vals
+}
+
+// objectArray is a JSON array holding objects (see NewArray).
+type objectArray []any
+
+// Format prints a as fmt prints its opened list.
+func (a objectArray) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, fmt.FormatString(f, verb), Open(a))
+}
+
+// Open returns v with every Object in it, however deep, turned into its map;
+// v itself when it holds none.
 func Open(v any) any {
 	switch x := v.(type) {
 	case *Object:
-		if x == nil {
-			return nil
-		}
 		return x.Map()
-	case []any:
+	case objectArray:
+		out := make([]any, len(x))
 		for i, e := range x {
-			if o := Open(e); !same(o, e) {
-				out := make([]any, len(x))
-				copy(out, x[:i])
-				out[i] = o
-				for j := i + 1; j < len(x); j++ {
-					out[j] = Open(x[j])
-				}
-				return out
-			}
+			out[i] = Open(e)
 		}
+		return out
 	}
 	return v
-}
-
-// same says whether Open left e as it was: only objects and lists holding
-// them change.
-func same(opened, e any) bool {
-	switch x := e.(type) {
-	case *Object:
-		return false
-	case []any:
-		o, _ := opened.([]any)
-		return len(o) == len(x) && (len(x) == 0 || &o[0] == &x[0])
-	}
-	return true
 }

@@ -12,7 +12,7 @@ func TestObjectIsTheMapItStandsFor(t *testing.T) {
 	keys, slots := NewKeySet([]string{"b", "a", "b"})
 	inner, _ := NewKeySet([]string{"c"})
 	vals := make([]any, keys.Len())
-	for i, v := range []any{1, []any{NewObject(inner, []any{nil})}, 2} {
+	for i, v := range []any{1, NewArray([]any{NewObject(inner, []any{nil})}), 2} {
 		vals[slots[i]] = v
 	}
 	o := NewObject(keys, vals)
@@ -46,7 +46,15 @@ func TestObjectIsTheMapItStandsFor(t *testing.T) {
 
 func TestOpenKeepsAListWithoutObjects(t *testing.T) {
 	l := []any{1, "x", []any{2.5}, map[string]any{"k": 1}}
+	if a, ok := NewArray(l).([]any); !ok || &a[0] != &l[0] {
+		t.Fatalf("NewArray made %T of a list that holds no object", NewArray(l))
+	}
 	if got := Open(l).([]any); &got[0] != &l[0] {
 		t.Fatal("Open copied a list that holds no object")
+	}
+	keys, _ := NewKeySet(nil)
+	deep := NewArray([]any{1, NewArray([]any{NewObject(keys, nil)})})
+	if got := Open(deep); !reflect.DeepEqual(got, []any{1, []any{map[string]any{}}}) {
+		t.Fatalf("Open = %#v", got)
 	}
 }

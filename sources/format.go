@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // formats lists the formats Parse understands; "auto" is resolved per file
@@ -131,7 +133,10 @@ func parseNDJSON(b []byte) (any, error) {
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	if decodeMaps.Load() {
+		return out, nil
+	}
+	return manifest.NewArray(out), nil
 }
 
 // parseCSV reads a header row and then records; see Parse for the shapes.

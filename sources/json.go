@@ -219,7 +219,7 @@ func (t *jsonTree) objectOf(members []member) any {
 		// A large object is rarely written twice: its layout is its own.
 		return newObject(layoutOf(nil, members), members)
 	}
-	t.sig = t.sig[:0]
+	t.sig = append(t.sig[:0], '{') // not nil: an empty object's layout is shared too
 	for _, kv := range members {
 		t.sig = binary.AppendUvarint(t.sig, uint64(len(kv.key)))
 		t.sig = append(t.sig, kv.key...)
@@ -266,17 +266,19 @@ const (
 // layoutOf returns the layout of members, whose keys written in order are
 // sig; nil sig: a layout not shared.
 func layoutOf(sig []byte, members []member) *layout {
-	layoutMu.RLock()
-	l := layoutTab[string(sig)]
-	layoutMu.RUnlock()
-	if l != nil {
-		return l
+	if sig != nil {
+		layoutMu.RLock()
+		l := layoutTab[string(sig)]
+		layoutMu.RUnlock()
+		if l != nil {
+			return l
+		}
 	}
 	keys := make([]string, len(members))
 	for i, kv := range members {
 		keys[i] = kv.key
 	}
-	l = &layout{}
+	l := &layout{}
 	l.keys, l.slots = manifest.NewKeySet(keys)
 	if sig == nil {
 		return l
@@ -341,7 +343,10 @@ func (t *jsonTree) array() (any, error) {
 		return nil, err
 	}
 	t.depth--
-	return a, nil
+	if decodeMaps.Load() {
+		return a, nil
+	}
+	return manifest.NewArray(a), nil
 }
 
 // unquote decodes a valid JSON string. Keys are interned: the same few keys

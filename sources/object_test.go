@@ -62,7 +62,8 @@ var objectExprs = []string{
 	`abs(obj.data.nested)`, `obj.data.list[obj.data.a]`, `obj.data[obj.data.body]`, `obj.data?.list?.[0]?.k`,
 	`obj.data.nums.p + obj.data.nums.q`, `map(obj.data.list, #index)`, `count(obj.data.list)`, `toJSON(map(d, .data))`,
 	`basename(obj.data.body)`, `obj.data?.nested.a?.b`, `reduce(1..1000, #acc + len(keys(obj.data)), 0)`,
-	`sortBy(map(jobs, .data), .progress)`, `groupBy(jobs, .data.state)`, `map(jobs, .data)[0]`,
+	`sortBy(map(jobs, .data), .progress)`, `groupBy(jobs, .data.state)`, `map(jobs, .data)[0]`, `d[7].data.many.k5`, `len(d[7].data.many)`, `d[7].data.list[1]`, `d[7].data.list[2][0]`,
+	`d[7].data.list[0].k99`, `sort(keys(d[7].data.many))[:3]`, `d[7].data`,
 }
 
 // The files objectExprs read: objects flat and nested, in lists and in
@@ -81,6 +82,7 @@ var objectFiles = map[string]string{
 	"d/f.json": `{}`,
 	"d/g.json": `{"state":"done","n":12345678901234567890,"x":-0,"big":1e308,"name":"g","tags":[]}`,
 	"d/h.json": `{"name":`,
+	"d/i.json": `{"many":` + manyKeys + `,"list":[` + manyKeys + `,{},[{}]]}`,
 	"x.ndjson": "{\"a\":1,\"b\":{\"c\":[1]}}\n{\"b\":{\"c\":[]},\"a\":2}\n[3]\n\"four\"\n{}\n",
 	// As the examples of the documentation (schema/gen/examples) have them.
 	"jobs/alice/eval.json":      `{"name": "eval", "state": "done", "progress": 0.8}`,
@@ -89,6 +91,15 @@ var objectFiles = map[string]string{
 	"config.yaml":               "threshold: 0.5\nowners: [alice, bob]\n",
 	"syftbox/x/app_data/r.json": `{"id":"1","created":"2026-01-01T00:00:00Z","sender":"a@x.org","body":"e30="}`,
 }
+
+// manyKeys is an object of more keys than a layout is shared for.
+var manyKeys = func() string {
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, `,"k%d":%d`, 99-i, i)
+	}
+	return "{" + b.String()[1:] + "}"
+}()
 
 const objectSources = `sources:
   obj: {file: obj.json}
