@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -86,8 +87,17 @@ func (o *Object) Map() map[string]any {
 	return m
 }
 
-// MarshalJSON writes o as encoding/json writes its map.
-func (o *Object) MarshalJSON() ([]byte, error) { return json.Marshal(o.Map()) }
+// MarshalJSON writes o as encoding/json writes its map. HTML characters are
+// left for the encoder that calls it to escape or not, as it would the map's.
+func (o *Object) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(o.Map()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // Format prints o as fmt prints its map (string(x), a record printed whole).
 func (o *Object) Format(f fmt.State, verb rune) {

@@ -4,19 +4,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 func TestObjectIsTheMapItStandsFor(t *testing.T) {
-	// Written {"b": 1, "a": [{"c": null}], "b": 2}: a repeated key keeps its last value.
+	// Written {"b": 1, "a": [{"c": "<b>&\u2028"}], "b": 2}: a repeated key keeps its last value.
 	keys, slots := NewKeySet([]string{"b", "a", "b"})
 	inner, _ := NewKeySet([]string{"c"})
 	vals := make([]any, keys.Len())
-	for i, v := range []any{1, NewArray([]any{NewObject(inner, []any{nil})}), 2} {
+	for i, v := range []any{1, NewArray([]any{NewObject(inner, []any{"<b>&\u2028"})}), 2} {
 		vals[slots[i]] = v
 	}
 	o := NewObject(keys, vals)
-	want := map[string]any{"a": []any{map[string]any{"c": nil}}, "b": 2}
+	want := map[string]any{"a": []any{map[string]any{"c": "<b>&\u2028"}}, "b": 2}
 	if got := Open(o); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Open = %#v, want %#v", got, want)
 	}
@@ -29,10 +30,20 @@ func TestObjectIsTheMapItStandsFor(t *testing.T) {
 	if v, ok := o.Get("z"); v != nil || ok {
 		t.Fatalf(`Get("z") = %v, %v`, v, ok)
 	}
-	j, _ := json.Marshal(o)
-	wj, _ := json.Marshal(want)
-	if string(j) != string(wj) {
-		t.Fatalf("JSON %s, the map's %s", j, wj)
+	for _, escape := range []bool{true, false} {
+		encode := func(v any) string {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(escape)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode([]any{v, "<&>"}); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		if got, w := encode(o), encode(want); got != w {
+			t.Errorf("escaping HTML %v: JSON %s, the map's %s", escape, got, w)
+		}
 	}
 	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%10v"} {
 		if got, w := fmt.Sprintf(format, o), fmt.Sprintf(format, want); got != w {
