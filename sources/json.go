@@ -37,7 +37,8 @@ var trees = sync.Pool{New: func() any {
 var emptyBuffer = new(bytes.Buffer)
 
 // parseJSON decodes one JSON value into any: objects become *manifest.Object,
-// arrays []any, numbers int when whole and within int's range (else float64),
+// arrays what manifest.NewArray makes of their values ([]any when they hold
+// no object), numbers int when whole and within int's range (else float64),
 // strings string, true/false bool, null nil. The tokens come from jsontext;
 // the tree is built here rather than by encoding/json so that numbers are
 // ints directly, repeated object keys are shared across files (memory with
