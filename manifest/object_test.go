@@ -69,3 +69,28 @@ func TestOpenKeepsAListWithoutObjects(t *testing.T) {
 		t.Fatalf("Open = %#v", got)
 	}
 }
+
+// TestOpeningAnObjectSpendsTheBudget: the map an object becomes where an
+// expression uses it whole counts toward the memory limit of the
+// evaluation, before it is made (map(1..1000, big.data) makes 1,000 maps).
+func TestOpeningAnObjectSpendsTheBudget(t *testing.T) {
+	keys := make([]string, 100)
+	vals := make([]any, 100)
+	for i := range keys {
+		keys[i], vals[i] = fmt.Sprintf("k%03d", i), i
+	}
+	set, _ := NewKeySet(keys)
+	o := NewObject(set, vals)
+	b := newBudget()
+	b.bytes = 101 * elemBytes
+	if v, err := open(b, o); err != nil || len(v.(map[string]any)) != 100 || b.bytes != 0 {
+		t.Fatalf("open = %T, %v; %d bytes left", v, err, b.bytes)
+	}
+	_, err := open(b, o)
+	if want := "reading an object of a file would make 4.7 KiB more, after 256.0 MiB, over the memory limit of one evaluation (256.0 MiB)"; err == nil || err.Error() != want {
+		t.Fatalf("open with no budget left: %v, want %s", err, want)
+	}
+	if v, err := open(b, []any{1, 2}); err != nil || len(v.([]any)) != 2 {
+		t.Fatalf("opening a list without objects spent the budget: %v", err)
+	}
+}

@@ -251,34 +251,3 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
-
-// TestOpeningObjectsCountsTowardTheMemoryLimit: an expression that makes a
-// map of a large object again and again fails the field at the memory
-// limit of one evaluation instead of taking the server's memory.
-func TestOpeningObjectsCountsTowardTheMemoryLimit(t *testing.T) {
-	root := t.TempDir()
-	var b strings.Builder
-	b.WriteString("{")
-	for i := range 20000 {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `"k%d":%d`, i, i)
-	}
-	b.WriteString("}")
-	write(t, root, "big.json", b.String())
-	doc := "name: big\nsources:\n  big: {file: big.json}\nendpoints:\n  /api:\n    v: map(1..2000, big.data)\n    one: len(big.data)\ntemplate: '{v}'\n"
-	m, err := manifest.Parse(filepath.Join(root, "big.yaml"), []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := NewCache(m.Root, m.Sources)
-	c.Scan()
-	fields, errs := m.Endpoints[0].Eval(m.Env(c.Snapshot()))
-	if !strings.Contains(errs["v"], "reading an object of a file would make") || !strings.Contains(errs["v"], "over the memory limit of one evaluation") {
-		t.Fatalf("v: error %q", errs["v"])
-	}
-	if fields["one"] != 20000 {
-		t.Fatalf("one = %v (%s)", fields["one"], errs["one"])
-	}
-}
