@@ -158,7 +158,9 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	opts = append(opts, limitOptions()...)
 	opts = append(opts, nilSafe...)
 	var reserved string
-	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}))...)
+	// nilSafePatch comes last: it adds the budget, which limitPatch would
+	// take for a name the user wrote.
+	prog, err := expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{reserved: &reserved}), expr.Patch(nilSafePatch{}))...)
 	if err != nil {
 		return err
 	}
@@ -169,7 +171,7 @@ func (f *Field) compile(env map[string]any, m *Manifest) error {
 	// errors should name what the user wrote: an expression that allocates
 	// is compiled again with its allocations guarded.
 	if need, adds := guarded(prog.Node()); need {
-		if prog, err = expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{guard: true, adds: adds}))...); err != nil {
+		if prog, err = expr.Compile(f.Expr, append(opts, expr.Patch(limitPatch{guard: true, adds: adds}), expr.Patch(nilSafePatch{}))...); err != nil {
 			return err
 		}
 	}
@@ -328,7 +330,7 @@ func (e *Endpoint) Eval(env map[string]any) (fields map[string]any, errs map[str
 
 // Plain converts an expression result to plain data that both JSON and the
 // renderer understand: nil, bool, int, float64, string, time.Time, []any and
-// map[string]any. Records become maps with their JSON keys, durations
+// map[string]any. Objects and records become maps with their JSON keys, durations
 // strings, non-finite floats nil, JSON numbers numbers, bytes and errors
 // text, other structs maps by their JSON names.
 func Plain(v any) any {
@@ -359,10 +361,21 @@ func Plain(v any) any {
 			out[i] = Plain(e)
 		}
 		return out
+	case objectArray:
+		return Plain([]any(x))
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			out[k] = Plain(e)
+		}
+		return out
+	case *Object:
+		if x == nil {
+			return nil
+		}
+		out := make(map[string]any, len(x.vals))
+		for i, k := range x.keys.keys {
+			out[k] = Plain(x.vals[i])
 		}
 		return out
 	case time.Duration:

@@ -397,6 +397,24 @@ func (s *sizer) add(v any, depth int64) {
 			s.n += int64(len(k)) + 4
 			s.add(e, depth+1)
 		}
+	case objectArray:
+		s.n += 2
+		for _, e := range x {
+			if s.n > s.limit {
+				return
+			}
+			s.add(e, depth+1)
+		}
+	case *Object:
+		// As its map counts.
+		s.n += 2
+		for i, e := range x.vals {
+			if s.n > s.limit {
+				return
+			}
+			s.n += int64(len(x.keys.keys[i])) + 4
+			s.add(e, depth+1)
+		}
 	case *Record:
 		if x != nil {
 			s.addRecord(x, depth)

@@ -8,8 +8,14 @@ import (
 	"github.com/expr-lang/expr/vm/runtime"
 )
 
-// getName is the helper that reads a member of a value of unknown shape.
-const getName = "__get"
+// The helpers of nilSafePatch: member access whose value is used (__get)
+// or is itself read a member of (__member), and __open, which gives a
+// value of a record's data as expressions know it.
+const (
+	getName    = "__get"
+	memberName = "__member"
+	openName   = "__open"
+)
 
 // nilSafePatch makes member access into data of unknown shape (a record's
 // data, the items of a list read from a file, a predicate's #) total: a
@@ -19,56 +25,165 @@ const getName = "__get"
 // field over every record. Access into typed values (a record's own fields,
 // times) is left as it is: those errors are the author's and the type
 // checker reports them at load.
+//
+// It also keeps the compact objects of JSON data (see Object) inside: a
+// value read from data is opened (objects in it become maps) where the
+// expression uses it, except as the base of a further member access,
+// which reads the object directly. So `.data.state` costs no map, and
+// keys(.data), toJSON(.data), .data == x, `let d = .data` see the map
+// they always saw.
+//
+// It runs after limitPatch, whose check of reserved names would take the
+// budget argument of __get and __open for the user's.
 type nilSafePatch struct{}
 
 func (nilSafePatch) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok || m.Method || !unknownShape(m.Node.Type()) {
-		return
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		if n.Method {
+			return
+		}
+		if unknownShape(n.Node.Type()) {
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: getName},
+				Arguments: []ast.Node{budgetIdent(), asMemberBase(n.Node), n.Property},
+			})
+			return
+		}
+		if unknownShape(n.Type()) { // a record's data
+			opened(node)
+		}
+	case *ast.BuiltinNode:
+		if n.Name == "get" && unknownShape(n.Type()) { // get(record, "data")
+			opened(node)
+		}
 	}
+}
+
+// opened wraps the value of node in __open.
+func opened(node *ast.Node) {
 	ast.Patch(node, &ast.CallNode{
-		Callee:    &ast.IdentifierNode{Value: getName},
-		Arguments: []ast.Node{m.Node, m.Property},
+		Callee:    &ast.IdentifierNode{Value: openName},
+		Arguments: []ast.Node{budgetIdent(), *node},
 	})
 }
+
+// asMemberBase is n, whose value is the base of a member access, without
+// the opening that the walk, going up from the leaves, gave it before it
+// knew.
+func asMemberBase(n ast.Node) ast.Node {
+	c, ok := n.(*ast.CallNode)
+	if !ok || len(c.Arguments) != 3 && len(c.Arguments) != 2 {
+		return n
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	switch {
+	case !ok:
+	case id.Value == openName && len(c.Arguments) == 2:
+		return c.Arguments[1]
+	case id.Value == getName && len(c.Arguments) == 3:
+		return &ast.CallNode{Callee: &ast.IdentifierNode{Value: memberName}, Arguments: c.Arguments[1:]}
+	}
+	return n
+}
+
+func budgetIdent() ast.Node { return &ast.IdentifierNode{Value: budgetName} }
 
 func unknownShape(t reflect.Type) bool {
 	return t == nil || t.Kind() == reflect.Interface
 }
 
-// get is expr's own member access, with nil for a path that is not there.
-func get(args ...any) (v any, err error) {
-	from, key := args[0], args[1]
-	// Parsed JSON, YAML and CSV are maps and lists: read them directly.
+// get is expr's own member access, with nil for a path that is not there;
+// objects in its value are opened.
+func get(args ...any) (any, error) {
+	return open(args[0], member(args[1], args[2]))
+}
+
+// openValue is __open: v with objects in it opened, at the cost of the
+// budget in args[0].
+func openValue(args ...any) (any, error) { return open(args[0], args[1]) }
+
+// open is Open(v), with what it makes taken from the budget b.
+func open(b any, v any) (any, error) {
+	if n := openedSize(v); n > 0 {
+		budget, _ := b.(*budget)
+		if err := budget.spend(mul(n, elemBytes), "reading an object of a file"); err != nil {
+			return nil, err
+		}
+		return Open(v), nil
+	}
+	return v, nil
+}
+
+// openedSize is the number of members and elements Open(v) makes anew: 0
+// when v holds no object.
+func openedSize(v any) int64 {
+	var n int64
+	switch x := v.(type) {
+	case *Object:
+		n = 1 + int64(len(x.vals))
+		for _, e := range x.vals {
+			n += openedSize(e)
+		}
+	case objectArray:
+		n = 1 + int64(len(x))
+		for _, e := range x {
+			n += openedSize(e)
+		}
+	}
+	return n
+}
+
+// member reads key of from, nil when it is not there.
+func member(from, key any) (v any) {
+	// Parsed JSON, YAML and CSV are objects, maps and lists: read them directly.
 	switch x := from.(type) {
 	case nil:
-		return nil, nil
+		return nil
+	case *Object:
+		if k, ok := key.(string); ok {
+			v, _ := x.Get(k)
+			return v
+		}
+		return nil
 	case map[string]any:
 		if k, ok := key.(string); ok {
-			return x[k], nil
+			return x[k]
 		}
-		return nil, nil
+		return nil
 	case []any:
 		if i, ok := key.(int); ok {
-			if i < 0 {
-				i += len(x)
-			}
-			if i >= 0 && i < len(x) {
-				return x[i], nil
-			}
-			return nil, nil
+			return element(x, i)
+		}
+	case objectArray:
+		if i, ok := key.(int); ok {
+			return element(x, i)
 		}
 	}
 	defer func() {
 		// Out of range, a key of a list, a field of a number: not there.
 		if recover() != nil {
-			v, err = nil, nil
+			v = nil
 		}
 	}()
-	return runtime.Fetch(from, key), nil
+	return runtime.Fetch(from, key)
+}
+
+// nilSafe declares the helpers of nilSafePatch, which Field.compile adds
+// after limitPatch.
+// element is list[i], counting a negative i from the end; nil out of range.
+func element(list []any, i int) any {
+	if i < 0 {
+		i += len(list)
+	}
+	if i >= 0 && i < len(list) {
+		return list[i]
+	}
+	return nil
 }
 
 var nilSafe = []expr.Option{
-	expr.Function(getName, get, new(func(any, any) any)),
-	expr.Patch(nilSafePatch{}),
+	expr.Function(getName, get, new(func(*budget, any, any) any)),
+	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),
+	expr.Function(openName, openValue, new(func(*budget, any) any)),
 }

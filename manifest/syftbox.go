@@ -197,7 +197,7 @@ func (c *treeCache) get(name string, list any) (*syftbox.Tree, error) {
 		if r == nil || r.Name != "syft.pub.yaml" {
 			continue
 		}
-		if acl, ok := syftbox.ParseACL(r.Dir, r.Data); ok {
+		if acl, ok := syftbox.ParseACL(r.Dir, Open(r.Data)); ok {
 			acls = append(acls, acl)
 		}
 	}
@@ -212,7 +212,7 @@ func (c *treeCache) get(name string, list any) (*syftbox.Tree, error) {
 }
 
 func rpcBodyOf(r *Record) any {
-	m, _ := r.Data.(map[string]any)
+	m, _ := Open(r.Data).(map[string]any)
 	if m == nil {
 		return nil
 	}
@@ -251,7 +251,7 @@ func rpcPairs(recs []*Record) []any {
 			"sender": nil, "url": nil, "method": nil, "endpoint": nil, "request": nil, "response": nil, "body": nil, "reply": nil, "orphan": p.req == nil}
 		var reqAt, respAt time.Time
 		if r := p.req; r != nil {
-			m, _ := r.Data.(map[string]any)
+			m, _ := Open(r.Data).(map[string]any)
 			row["request"] = r
 			row["body"] = rpcBodyOf(r)
 			for _, key := range []string{"sender", "url", "method"} {
@@ -281,7 +281,7 @@ func rpcPairs(recs []*Record) []any {
 			row["created"] = reqAt
 		}
 		if r := p.resp; r != nil {
-			m, _ := r.Data.(map[string]any)
+			m, _ := Open(r.Data).(map[string]any)
 			row["response"] = r
 			row["reply"] = rpcBodyOf(r)
 			if m != nil {

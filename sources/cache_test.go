@@ -46,6 +46,7 @@ func TestRecordHasEveryFieldOfTheSpec(t *testing.T) {
 		Size: 18, Mtime: mtime, Exists: true, Data: map[string]any{"name": "x", "n": 3},
 	}
 	r.Mtime = r.Mtime.UTC()
+	r.Data = manifest.Open(r.Data)
 	if !reflect.DeepEqual(*r, want) {
 		t.Fatalf("record = %+v\nwant     %+v", *r, want)
 	}
@@ -99,7 +100,7 @@ func TestFileSourcePresentThenMissing(t *testing.T) {
 		t.Fatalf("Refresh = %v", changed)
 	}
 	r = c.Snapshot()["config"].(*manifest.Record)
-	if !r.Exists || !reflect.DeepEqual(r.Data, map[string]any{"title": "Hi"}) {
+	if !r.Exists || !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"title": "Hi"}) {
 		t.Fatalf("present file record = %+v", r)
 	}
 	os.Remove(filepath.Join(root, "conf/app.yaml"))
@@ -154,7 +155,7 @@ func TestSymlinkLeadingOutsideTheRootIsNotRead(t *testing.T) {
 			t.Errorf("%s = %+v, want an error about leaving the root", p, r)
 		}
 	}
-	if r := got["link.json"]; r == nil || !reflect.DeepEqual(r.Data, map[string]any{"ok": 1}) {
+	if r := got["link.json"]; r == nil || !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"ok": 1}) {
 		t.Errorf("a symlink inside the root should be read: %+v", r)
 	}
 	if r := c.Snapshot()["f"].(*manifest.Record); r.Data != nil || !strings.Contains(r.Error, "outside the root") {
@@ -174,7 +175,7 @@ func TestHalfWrittenJSONGivesAnErrorThenTheData(t *testing.T) {
 	write(t, root, "job.json", `{"name": "train", "state": "done"}`)
 	c.Refresh([]string{"job.json"})
 	r = records(t, c, "jobs")[0]
-	if r.Error != "" || !reflect.DeepEqual(r.Data, map[string]any{"name": "train", "state": "done"}) {
+	if r.Error != "" || !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"name": "train", "state": "done"}) {
 		t.Fatalf("completed record = %+v", r)
 	}
 }
@@ -192,18 +193,18 @@ func TestFileThatStopsParsingKeepsItsLastGoodDataMarkedStale(t *testing.T) {
 	c.Refresh([]string{"job.json"})
 	good := map[string]any{"name": "train", "state": "running"}
 	for _, r := range []*manifest.Record{records(t, c, "jobs")[0], c.Snapshot()["one"].(*manifest.Record)} {
-		if !r.Stale || r.Error == "" || !reflect.DeepEqual(r.Data, good) {
+		if !r.Stale || r.Error == "" || !reflect.DeepEqual(manifest.Open(r.Data), good) {
 			t.Fatalf("record that stopped parsing = %+v, want its last good data, an error and stale", r)
 		}
 	}
 	write(t, root, "job.json", `{"name": "train", "state": "do`)
 	c.Refresh([]string{"job.json"})
-	if r := records(t, c, "jobs")[0]; !r.Stale || !reflect.DeepEqual(r.Data, good) {
+	if r := records(t, c, "jobs")[0]; !r.Stale || !reflect.DeepEqual(manifest.Open(r.Data), good) {
 		t.Fatalf("record broken twice = %+v, want the data of the last good read", r)
 	}
 	write(t, root, "job.json", `{"name": "train", "state": "done"}`)
 	c.Refresh([]string{"job.json"})
-	if r := records(t, c, "jobs")[0]; r.Stale || r.Error != "" || r.Data.(map[string]any)["state"] != "done" {
+	if r := records(t, c, "jobs")[0]; r.Stale || r.Error != "" || manifest.Open(r.Data).(map[string]any)["state"] != "done" {
 		t.Fatalf("repaired record = %+v", r)
 	}
 }
@@ -223,7 +224,7 @@ func TestRefreshReadsOnlyTheChangedFile(t *testing.T) {
 	if n := c.Reads() - before; n != 1 {
 		t.Fatalf("Refresh read %d files, want 1", n)
 	}
-	if r := records(t, c, "s")[0]; r.Path != "d/aa.json" || !reflect.DeepEqual(r.Data, map[string]any{"n": 2}) {
+	if r := records(t, c, "s")[0]; r.Path != "d/aa.json" || !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"n": 2}) {
 		t.Fatalf("record = %+v", r)
 	}
 	// Scan re-reads nothing that did not change.
@@ -248,7 +249,7 @@ func TestRefreshSeesARewriteOfTheSameSizeAndMtime(t *testing.T) {
 	if changed := c.Refresh([]string{"a.json"}); !reflect.DeepEqual(changed, []string{"s"}) {
 		t.Fatalf("Refresh = %v", changed)
 	}
-	if r := records(t, c, "s")[0]; !reflect.DeepEqual(r.Data, map[string]any{"v": 2}) {
+	if r := records(t, c, "s")[0]; !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"v": 2}) {
 		t.Fatalf("data = %v", r.Data)
 	}
 	// Touching without a change in content changes the mtime only.
@@ -423,7 +424,7 @@ func TestExplicitFormatAndNone(t *testing.T) {
 	none.Format = "none"
 	c := NewCache(root, []*manifest.Source{asJSON, none})
 	c.Scan()
-	if r := records(t, c, "j")[0]; !reflect.DeepEqual(r.Data, map[string]any{"a": 1}) {
+	if r := records(t, c, "j")[0]; !reflect.DeepEqual(manifest.Open(r.Data), map[string]any{"a": 1}) {
 		t.Fatalf("json = %+v", r)
 	}
 	if r := records(t, c, "n")[0]; r.Data != nil || r.Size != 7 || r.Error != "" {

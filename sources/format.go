@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // formats lists the formats Parse understands; "auto" is resolved per file
@@ -46,7 +48,9 @@ func FormatFor(name string) string {
 
 // Parse decodes content in a format: json, yaml, csv, tsv, ndjson, text,
 // lines or none. A UTF-8 byte order mark at the start is ignored. Data shapes:
-//   - json, yaml: the value; objects are map[string]any, numbers are int when
+//   - json, yaml: the value; objects are map[string]any (JSON's are
+//     *manifest.Object, which expressions read as that map; see manifest.Open),
+//     numbers are int when
 //     whole and within int's range, else float64 (so 3 stays 3); YAML
 //     timestamps are time.Time, YAML map keys become strings, NaN and
 //     infinities become nil; a YAML file of several documents is a list of them.
@@ -131,7 +135,10 @@ func parseNDJSON(b []byte) (any, error) {
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	if decodeMaps.Load() {
+		return out, nil
+	}
+	return manifest.NewArray(out), nil
 }
 
 // parseCSV reads a header row and then records; see Parse for the shapes.

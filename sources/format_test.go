@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 func mustParse(t *testing.T, format, content string) any {
@@ -35,7 +37,7 @@ func TestJSONNumbersAreIntsWhenWhole(t *testing.T) {
 		"a": 3, "b": 3.5, "c": 1000, "d": 3, "e": 0,
 		"f": 12345678901234567890.0, "g": math.MinInt64, "h": nil,
 	}
-	if !reflect.DeepEqual(v, want) {
+	if !reflect.DeepEqual(manifest.Open(v), want) {
 		t.Fatalf("got %#v\nwant %#v", v, want)
 	}
 }
@@ -57,7 +59,7 @@ func TestJSONDecodesLikeEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(d), &want); err != nil {
 			t.Fatalf("encoding/json rejects %s: %v", d, err)
 		}
-		if !reflect.DeepEqual(asFloats(got), want) {
+		if !reflect.DeepEqual(asFloats(manifest.Open(got)), want) {
 			t.Errorf("Parse(%s) = %#v, encoding/json gives %#v", d, got, want)
 		}
 	}
@@ -67,7 +69,7 @@ func TestJSONSharesTheValuesOfAKeyThatRepeats(t *testing.T) {
 	var first string
 	for i := range 1000 {
 		doc := fmt.Sprintf(`{"shared_state": "fail\u0065d", "unique_name": "job-%d", "unique_n": %d.5}`, i, i)
-		m := mustParse(t, "json", doc).(map[string]any)
+		m := manifest.Open(mustParse(t, "json", doc)).(map[string]any)
 		if m["shared_state"] != "failed" || m["unique_name"] != fmt.Sprintf("job-%d", i) || m["unique_n"] != float64(i)+0.5 {
 			t.Fatalf("Parse(%s) = %#v", doc, m)
 		}
@@ -102,7 +104,7 @@ func asFloats(v any) any {
 }
 
 func TestJSONIgnoresAByteOrderMark(t *testing.T) {
-	if v := mustParse(t, "json", "\xef\xbb\xbf{\"a\":1}"); !reflect.DeepEqual(v, map[string]any{"a": 1}) {
+	if v := mustParse(t, "json", "\xef\xbb\xbf{\"a\":1}"); !reflect.DeepEqual(manifest.Open(v), map[string]any{"a": 1}) {
 		t.Fatalf("got %#v", v)
 	}
 }
@@ -259,7 +261,7 @@ func TestTSVSplitsOnTabsAndToleratesStrayQuotes(t *testing.T) {
 
 func TestNDJSONIsAListOfValuesWithLineNumbersInErrors(t *testing.T) {
 	v := mustParse(t, "ndjson", "{\"a\":1}\n\n[2]\r\n\"three\"\n")
-	if want := []any{map[string]any{"a": 1}, []any{2}, "three"}; !reflect.DeepEqual(v, want) {
+	if want := []any{map[string]any{"a": 1}, []any{2}, "three"}; !reflect.DeepEqual(manifest.Open(v), want) {
 		t.Fatalf("got %#v", v)
 	}
 	if got := parseErr(t, "ndjson", "{\"a\":1}\n{\"b\":\n"); !strings.Contains(got, "line 2") {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // FuzzParse feeds every format arbitrary bytes: no panic, and JSON agrees
@@ -28,8 +30,16 @@ func FuzzParse(f *testing.F) {
 		if (err == nil) != (refErr == nil) {
 			t.Fatalf("Parse error %v, encoding/json error %v, for %q", err, refErr, b)
 		}
-		if err == nil && !reflect.DeepEqual(asFloats(v), ref) && !hasBigNumbers(ref) {
+		if err == nil && !reflect.DeepEqual(asFloats(manifest.Open(v)), ref) && !hasBigNumbers(ref) {
 			t.Fatalf("Parse = %#v, encoding/json = %#v, for %q", v, ref, b)
+		}
+		if err == nil {
+			// Objects write as the maps they stand for.
+			got, err := json.Marshal(v)
+			want, err2 := json.Marshal(manifest.Open(v))
+			if err != nil || err2 != nil || !bytes.Equal(got, want) {
+				t.Fatalf("Parse's value writes %s (%v), its maps %s (%v), for %q", got, err, want, err2, b)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package sources
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/syft-widget/syft-widget/manifest"
 )
 
 // maxDepth bounds nesting so a hostile file cannot exhaust the stack.
@@ -26,13 +29,16 @@ var jsonOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontex
 // trees are reused across files. Each decoder reads a bytes.Buffer, which
 // jsontext parses in place: no copy of the file, and no buffer of a large
 // file kept in the pool.
-var trees = sync.Pool{New: func() any { return &jsonTree{dec: jsontext.NewDecoder(new(bytes.Buffer), jsonOptions...)} }}
+var trees = sync.Pool{New: func() any {
+	return &jsonTree{dec: jsontext.NewDecoder(new(bytes.Buffer), jsonOptions...), layouts: map[string]*layout{}}
+}}
 
 // emptyBuffer releases a pooled decoder's hold on the last file.
 var emptyBuffer = new(bytes.Buffer)
 
-// parseJSON decodes one JSON value into any: objects become map[string]any,
-// arrays []any, numbers int when whole and within int's range (else float64),
+// parseJSON decodes one JSON value into any: objects become *manifest.Object,
+// arrays what manifest.NewArray makes of their values ([]any when they hold
+// no object), numbers int when whole and within int's range (else float64),
 // strings string, true/false bool, null nil. The tokens come from jsontext;
 // the tree is built here rather than by encoding/json so that numbers are
 // ints directly, repeated object keys are shared across files (memory with
@@ -74,6 +80,8 @@ type jsonTree struct {
 	dec     *jsontext.Decoder
 	depth   int
 	members []member // of the objects being read, innermost last
+	sig     []byte   // the keys of an object, for looking its layout up
+	layouts map[string]*layout
 }
 
 type member struct {
@@ -187,14 +195,104 @@ func (t *jsonTree) object() (any, error) {
 	if _, err := t.dec.ReadToken(); err != nil { // }
 		return nil, err
 	}
-	m := make(map[string]any, len(t.members)-start)
-	for _, kv := range t.members[start:] {
-		m[kv.key] = kv.val
-	}
+	o := t.objectOf(t.members[start:])
 	clear(t.members[start:]) // the pooled buffer must not keep values alive
 	t.members = t.members[:start]
 	t.depth--
-	return m, nil
+	return o, nil
+}
+
+// decodeMaps makes objects maps, as they were before manifest.Object: the
+// tests that prove both read the same set it.
+var decodeMaps atomic.Bool
+
+// objectOf makes the object of members: a manifest.Object, whose keys are
+// shared with every object written with the same keys in the same order.
+func (t *jsonTree) objectOf(members []member) any {
+	if decodeMaps.Load() {
+		m := make(map[string]any, len(members))
+		for _, kv := range members {
+			m[kv.key] = kv.val
+		}
+		return m
+	}
+	if len(members) > maxSharedKeys {
+		// A large object is rarely written twice: its layout is its own.
+		return newObject(layoutOf(nil, members), members)
+	}
+	t.sig = append(t.sig[:0], '{') // not nil: an empty object's layout is shared too
+	for _, kv := range members {
+		t.sig = binary.AppendUvarint(t.sig, uint64(len(kv.key)))
+		t.sig = append(t.sig, kv.key...)
+	}
+	l := t.layouts[string(t.sig)]
+	if l == nil {
+		l = layoutOf(t.sig, members)
+		if len(t.layouts) >= maxTreeLayouts {
+			clear(t.layouts)
+		}
+		t.layouts[string(t.sig)] = l
+	}
+	return newObject(l, members)
+}
+
+func newObject(l *layout, members []member) *manifest.Object {
+	vals := make([]any, l.keys.Len())
+	for i, kv := range members {
+		vals[l.slots[i]] = kv.val
+	}
+	return manifest.NewObject(l.keys, vals)
+}
+
+// A layout is where the members of an object go: its key set, and the slot
+// of each member in the order the file wrote them.
+type layout struct {
+	keys  *manifest.KeySet
+	slots []int
+}
+
+// Layouts are shared by every decoder (bounded, like interned keys), and
+// each decoder remembers the few it met last without a lock.
+var (
+	layoutMu  sync.RWMutex
+	layoutTab = make(map[string]*layout)
+)
+
+const (
+	maxLayouts     = 1 << 12
+	maxTreeLayouts = 64
+	maxSharedKeys  = 64 // keys of an object whose layout is shared
+)
+
+// layoutOf returns the layout of members, whose keys written in order are
+// sig; nil sig: a layout not shared.
+func layoutOf(sig []byte, members []member) *layout {
+	if sig != nil {
+		layoutMu.RLock()
+		l := layoutTab[string(sig)]
+		layoutMu.RUnlock()
+		if l != nil {
+			return l
+		}
+	}
+	keys := make([]string, len(members))
+	for i, kv := range members {
+		keys[i] = kv.key
+	}
+	l := &layout{}
+	l.keys, l.slots = manifest.NewKeySet(keys)
+	if sig == nil {
+		return l
+	}
+	layoutMu.Lock()
+	defer layoutMu.Unlock()
+	if was := layoutTab[string(sig)]; was != nil {
+		return was
+	}
+	if len(layoutTab) < maxLayouts {
+		layoutTab[string(sig)] = l
+	}
+	return l
 }
 
 // scalar reads the value of key, a string, number, true, false or null.
@@ -246,7 +344,10 @@ func (t *jsonTree) array() (any, error) {
 		return nil, err
 	}
 	t.depth--
-	return a, nil
+	if decodeMaps.Load() {
+		return a, nil
+	}
+	return manifest.NewArray(a), nil
 }
 
 // unquote decodes a valid JSON string. Keys are interned: the same few keys

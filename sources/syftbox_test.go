@@ -44,7 +44,7 @@ func TestSyftBoxTreeLeavesOutWhatSyftBoxIgnoresAndInFlightDownloads(t *testing.T
 	if len(rpc) != 2 || rpc[0].Error != "" {
 		t.Fatalf("rpc: %v", paths(rpc))
 	}
-	m, ok := rpc[0].Data.(map[string]any)
+	m, ok := manifest.Open(rpc[0].Data).(map[string]any)
 	if !ok || m["sender"] != "bob@x.org" {
 		t.Errorf(".request under auto is not JSON: %#v", rpc[0].Data)
 	}

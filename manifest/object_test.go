@@ -1,0 +1,96 @@
+package manifest
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestObjectIsTheMapItStandsFor(t *testing.T) {
+	// Written {"b": 1, "a": [{"c": "<b>&\u2028"}], "b": 2}: a repeated key keeps its last value.
+	keys, slots := NewKeySet([]string{"b", "a", "b"})
+	inner, _ := NewKeySet([]string{"c"})
+	vals := make([]any, keys.Len())
+	for i, v := range []any{1, NewArray([]any{NewObject(inner, []any{"<b>&\u2028"})}), 2} {
+		vals[slots[i]] = v
+	}
+	o := NewObject(keys, vals)
+	want := map[string]any{"a": []any{map[string]any{"c": "<b>&\u2028"}}, "b": 2}
+	if got := Open(o); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Open = %#v, want %#v", got, want)
+	}
+	if got := Plain(o); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Plain = %#v, want %#v", got, want)
+	}
+	if v, ok := o.Get("b"); v != 2 || !ok {
+		t.Fatalf(`Get("b") = %v, %v`, v, ok)
+	}
+	if v, ok := o.Get("z"); v != nil || ok {
+		t.Fatalf(`Get("z") = %v, %v`, v, ok)
+	}
+	for _, escape := range []bool{true, false} {
+		encode := func(v any) string {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(escape)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode([]any{v, "<&>"}); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		if got, w := encode(o), encode(want); got != w {
+			t.Errorf("escaping HTML %v: JSON %s, the map's %s", escape, got, w)
+		}
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s", "%10v"} {
+		if got, w := fmt.Sprintf(format, o), fmt.Sprintf(format, want); got != w {
+			t.Errorf("%s prints %s, the map %s", format, got, w)
+		}
+	}
+	if sizeOf(o, 1<<20, true) != sizeOf(want, 1<<20, true) {
+		t.Errorf("size %d, the map's %d", sizeOf(o, 1<<20, true), sizeOf(want, 1<<20, true))
+	}
+}
+
+func TestOpenKeepsAListWithoutObjects(t *testing.T) {
+	l := []any{1, "x", []any{2.5}, map[string]any{"k": 1}}
+	if a, ok := NewArray(l).([]any); !ok || &a[0] != &l[0] {
+		t.Fatalf("NewArray made %T of a list that holds no object", NewArray(l))
+	}
+	if got := Open(l).([]any); &got[0] != &l[0] {
+		t.Fatal("Open copied a list that holds no object")
+	}
+	keys, _ := NewKeySet(nil)
+	deep := NewArray([]any{1, NewArray([]any{NewObject(keys, nil)})})
+	if got := Open(deep); !reflect.DeepEqual(got, []any{1, []any{map[string]any{}}}) {
+		t.Fatalf("Open = %#v", got)
+	}
+}
+
+// TestOpeningAnObjectSpendsTheBudget: the map an object becomes where an
+// expression uses it whole counts toward the memory limit of the
+// evaluation, before it is made (map(1..1000, big.data) makes 1,000 maps).
+func TestOpeningAnObjectSpendsTheBudget(t *testing.T) {
+	keys := make([]string, 100)
+	vals := make([]any, 100)
+	for i := range keys {
+		keys[i], vals[i] = fmt.Sprintf("k%03d", i), i
+	}
+	set, _ := NewKeySet(keys)
+	o := NewObject(set, vals)
+	b := newBudget()
+	b.bytes = 101 * elemBytes
+	if v, err := open(b, o); err != nil || len(v.(map[string]any)) != 100 || b.bytes != 0 {
+		t.Fatalf("open = %T, %v; %d bytes left", v, err, b.bytes)
+	}
+	_, err := open(b, o)
+	if want := "reading an object of a file would make 4.7 KiB more, after 256.0 MiB, over the memory limit of one evaluation (256.0 MiB)"; err == nil || err.Error() != want {
+		t.Fatalf("open with no budget left: %v, want %s", err, want)
+	}
+	if v, err := open(b, []any{1, 2}); err != nil || len(v.([]any)) != 2 {
+		t.Fatalf("opening a list without objects spent the budget: %v", err)
+	}
+}
