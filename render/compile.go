@@ -44,6 +44,7 @@ type Template struct {
 
 	blocks []itemBlock               // what the items of each[i] depend on
 	items  atomic.Pointer[itemCache] // the items of the last Body, to reuse
+	spare  atomic.Pointer[itemCache] // emptied maps of the Body before, to fill
 
 	fields        []fieldElement // the body's data-field elements, in order
 	fieldsInItems bool           // some data-field element is drawn by a data-each
@@ -296,35 +297,38 @@ func walk(v any, path []string) (any, bool) {
 
 // items is what data-each repeats over, up to max items: a list's items;
 // an object's entries as {key, value} sorted by key; nothing for null; else
-// the value.
+// the value. Each in a scope of its own, within s.
 func (s *scope) items(v any, max int) []*scope {
-	var list []any
-	switch x := norm(v).(type) {
-	case nil:
-		return nil
-	case []any:
-		list = x
-	case List:
-		// Only the items shown: not the whole list.
-		list = make([]any, min(x.Len(), max))
-		for i := range list {
-			list[i] = x.At(i)
-		}
-	case map[string]any:
-		for _, k := range sortedKeys(x) {
-			list = append(list, map[string]any{"key": k, "value": x[k]})
-		}
-	default:
-		list = []any{x}
-	}
-	list = list[:min(len(list), max)]
-	out := make([]*scope, len(list))
-	block := make([]scope, len(list))
-	for i, it := range list {
-		block[i] = scope{now: s.now, item: it, parent: s}
+	n, at := itemsOf(v, max)
+	out := make([]*scope, n)
+	block := make([]scope, n)
+	for i := range n {
+		block[i] = scope{now: s.now, item: at(i), parent: s}
 		out[i] = &block[i]
 	}
 	return out
+}
+
+// itemsOf is what data-each repeats over (see items): how many items, up
+// to max, and the one at each index; a long list is read only as far as
+// shown.
+func itemsOf(v any, max int) (n int, at func(int) any) {
+	switch x := norm(v).(type) {
+	case nil:
+		return 0, nil
+	case []any:
+		return min(len(x), max), func(i int) any { return x[i] }
+	case List:
+		return min(x.Len(), max), x.At
+	case map[string]any:
+		var list []any
+		for _, k := range sortedKeys(x) {
+			list = append(list, map[string]any{"key": k, "value": x[k]})
+		}
+		return min(len(list), max), func(i int) any { return list[i] }
+	default:
+		return min(1, max), func(int) any { return x }
+	}
 }
 
 // emitter writes html/template source for a cleaned tree.

@@ -118,8 +118,8 @@ func (t *Template) Shape(html string) *Shape {
 			s.fields[i] = c.fields[i]
 			continue
 		}
-		sf, ok := shapeField{}, false
-		if span, found := spanIn(d.spans, m[1], m[2]); found && byPieces(f.tag) {
+		sf, ok := c.textField(f, i, d.out, m)
+		if span, found := spanIn(d.spans, m[1], m[2]); !ok && found && byPieces(f.tag) {
 			sf, ok = c.fieldByPieces(f, i, d.out, m, span, pieces)
 		}
 		if !ok {
@@ -364,4 +364,38 @@ func parsePiece(f fieldElement, piece string) ([]string, bool) {
 		children = append(children, b.String())
 	}
 	return children, true
+}
+
+// textField is the shape of a field element that holds plain text only,
+// as a number or a word renders, without parsing it: its start tag is the
+// one parsed last time, so its attributes and its place are those parsed
+// then, and in an element whose text the parser keeps as written, text
+// without markup, character references, quotes, carriage returns or NUL
+// is one text node that renders as written (none for no text).
+func (c *shapeCache) textField(f fieldElement, i int, out string, m []int) (shapeField, bool) {
+	if i >= len(c.starts) || c.starts[i] != out[m[0]:m[1]] || c.fields[i].name != f.name || !keepsText(f.tag) {
+		return shapeField{}, false
+	}
+	text := out[m[1]:m[2]]
+	if strings.ContainsAny(text, "<>&\"'\r\x00") {
+		return shapeField{}, false
+	}
+	sf := shapeField{name: f.name, attrs: c.fields[i].attrs}
+	if text != "" {
+		sf.children = []string{text}
+	}
+	return sf, true
+}
+
+// keepsText reports whether the parser puts the text an element of this
+// tag holds in it as written, as it does in the body (not in a table, a
+// select, or the elements whose text is raw or drops a first newline).
+func keepsText(tag string) bool {
+	switch tag {
+	case "span", "div", "p", "b", "strong", "em", "i", "small", "code", "td", "th", "li", "dd", "dt",
+		"h1", "h2", "h3", "h4", "h5", "h6", "label", "output", "data", "time", "mark", "s", "u",
+		"sub", "sup", "abbr", "cite", "q", "kbd", "samp", "var", "bdi", "bdo", "figcaption", "summary":
+		return true
+	}
+	return false
 }
