@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/syft-widget/syft-widget/serve/gcpolicy"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"net/http"
 	"os"
@@ -257,6 +258,10 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 	for _, n := range dashboardSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := benchtree.JobTree(b, n)
+			// The collector policy of `run`: a server's GOGC while loading,
+			// a limit that follows the live heap once loaded.
+			gc := gcpolicy.Open(gcpolicy.Server)
+			defer gc.Close()
 			srv := NewServer(Config{})
 			ln, err := Listen("")
 			if err != nil {
@@ -269,6 +274,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			if err := srv.Load(filepath.Join(dir, "jobs_dashboard.yaml")); err != nil {
 				b.Fatal(err)
 			}
+			gc.Follow(ctx)
+			benchtree.Following(b, gc)
 			events, stop := stream(b, "http://"+ln.Addr().String()+"/w/jobs_dashboard/events?token="+srv.Token())
 			defer stop()
 			var snapshot struct {

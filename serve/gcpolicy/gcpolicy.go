@@ -118,6 +118,10 @@ func (l *Limiter) Follow(ctx context.Context) {
 // Limit is the memory limit the Limiter set last, math.MaxInt64 for none.
 func (l *Limiter) Limit() int64 { return l.limit.Load() }
 
+// Limits reports whether Follow keeps a memory limit: false when the
+// user's GOGC or GOMEMLIMIT is set, or the policy keeps none.
+func (l *Limiter) Limits() bool { return !l.keepLimit }
+
 // Close stops following the live heap and restores the GC percent and the
 // memory limit the process had before Open.
 func (l *Limiter) Close() error {
@@ -215,3 +219,4 @@ func (p Policy) limitFor(last, now sample) int64 {
 	}
 	return now.base + p.headroom(now.live)
 }
+

@@ -135,7 +135,7 @@ func TestUserTuningWins(t *testing.T) {
 			l := Open(testPolicy)
 			defer l.Close()
 			l.Follow(context.Background())
-			if l.done != nil {
+			if l.Limits() || l.done != nil {
 				t.Error("Follow started following the live heap")
 			}
 			if got := debug.SetMemoryLimit(-1); got != limitBefore {

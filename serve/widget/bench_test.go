@@ -412,7 +412,8 @@ func BenchmarkDashboardFirstData(b *testing.B) {
 // GOMEMLIMIT is set: then the user's): once loaded, with what loading used
 // returned to the system (rss-MiB), and after 2,000 changes seen through
 // the watch (rss-busy-MiB), with the CPU time each of those changes cost
-// the process, its writing of the file included (busy-cpu-ms/change), and
+// the process, its writing of the file included (busy-cpu-ms/change), the
+// memory each allocated, most of it garbage (busy-alloc-KiB/change), and
 // the memory limit the policy set last (limit-MiB; 0 for none).
 func BenchmarkDashboardRSS(b *testing.B) {
 	const busyChanges = 2000
@@ -438,6 +439,7 @@ func BenchmarkDashboardRSS(b *testing.B) {
 				// and the runtime returns what loading used (the policy
 				// does, first thing; by hand when it is off).
 				gc.Follow(context.Background())
+				benchtree.Following(b, gc)
 				debug.FreeOSMemory()
 				reportMemory(b)
 				// And once it has served changes for a while: each leaves
@@ -446,6 +448,8 @@ func BenchmarkDashboardRSS(b *testing.B) {
 				// nothing is returned by hand, as a server does not.
 				base := int(time.Now().UnixNano()/1000) % 1_000_000_000
 				cpu := benchtree.CPUTime()
+				var ms0, ms1 runtime.MemStats
+				runtime.ReadMemStats(&ms0)
 				for k := range busyChanges {
 					before := ws[0].State().Version
 					benchtree.EditJob(b, dir, (k*7919)%n, base+k)
@@ -457,6 +461,8 @@ func BenchmarkDashboardRSS(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(benchtree.CPUTime()-cpu)/busyChanges/1e6, "busy-cpu-ms/change")
+				runtime.ReadMemStats(&ms1)
+				b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/busyChanges/1024, "busy-alloc-KiB/change")
 				b.ReportMetric(benchtree.RSSMiB(), "rss-busy-MiB")
 				limit := 0.0
 				if l := gc.Limit(); l != math.MaxInt64 {
