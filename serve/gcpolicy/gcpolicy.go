@@ -219,4 +219,3 @@ func (p Policy) limitFor(last, now sample) int64 {
 	}
 	return now.base + p.headroom(now.live)
 }
-
