@@ -413,8 +413,9 @@ func BenchmarkDashboardFirstData(b *testing.B) {
 // returned to the system (rss-MiB), and after 2,000 changes seen through
 // the watch (rss-busy-MiB), with the CPU time each of those changes cost
 // the process, its writing of the file included (busy-cpu-ms/change), the
-// memory each allocated, most of it garbage (busy-alloc-KiB/change), and
-// the memory limit the policy set last (limit-MiB; 0 for none).
+// memory each allocated, most of it garbage (busy-alloc-KiB/change), the
+// collections they took (busy-GCs), and the memory limit the policy set
+// last (limit-MiB; 0 for none).
 func BenchmarkDashboardRSS(b *testing.B) {
 	const busyChanges = 2000
 	for _, n := range jobSizes() {
@@ -463,6 +464,7 @@ func BenchmarkDashboardRSS(b *testing.B) {
 				b.ReportMetric(float64(benchtree.CPUTime()-cpu)/busyChanges/1e6, "busy-cpu-ms/change")
 				runtime.ReadMemStats(&ms1)
 				b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/busyChanges/1024, "busy-alloc-KiB/change")
+				b.ReportMetric(float64(ms1.NumGC-ms0.NumGC), "busy-GCs")
 				b.ReportMetric(benchtree.RSSMiB(), "rss-busy-MiB")
 				limit := 0.0
 				if l := gc.Limit(); l != math.MaxInt64 {
