@@ -13,10 +13,10 @@
 // live heap: after each collection, the memory the runtime holds for what
 // is alive plus a headroom of Policy.Fraction of the live heap, at least
 // Policy.Floor. GOGC stays the ceiling: the limit only ever makes the
-// collector run sooner. While the live heap grows by more than half
-// its headroom from one collection to the next (a tree being loaded), the
-// limit is lifted, so that loading is collected at GOGC's pace, not at the
-// limit's.
+// collector run sooner. While the live heap grows (more than an eighth of
+// what was allocated between two collections is still alive: a tree being
+// loaded, a manifest added), the limit is lifted, so that loading is
+// collected at GOGC's pace, not at the limit's.
 //
 // A user's own tuning wins: with GOGC or GOMEMLIMIT in the environment,
 // the policy changes nothing.
@@ -24,6 +24,7 @@ package gcpolicy
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"runtime"
@@ -160,8 +161,9 @@ func (l *Limiter) arm() {
 
 // sample is what the runtime reports after a collection.
 type sample struct {
-	live int64 // the heap marked live by the last collection
-	base int64 // the memory the runtime holds but for free pages and dead objects
+	live   int64 // the heap marked live by the last collection
+	base   int64 // the memory the runtime holds but for free pages and dead objects
+	allocs int64 // the heap allocated since the process started
 }
 
 var names = []string{
@@ -170,6 +172,7 @@ var names = []string{
 	"/memory/classes/heap/released:bytes",
 	"/memory/classes/heap/free:bytes",
 	"/memory/classes/heap/objects:bytes",
+	"/gc/heap/allocs:bytes",
 }
 
 func read() sample {
@@ -188,7 +191,7 @@ func read() sample {
 	// What counts against a memory limit is total - released; of that,
 	// the free pages and the objects not yet found dead are headroom.
 	base := v(1) - v(2) - v(3) - v(4) + live
-	return sample{live: live, base: max(base, live)}
+	return sample{live: live, base: max(base, live), allocs: v(5)}
 }
 
 // apply sets the limit after the collection that produced the figures it
@@ -196,6 +199,9 @@ func read() sample {
 func (l *Limiter) apply(last sample) sample {
 	now := read()
 	limit := l.p.limitFor(last, now)
+	if os.Getenv("TMP_GC_DEBUG") != "" { // TEMP
+		fmt.Fprintf(os.Stderr, "gc: live %d base %d limit %d\n", now.live>>20, now.base>>20, min(limit>>20, 99999))
+	}
 	debug.SetMemoryLimit(limit)
 	l.limit.Store(limit)
 	l.seen.Store(&now)
@@ -209,12 +215,13 @@ func (p Policy) headroom(live int64) int64 {
 
 // limitFor is the memory limit after a collection that found now, the one
 // before having found last (zero for none): now's base plus the headroom,
-// or none while the live heap grows. Under the limit, the live heap cannot
-// grow by more than the headroom between two collections: it is growing
-// (a tree being loaded, not changes being served) when it grew by more
-// than half of it.
+// or none while the live heap grows. Serving changes leaves garbage, and
+// the live heap stays as it was; a load keeps much of what it allocates:
+// the heap grows when more than an eighth of what was allocated since the
+// last collection is still alive (and more than a quarter of the floor,
+// so that collections close together do not read noise as growth).
 func (p Policy) limitFor(last, now sample) int64 {
-	if last.live > 0 && now.live-last.live > p.headroom(last.live)/2 {
+	if last.allocs > 0 && now.live-last.live > max((now.allocs-last.allocs)/8, p.Floor/4) {
 		return math.MaxInt64
 	}
 	return now.base + p.headroom(now.live)

@@ -14,8 +14,9 @@ const mib = 1 << 20
 var testPolicy = Policy{GCPercent: 50, Fraction: 1.0 / 8, Floor: 4 * mib}
 
 func TestSteadyLimitIsWhatTheRuntimeHoldsPlusAFractionOfTheLiveHeap(t *testing.T) {
-	last := sample{live: 100 * mib, base: 108 * mib}
-	now := sample{live: 101 * mib, base: 110 * mib}
+	last := sample{live: 100 * mib, base: 108 * mib, allocs: 1000 * mib}
+	// 12 MiB allocated since, all of it garbage but 1 MiB (1/12: serving).
+	now := sample{live: 101 * mib, base: 110 * mib, allocs: 1012 * mib}
 	if got, want := testPolicy.limitFor(last, now), int64(110*mib+101*mib/8); got != want {
 		t.Errorf("limit = %d, want %d (base + live/8)", got, want)
 	}
@@ -26,27 +27,43 @@ func TestSteadyLimitIsWhatTheRuntimeHoldsPlusAFractionOfTheLiveHeap(t *testing.T
 }
 
 func TestSmallHeapGetsTheFloor(t *testing.T) {
-	now := sample{live: 2 * mib, base: 6 * mib}
+	now := sample{live: 2 * mib, base: 6 * mib, allocs: 50 * mib}
 	if got, want := testPolicy.limitFor(now, now), int64(10*mib); got != want {
 		t.Errorf("limit = %d, want %d (base + 4 MiB)", got, want)
 	}
 }
 
 func TestGrowingLiveHeapLiftsTheLimit(t *testing.T) {
-	last := sample{live: 100 * mib, base: 108 * mib}
-	grown := sample{live: 107 * mib, base: 115 * mib} // more than half of 12.5 MiB
+	last := sample{live: 100 * mib, base: 108 * mib, allocs: 1000 * mib}
+	// 12 MiB allocated, 2 MiB of it kept: more than an eighth (loading).
+	grown := sample{live: 102 * mib, base: 110 * mib, allocs: 1012 * mib}
 	if got := testPolicy.limitFor(last, grown); got != math.MaxInt64 {
 		t.Errorf("limit while loading = %d, want none", got)
 	}
+	// Collected at GOGC's pace: 51 MiB allocated, 20 kept.
+	more := sample{live: 122 * mib, base: 130 * mib, allocs: 1063 * mib}
+	if got := testPolicy.limitFor(grown, more); got != math.MaxInt64 {
+		t.Errorf("limit while still loading = %d, want none", got)
+	}
 	// Once it stops growing, the limit follows it again.
-	steady := sample{live: 108 * mib, base: 116 * mib}
-	if got, want := testPolicy.limitFor(grown, steady), int64(116*mib+108*mib/8); got != want {
+	steady := sample{live: 122*mib + 512<<10, base: 131 * mib, allocs: 1100 * mib}
+	if got, want := testPolicy.limitFor(more, steady), int64(131*mib+steady.live/8); got != want {
 		t.Errorf("limit once loaded = %d, want %d", got, want)
 	}
 	// A live heap that shrinks is followed down.
-	shrunk := sample{live: 50 * mib, base: 58 * mib}
+	shrunk := sample{live: 50 * mib, base: 58 * mib, allocs: 1110 * mib}
 	if got, want := testPolicy.limitFor(steady, shrunk), int64(58*mib+50*mib/8); got != want {
 		t.Errorf("limit after a shrink = %d, want %d", got, want)
+	}
+}
+
+func TestCollectionsCloseTogetherDoNotReadAsGrowth(t *testing.T) {
+	// Two collections with next to nothing allocated between: a few
+	// hundred KiB more alive is not a load.
+	last := sample{live: 100 * mib, base: 108 * mib, allocs: 1000 * mib}
+	now := sample{live: 100*mib + 300<<10, base: 108 * mib, allocs: 1000*mib + 400<<10}
+	if got := testPolicy.limitFor(last, now); got == math.MaxInt64 {
+		t.Error("the limit was lifted for 300 KiB more alive")
 	}
 }
 
