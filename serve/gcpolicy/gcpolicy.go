@@ -24,7 +24,6 @@ package gcpolicy
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"os"
 	"runtime"
@@ -199,9 +198,6 @@ func read() sample {
 func (l *Limiter) apply(last sample) sample {
 	now := read()
 	limit := l.p.limitFor(last, now)
-	if os.Getenv("TMP_GC_DEBUG") != "" { // TEMP
-		fmt.Fprintf(os.Stderr, "gc: live %d base %d limit %d\n", now.live>>20, now.base>>20, min(limit>>20, 99999))
-	}
 	debug.SetMemoryLimit(limit)
 	l.limit.Store(limit)
 	l.seen.Store(&now)
