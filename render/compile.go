@@ -234,6 +234,7 @@ func (t *Template) funcs() template.FuncMap {
 		},
 		"swItems": t.drawItems,
 		"swMark":  markField,
+		"swEnd":   markEnd,
 		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
 			_, ok := s.stale[t.stale[i]]
@@ -544,10 +545,13 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		}
 		e.b.WriteString(`"`)
 	}
-	if staleI >= 0 && !hasClass {
+	// One test for both, where neither is written: each is a call.
+	switch {
+	case staleI >= 0 && !hasClass && !hasTitle:
+		e.b.WriteString(ifStale + ` class="sw-stale" title="` + staleMsg + `"` + end)
+	case staleI >= 0 && !hasClass:
 		e.b.WriteString(ifStale + ` class="sw-stale"` + end)
-	}
-	if staleI >= 0 && !hasTitle {
+	case staleI >= 0 && !hasTitle:
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
 	}
 	e.pagedEach(n, inEach)
@@ -563,9 +567,14 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		}
 	}
 	mark()
+	// The end tag's start and end in one call: it is written as is.
+	endMarks := func(n int) {
+		if isField {
+			fmt.Fprintf(&e.b, "%sswEnd . %d%s", leftDelim, n, rightDelim)
+		}
+	}
 	if isVoid(name) {
-		mark() // no children,
-		mark() // no end tag
+		endMarks(0) // no children, no end tag
 		return
 	}
 	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
@@ -575,7 +584,6 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, inEach)
 	}
-	mark()
+	endMarks(len("</" + name + ">"))
 	e.b.WriteString("</" + name + ">")
-	mark()
 }

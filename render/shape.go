@@ -52,11 +52,20 @@ func (e *emitter) fieldElement(n *nethtml.Node) {
 	e.t.fields = append(e.t.fields, f)
 }
 
-// markField notes where Body's output stands: at the start, the end of the
-// start tag, the start of the end tag and the end of a data-field element.
+// markField notes where Body's output stands: at the start and the end of
+// the start tag of a data-field element.
 func markField(s *scope) string {
 	if r := s.run; r != nil {
 		r.marks = append(r.marks, r.w.b.Len())
+	}
+	return ""
+}
+
+// markEnd notes where the end tag of a data-field element, n bytes that
+// follow as written, starts and ends.
+func markEnd(s *scope, n int) string {
+	if r := s.run; r != nil {
+		r.marks = append(r.marks, r.w.b.Len(), r.w.b.Len()+n)
 	}
 	return ""
 }
