@@ -85,6 +85,7 @@ type shapeCache struct {
 	raw     []string              // each field element's HTML, as written
 	fields  []shapeField          // and its shape
 	pieces  []map[string][]string // by field: the children of the pieces of its content
+	spare   []map[string][]string // by field: an emptied map of pieces, to fill next
 	starts  []string              // each field element's start tag, as written
 }
 
@@ -101,6 +102,9 @@ func (t *Template) Shape(html string) *Shape {
 	defer c.mu.Unlock()
 	if c.off {
 		return ShapeOf(html)
+	}
+	if len(c.spare) != len(t.fields) {
+		c.spare = make([]map[string][]string, len(t.fields))
 	}
 	prefix := html[:len(html)-len(d.out)]
 	var skel strings.Builder
@@ -150,8 +154,17 @@ func (t *Template) Shape(html string) *Shape {
 		c.checked = s.skeleton
 	}
 	for i := range pieces {
-		if pieces[i] == nil && i < len(c.pieces) && c.raw[i] == raw[i] {
+		if i >= len(c.pieces) || c.pieces[i] == nil {
+			continue
+		}
+		switch {
+		case pieces[i] == nil && c.raw[i] == raw[i]:
 			pieces[i] = c.pieces[i] // the field did not change: nor did its pieces
+		case pieces[i] != nil:
+			// The last pieces are no longer read: their map is filled
+			// next time, not made again with the list's length.
+			clear(c.pieces[i])
+			c.spare[i] = c.pieces[i]
 		}
 	}
 	c.raw, c.fields, c.pieces, c.starts = raw, s.fields, pieces, starts
@@ -291,7 +304,11 @@ func (c *shapeCache) fieldByPieces(f fieldElement, i int, out string, m []int, s
 	if i < len(c.pieces) {
 		prev = c.pieces[i]
 	}
-	next := make(map[string][]string, len(span.items)+2)
+	next := c.spare[i]
+	if next == nil {
+		next = make(map[string][]string, len(span.items)+2)
+	}
+	c.spare[i] = nil
 	end := span.start
 	for _, it := range span.items {
 		end += len(it)
@@ -301,7 +318,7 @@ func (c *shapeCache) fieldByPieces(f fieldElement, i int, out string, m []int, s
 	}
 	// The field's attributes: from its start tag, with no content.
 	start := out[m[0]:m[1]]
-	sf := shapeField{name: f.name}
+	sf := shapeField{name: f.name, children: make([]string, 0, len(span.items)+2)}
 	if i < len(c.starts) && c.starts[i] == start {
 		sf.attrs = c.fields[i].attrs
 	} else {
