@@ -154,9 +154,8 @@ func listPatch(old, next []string) []any {
 		return listPatchAll(old, next)
 	}
 	var out []any
-	keep := func(j int) { out = keepChild(out, j) }
-	for j := range p {
-		keep(j)
+	if p > 0 {
+		out = append(out, [2]int{0, p})
 	}
 	var used [few]bool
 	for _, k := range nextMid {
@@ -172,10 +171,10 @@ func listPatch(old, next []string) []any {
 			continue
 		}
 		used[i] = true
-		keep(p + i)
+		out = keepChildren(out, p+i, 1)
 	}
-	for j := len(old) - s; j < len(old); j++ {
-		keep(j)
+	if s > 0 {
+		out = keepChildren(out, len(old)-s, s)
 	}
 	if out == nil {
 		out = []any{}
@@ -183,16 +182,16 @@ func listPatch(old, next []string) []any {
 	return out
 }
 
-// keepChild adds old child j to a list patch, in the run before it when
-// that run ends where j is.
-func keepChild(out []any, j int) []any {
+// keepChildren adds n old children from j on to a list patch, in the run
+// before them when that run ends where they start.
+func keepChildren(out []any, j, n int) []any {
 	if len(out) > 0 {
 		if run, ok := out[len(out)-1].([2]int); ok && run[0]+run[1] == j {
-			out[len(out)-1] = [2]int{run[0], run[1] + 1}
+			out[len(out)-1] = [2]int{run[0], run[1] + n}
 			return out
 		}
 	}
-	return append(out, [2]int{j, 1})
+	return append(out, [2]int{j, n})
 }
 
 // listPatchAll is listPatch for any two lists.
@@ -205,7 +204,7 @@ func listPatchAll(old, next []string) []any {
 	for _, k := range next {
 		if q := free[k]; len(q) > 0 {
 			free[k] = q[1:]
-			out = keepChild(out, q[0])
+			out = keepChildren(out, q[0], 1)
 			continue
 		}
 		out = append(out, k)

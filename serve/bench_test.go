@@ -253,7 +253,9 @@ func dashboardSizes() []int {
 // BenchmarkDashboardChangeToEvent measures, for the realistic job
 // dashboard of testdata/bench (aggregates over every job, a row per job),
 // the time from a job file's write to the SSE event that shows it, the
-// size of that event, and the server's RSS.
+// size of that event, what the process allocated per change (the client's
+// reading of the stream included), and the server's RSS, under the
+// collector policy of `run`.
 func BenchmarkDashboardChangeToEvent(b *testing.B) {
 	for _, n := range dashboardSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
@@ -288,6 +290,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			_, noRows := snapshot.Errors["rows"]
 			var lat []time.Duration
 			size := 0
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				// A job among the rows the page shows, with a state (or,
@@ -314,6 +318,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(percentile(lat, 0.5), "p50-ms")
 			b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N)/1024, "alloc-KiB/change")
 			b.ReportMetric(float64(size)/float64(b.N), "event-B")
 			runtime.GC()
 			b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")
