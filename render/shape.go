@@ -241,6 +241,14 @@ func elements(n *nethtml.Node) int {
 // tags counts the start tags in s, and reports whether each element it
 // opens (but a void one) it also closes, in order.
 func tags(s string) (starts int, balanced bool) {
+	if starts, balanced, ok := plainTags(s); ok {
+		return starts, balanced
+	}
+	return tokenTags(s)
+}
+
+// tokenTags is tags for any HTML, read by the tokenizer.
+func tokenTags(s string) (starts int, balanced bool) {
 	z := nethtml.NewTokenizer(strings.NewReader(s))
 	var open []string
 	for {
@@ -424,4 +432,92 @@ func keepsText(tag string) bool {
 		return true
 	}
 	return false
+}
+
+// plainTags is tags without a tokenizer (whose buffer alone is 4 KiB), for
+// HTML as Body writes it: every "<" starts a start or end tag of lowercase
+// name, attributes are separated by spaces and their values quoted, and
+// no element holds raw text. ok is false for anything else (a comment, a
+// stray "<", an unquoted value, a script or a style...): the tokenizer
+// reads that.
+func plainTags(s string) (starts int, balanced, ok bool) {
+	var stack [16]string
+	open := stack[:0]
+	i := 0
+	name := func() string {
+		k := i
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= '0' && s[i] <= '9' || s[i] == '-') {
+			i++
+		}
+		return s[k:i]
+	}
+	for {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			return starts, len(open) == 0, true
+		}
+		i += j + 1
+		end := i < len(s) && s[i] == '/'
+		if end {
+			i++
+		}
+		if i >= len(s) || s[i] < 'a' || s[i] > 'z' {
+			return 0, false, false
+		}
+		tag := name()
+		if end {
+			if i >= len(s) || s[i] != '>' {
+				return 0, false, false
+			}
+			i++
+			if len(open) == 0 || open[len(open)-1] != tag {
+				return starts, false, true
+			}
+			open = open[:len(open)-1]
+			continue
+		}
+		self := false
+	attrs:
+		for {
+			switch {
+			case i >= len(s):
+				return 0, false, false
+			case s[i] == '>':
+				i++
+				break attrs
+			case s[i] == '/' && i+1 < len(s) && s[i+1] == '>':
+				self = true
+				i += 2
+				break attrs
+			case s[i] == ' ':
+				i++
+			case s[i] >= 'a' && s[i] <= 'z':
+				name()
+				if i < len(s) && s[i] == '=' {
+					i++
+					if i >= len(s) || s[i] != '"' && s[i] != '\'' {
+						return 0, false, false
+					}
+					q := strings.IndexByte(s[i+1:], s[i])
+					if q < 0 {
+						return 0, false, false
+					}
+					i += q + 2
+				}
+				if i < len(s) && s[i] != ' ' && s[i] != '>' && s[i] != '/' {
+					return 0, false, false
+				}
+			default:
+				return 0, false, false
+			}
+		}
+		switch tag {
+		case "iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp":
+			return 0, false, false // raw text follows
+		}
+		starts++
+		if !self && !isVoid(tag) {
+			open = append(open, tag)
+		}
+	}
 }
