@@ -151,7 +151,7 @@ func compile(src string, fields []string, inline bool) (t *Template, removed []s
 func (t *Template) Body(values map[string]any, stale map[string]string) (string, error) {
 	w := &limitWriter{max: t.maxBody}
 	if d := t.drawn.Load(); d != nil {
-		w.b.Grow(len(d.out) + len(d.out)/8) // bodies of one widget are alike in size
+		w.b.Grow(len(d.out) + len(d.out)/64 + 512) // bodies of one widget are alike in size, and kept whole
 	}
 	run := t.startRun(values, w)
 	err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now(), run: run})
