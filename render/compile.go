@@ -332,6 +332,11 @@ func itemsOf(v any, max int) (n int, at func(int) any) {
 	}
 }
 
+// markAction notes where Body's output stands (markField). It is the test
+// of an empty if: an action that writes goes through html/template's
+// escaper too, a second call.
+const markAction = leftDelim + "if swMark ." + rightDelim + leftDelim + "end" + rightDelim
+
 // emitter writes html/template source for a cleaned tree.
 type emitter struct {
 	t        *Template
@@ -434,8 +439,9 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 		fmt.Fprintf(&e.b, "%srange swEach . %d%s%s%send%s", leftDelim, i, rightDelim, src, leftDelim, rightDelim)
 	} else {
 		// The body's own lists: each item is drawn by its own template, so
-		// that an item drawn for the last version is not drawn again.
-		e.action("swItems", i)
+		// that an item drawn for the last version is not drawn again. It
+		// writes them itself (see drawItems), in the test of an empty if.
+		fmt.Fprintf(&e.b, "%sif swItems . %d%s%send%s", leftDelim, i, rightDelim, leftDelim, rightDelim)
 	}
 	if !inEach {
 		e.t.each = append(e.t.each, eachBlock{ph: i, src: src})
@@ -519,7 +525,7 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	end := leftDelim + "end" + rightDelim
 
 	if isField {
-		e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+		e.b.WriteString(markAction)
 	}
 	e.b.WriteString("<" + name)
 	hasClass, hasTitle := false, false
@@ -563,14 +569,14 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	e.b.WriteString(">")
 	mark := func() {
 		if isField {
-			e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+			e.b.WriteString(markAction)
 		}
 	}
 	mark()
 	// The end tag's start and end in one call: it is written as is.
 	endMarks := func(n int) {
 		if isField {
-			fmt.Fprintf(&e.b, "%sswEnd . %d%s", leftDelim, n, rightDelim)
+			fmt.Fprintf(&e.b, "%sif swEnd . %d%s%send%s", leftDelim, n, rightDelim, leftDelim, rightDelim)
 		}
 	}
 	if isVoid(name) {

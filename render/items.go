@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"hash/maphash"
-	"html/template"
 	"math"
 	"reflect"
 	"slices"
@@ -110,8 +109,8 @@ func (t *Template) endRun(r *bodyRun, ok bool) {
 // drawItems draws the items of the body's data-each list whose placeholder
 // is i, reusing those the last call drew. It writes them where Body's
 // output stands (the template writes what comes before an action as it
-// goes), and returns nothing for the template to write.
-func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
+// goes), and returns false: nothing for the template to write.
+func (t *Template) drawItems(s *scope, i int) (bool, error) {
 	b := slices.IndexFunc(t.each, func(e eachBlock) bool { return e.ph == i })
 	blk, info, r := &t.each[b], &t.blocks[b], s.run
 	v, _ := s.lookup(&t.ph[i])
@@ -156,7 +155,7 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 					if w.over {
 						r.w.over = true
 					}
-					return "", err
+					return false, err
 				}
 				d = drawnItem{item: item, html: w.b.String()}
 			}
@@ -169,7 +168,7 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		}
 		if size += len(d.html); size > room {
 			r.w.over = true
-			return "", fmt.Errorf("the list is too long")
+			return false, fmt.Errorf("the list is too long")
 		}
 		r.w.b.WriteString(d.html)
 		span.items = append(span.items, d.html)
@@ -178,7 +177,7 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		}
 	}
 	r.spans = append(r.spans, span)
-	return "", nil
+	return false, nil
 }
 
 // itemKey is the identity of an item: where a map, slice or pointer lives

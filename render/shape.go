@@ -54,20 +54,20 @@ func (e *emitter) fieldElement(n *nethtml.Node) {
 
 // markField notes where Body's output stands: at the start and the end of
 // the start tag of a data-field element.
-func markField(s *scope) string {
+func markField(s *scope) bool {
 	if r := s.run; r != nil {
 		r.marks = append(r.marks, r.w.b.Len())
 	}
-	return ""
+	return false
 }
 
 // markEnd notes where the end tag of a data-field element, n bytes that
 // follow as written, starts and ends.
-func markEnd(s *scope, n int) string {
+func markEnd(s *scope, n int) bool {
 	if r := s.run; r != nil {
 		r.marks = append(r.marks, r.w.b.Len(), r.w.b.Len()+n)
 	}
-	return ""
+	return false
 }
 
 // drawnBody is the output of the last Body call and its marks.
