@@ -82,7 +82,7 @@ func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
 	if next == nil {
 		next = &itemCache{lists: make([]drawnList, len(t.each))}
 	}
-	return &bodyRun{w: w, values: values, prev: t.items.Swap(nil), next: next}
+	return &bodyRun{w: w, values: values, prev: t.items.Swap(nil), next: next, marks: make([]int, 0, 4*len(t.fields))}
 }
 
 // endRun keeps the items this call drew, and only those: the cache never
