@@ -165,7 +165,9 @@ type sample struct {
 	allocs int64 // the heap allocated since the process started
 }
 
-var names = []string{
+// metricNames are the runtime metrics read after a collection, in the order
+// read reads them.
+var metricNames = []string{
 	"/gc/heap/live:bytes",
 	"/memory/classes/total:bytes",
 	"/memory/classes/heap/released:bytes",
@@ -175,8 +177,8 @@ var names = []string{
 }
 
 func read() sample {
-	s := make([]metrics.Sample, len(names))
-	for i, n := range names {
+	s := make([]metrics.Sample, len(metricNames))
+	for i, n := range metricNames {
 		s[i].Name = n
 	}
 	metrics.Read(s)
