@@ -44,6 +44,7 @@ type Template struct {
 
 	blocks []itemBlock               // what the items of each[i] depend on
 	items  atomic.Pointer[itemCache] // the items of the last Body, to reuse
+	spare  atomic.Pointer[itemCache] // emptied maps of the Body before, to fill
 
 	fields        []fieldElement // the body's data-field elements, in order
 	fieldsInItems bool           // some data-field element is drawn by a data-each
@@ -150,7 +151,7 @@ func compile(src string, fields []string, inline bool) (t *Template, removed []s
 func (t *Template) Body(values map[string]any, stale map[string]string) (string, error) {
 	w := &limitWriter{max: t.maxBody}
 	if d := t.drawn.Load(); d != nil {
-		w.b.Grow(len(d.out) + len(d.out)/8) // bodies of one widget are alike in size
+		w.b.Grow(len(d.out) + len(d.out)/64 + 512) // bodies of one widget are alike in size, and kept whole
 	}
 	run := t.startRun(values, w)
 	err := t.tmpl.Execute(w, &scope{vals: values, stale: stale, now: time.Now(), run: run})
@@ -233,6 +234,7 @@ func (t *Template) funcs() template.FuncMap {
 		},
 		"swItems": t.drawItems,
 		"swMark":  markField,
+		"swEnd":   markEnd,
 		"swPaged": t.paged,
 		"swStale": func(s *scope, i int) bool {
 			_, ok := s.stale[t.stale[i]]
@@ -296,36 +298,44 @@ func walk(v any, path []string) (any, bool) {
 
 // items is what data-each repeats over, up to max items: a list's items;
 // an object's entries as {key, value} sorted by key; nothing for null; else
-// the value.
+// the value. Each in a scope of its own, within s.
 func (s *scope) items(v any, max int) []*scope {
-	var list []any
-	switch x := norm(v).(type) {
-	case nil:
-		return nil
-	case []any:
-		list = x
-	case List:
-		// Only the items shown: not the whole list.
-		list = make([]any, min(x.Len(), max))
-		for i := range list {
-			list[i] = x.At(i)
-		}
-	case map[string]any:
-		for _, k := range sortedKeys(x) {
-			list = append(list, map[string]any{"key": k, "value": x[k]})
-		}
-	default:
-		list = []any{x}
-	}
-	list = list[:min(len(list), max)]
-	out := make([]*scope, len(list))
-	block := make([]scope, len(list))
-	for i, it := range list {
-		block[i] = scope{now: s.now, item: it, parent: s}
+	n, at := itemsOf(v, max)
+	out := make([]*scope, n)
+	block := make([]scope, n)
+	for i := range n {
+		block[i] = scope{now: s.now, item: at(i), parent: s}
 		out[i] = &block[i]
 	}
 	return out
 }
+
+// itemsOf is what data-each repeats over (see items): how many items, up
+// to max, and the one at each index; a long list is read only as far as
+// shown.
+func itemsOf(v any, max int) (n int, at func(int) any) {
+	switch x := norm(v).(type) {
+	case nil:
+		return 0, nil
+	case []any:
+		return min(len(x), max), func(i int) any { return x[i] }
+	case List:
+		return min(x.Len(), max), x.At
+	case map[string]any:
+		var list []any
+		for _, k := range sortedKeys(x) {
+			list = append(list, map[string]any{"key": k, "value": x[k]})
+		}
+		return min(len(list), max), func(i int) any { return list[i] }
+	default:
+		return min(1, max), func(int) any { return x }
+	}
+}
+
+// markAction notes where Body's output stands (markField). It is the test
+// of an empty if: an action that writes goes through html/template's
+// escaper too, a second call.
+const markAction = leftDelim + "if swMark ." + rightDelim + leftDelim + "end" + rightDelim
 
 // emitter writes html/template source for a cleaned tree.
 type emitter struct {
@@ -429,8 +439,9 @@ func (e *emitter) each(n *nethtml.Node, inEach bool) {
 		fmt.Fprintf(&e.b, "%srange swEach . %d%s%s%send%s", leftDelim, i, rightDelim, src, leftDelim, rightDelim)
 	} else {
 		// The body's own lists: each item is drawn by its own template, so
-		// that an item drawn for the last version is not drawn again.
-		e.action("swItems", i)
+		// that an item drawn for the last version is not drawn again. It
+		// writes them itself (see drawItems), in the test of an empty if.
+		fmt.Fprintf(&e.b, "%sif swItems . %d%s%send%s", leftDelim, i, rightDelim, leftDelim, rightDelim)
 	}
 	if !inEach {
 		e.t.each = append(e.t.each, eachBlock{ph: i, src: src})
@@ -514,7 +525,7 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	end := leftDelim + "end" + rightDelim
 
 	if isField {
-		e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+		e.b.WriteString(markAction)
 	}
 	e.b.WriteString("<" + name)
 	hasClass, hasTitle := false, false
@@ -540,10 +551,13 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		}
 		e.b.WriteString(`"`)
 	}
-	if staleI >= 0 && !hasClass {
+	// One test for both, where neither is written: each is a call.
+	switch {
+	case staleI >= 0 && !hasClass && !hasTitle:
+		e.b.WriteString(ifStale + ` class="sw-stale" title="` + staleMsg + `"` + end)
+	case staleI >= 0 && !hasClass:
 		e.b.WriteString(ifStale + ` class="sw-stale"` + end)
-	}
-	if staleI >= 0 && !hasTitle {
+	case staleI >= 0 && !hasTitle:
 		e.b.WriteString(ifStale + ` title="` + staleMsg + `"` + end)
 	}
 	e.pagedEach(n, inEach)
@@ -555,13 +569,18 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	e.b.WriteString(">")
 	mark := func() {
 		if isField {
-			e.b.WriteString(leftDelim + "swMark ." + rightDelim)
+			e.b.WriteString(markAction)
 		}
 	}
 	mark()
+	// The end tag's start and end in one call: it is written as is.
+	endMarks := func(n int) {
+		if isField {
+			fmt.Fprintf(&e.b, "%sif swEnd . %d%s%send%s", leftDelim, n, rightDelim, leftDelim, rightDelim)
+		}
+	}
 	if isVoid(name) {
-		mark() // no children,
-		mark() // no end tag
+		endMarks(0) // no children, no end tag
 		return
 	}
 	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
@@ -571,7 +590,6 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 		e.node(ch, inEach)
 	}
-	mark()
+	endMarks(len("</" + name + ">"))
 	e.b.WriteString("</" + name + ">")
-	mark()
 }

@@ -3,11 +3,9 @@ package render
 import (
 	"fmt"
 	"hash/maphash"
-	"html/template"
 	"math"
 	"reflect"
 	"slices"
-	"strings"
 	"time"
 	"unsafe"
 )
@@ -50,7 +48,7 @@ type itemCache struct {
 
 type drawnList struct {
 	deps      []any // the values of the block's names, as drawn
-	items     map[any]drawnItem
+	items     map[itemKey]drawnItem
 	byContent map[uint64]drawnItem // items that were not the same as last time, by contentHash
 }
 
@@ -80,11 +78,17 @@ type drawnSpan struct {
 
 func (t *Template) startRun(values map[string]any, w *limitWriter) *bodyRun {
 	// Concurrent calls do not share: each takes the cache, or draws afresh.
-	return &bodyRun{w: w, values: values, prev: t.items.Swap(nil), next: &itemCache{lists: make([]drawnList, len(t.each))}}
+	next := t.spare.Swap(nil)
+	if next == nil {
+		next = &itemCache{lists: make([]drawnList, len(t.each))}
+	}
+	return &bodyRun{w: w, values: values, prev: t.items.Swap(nil), next: next, marks: make([]int, 0, 4*len(t.fields))}
 }
 
 // endRun keeps the items this call drew, and only those: the cache never
-// holds more than one version's items.
+// holds more than one version's items. The maps of the last call's are
+// emptied for the next call to fill: a change to one row of a list then
+// allocates no map of the list's length.
 func (t *Template) endRun(r *bodyRun, ok bool) {
 	if ok {
 		t.items.Store(r.next)
@@ -92,18 +96,30 @@ func (t *Template) endRun(r *bodyRun, ok bool) {
 	} else {
 		t.drawn.Store(nil)
 	}
+	if old := r.prev; old != nil {
+		for i := range old.lists {
+			clear(old.lists[i].items)
+			clear(old.lists[i].byContent)
+			old.lists[i].deps = nil
+		}
+		t.spare.Store(old)
+	}
 }
 
 // drawItems draws the items of the body's data-each list whose placeholder
-// is i, reusing those the last call drew.
-func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
+// is i, reusing those the last call drew. It writes them where Body's
+// output stands (the template writes what comes before an action as it
+// goes), and returns false: nothing for the template to write.
+func (t *Template) drawItems(s *scope, i int) (bool, error) {
 	b := slices.IndexFunc(t.each, func(e eachBlock) bool { return e.ph == i })
 	blk, info, r := &t.each[b], &t.blocks[b], s.run
 	v, _ := s.lookup(&t.ph[i])
-	items := s.items(v, t.listLimit())
+	n, at := itemsOf(v, t.listLimit())
 
 	next := &r.next.lists[b]
-	next.items = make(map[any]drawnItem, len(items))
+	if next.items == nil {
+		next.items = make(map[itemKey]drawnItem, n)
+	}
 	next.deps = make([]any, len(info.names))
 	for k, name := range info.names {
 		v, ok := r.values[name]
@@ -112,33 +128,36 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		}
 		next.deps[k] = v
 	}
-	var prev map[any]drawnItem
+	var prev map[itemKey]drawnItem
 	var prevContent map[uint64]drawnItem
 	if r.prev != nil && !info.clock && sameDeps(r.prev.lists[b].deps, next.deps) {
 		prev, prevContent = r.prev.lists[b].items, r.prev.lists[b].byContent
 	}
 	room := r.w.max - r.w.b.Len()
-	span := drawnSpan{start: r.w.b.Len(), items: make([]string, 0, len(items))}
+	span := drawnSpan{start: r.w.b.Len(), items: make([]string, 0, n)}
 	size := 0
-	for _, it := range items {
-		key, keyed := identity(it.item)
+	var fresh scope // an item drawn afresh, one at a time
+	for k := range n {
+		item := at(k)
+		key, keyed := identity(item)
 		d, hit := prev[key]
 		if !keyed || !hit {
 			// A new value may still equal one drawn last time (a row made
 			// again from a record that did not change).
-			h, hashed := contentHash(it.item, 0, new(int))
-			if c, ok := prevContent[h]; hashed && ok && reflect.DeepEqual(c.item, it.item) {
-				d, hit = drawnItem{item: it.item, html: c.html}, true
+			h, hashed := contentHash(item, 0, new(int))
+			if c, ok := prevContent[h]; hashed && ok && reflect.DeepEqual(c.item, item) {
+				d, hit = drawnItem{item: item, html: c.html}, true
 			}
 			if !hit {
 				w := &limitWriter{max: room - size}
-				if err := blk.tmpl.Execute(w, it); err != nil {
+				fresh = scope{now: s.now, item: item, parent: s}
+				if err := blk.tmpl.Execute(w, &fresh); err != nil {
 					if w.over {
 						r.w.over = true
 					}
-					return "", err
+					return false, err
 				}
-				d = drawnItem{item: it.item, html: w.b.String()}
+				d = drawnItem{item: item, html: w.b.String()}
 			}
 			if hashed && !info.clock {
 				if next.byContent == nil {
@@ -149,28 +168,25 @@ func (t *Template) drawItems(s *scope, i int) (template.HTML, error) {
 		}
 		if size += len(d.html); size > room {
 			r.w.over = true
-			return "", fmt.Errorf("the list is too long")
+			return false, fmt.Errorf("the list is too long")
 		}
+		r.w.b.WriteString(d.html)
 		span.items = append(span.items, d.html)
 		if keyed && !info.clock {
 			next.items[key] = d
 		}
 	}
-	var out strings.Builder
-	out.Grow(size)
-	for _, h := range span.items {
-		out.WriteString(h)
-	}
 	r.spans = append(r.spans, span)
-	return template.HTML(out.String()), nil
+	return false, nil
 }
 
-// ptrKey is the identity of a map or a slice: where it lives (and, for a
-// slice, how long it is).
-type ptrKey struct {
-	kind reflect.Kind
-	p    unsafe.Pointer
-	n    int
+// itemKey is the identity of an item: where a map, slice or pointer lives
+// (and, for a slice, how long it is), or the value of a scalar.
+type itemKey struct {
+	kind   reflect.Kind
+	p      unsafe.Pointer
+	n      int
+	scalar any
 }
 
 type absent struct{}
@@ -178,19 +194,19 @@ type absent struct{}
 // identity is the key under which an item's HTML is kept: its address
 // for maps, slices and pointers, its value for scalars; false for values
 // that have neither.
-func identity(v any) (any, bool) {
+func identity(v any) (itemKey, bool) {
 	switch x := v.(type) {
 	case nil, bool, string, int, int64, uint64, float64, absent:
-		return v, true
+		return itemKey{scalar: v}, true
 	case map[string]any:
-		return ptrKey{kind: reflect.Map, p: reflect.ValueOf(x).UnsafePointer()}, true
+		return itemKey{kind: reflect.Map, p: reflect.ValueOf(x).UnsafePointer()}, true
 	case []any:
-		return ptrKey{kind: reflect.Slice, p: unsafe.Pointer(unsafe.SliceData(x)), n: len(x)}, true
+		return itemKey{kind: reflect.Slice, p: unsafe.Pointer(unsafe.SliceData(x)), n: len(x)}, true
 	}
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
-		return ptrKey{kind: reflect.Pointer, p: rv.UnsafePointer()}, true
+		return itemKey{kind: reflect.Pointer, p: rv.UnsafePointer()}, true
 	}
-	return nil, false
+	return itemKey{}, false
 }
 
 // sameDeps reports whether two snapshots of a block's fields are the same

@@ -131,9 +131,71 @@ func (s *Shape) Patch(next *Shape) ([]PatchOp, bool) {
 }
 
 // listPatch keys children by their HTML: a child that is still there,
-// wherever it moved, is kept; runs of kept children are written as
-// [from, count].
+// wherever it moved, is kept (the first one left of the same HTML); runs
+// of kept children are written as [from, count].
+//
+// Most changes touch a few children of a long list: those before the first
+// difference keep their places, and so do those after the last one when
+// none of the few between has the HTML of one of them. Then only the few
+// are looked up, and no map of the list is made.
 func listPatch(old, next []string) []any {
+	p := 0
+	for p < len(old) && p < len(next) && old[p] == next[p] {
+		p++
+	}
+	s := 0
+	for s < len(old)-p && s < len(next)-p && old[len(old)-1-s] == next[len(next)-1-s] {
+		s++
+	}
+	oldMid, nextMid, tail := old[p:len(old)-s], next[p:len(next)-s], old[len(old)-s:]
+	const few = 8
+	if len(oldMid) > few || len(nextMid) > few || slices.ContainsFunc(oldMid, func(k string) bool { return slices.Contains(tail, k) }) ||
+		slices.ContainsFunc(nextMid, func(k string) bool { return slices.Contains(tail, k) }) {
+		return listPatchAll(old, next)
+	}
+	var out []any
+	if p > 0 {
+		out = append(out, [2]int{0, p})
+	}
+	var used [few]bool
+	for _, k := range nextMid {
+		i := -1
+		for c, o := range oldMid {
+			if !used[c] && o == k {
+				i = c
+				break
+			}
+		}
+		if i < 0 {
+			out = append(out, k)
+			continue
+		}
+		used[i] = true
+		out = keepChildren(out, p+i, 1)
+	}
+	if s > 0 {
+		out = keepChildren(out, len(old)-s, s)
+	}
+	if out == nil {
+		out = []any{}
+	}
+	return out
+}
+
+// keepChildren adds n old children from j on to a list patch, in the run
+// before them when that run ends where they start.
+func keepChildren(out []any, j, n int) []any {
+	if len(out) > 0 {
+		if run, ok := out[len(out)-1].([2]int); ok && run[0]+run[1] == j {
+			out[len(out)-1] = [2]int{run[0], run[1] + n}
+			return out
+		}
+	}
+	return append(out, [2]int{j, n})
+}
+
+// listPatchAll is listPatch for any two lists.
+func listPatchAll(old, next []string) []any {
 	free := make(map[string][]int, len(old))
 	for i, k := range old {
 		free[k] = append(free[k], i)
@@ -141,15 +203,8 @@ func listPatch(old, next []string) []any {
 	var out []any
 	for _, k := range next {
 		if q := free[k]; len(q) > 0 {
-			j := q[0]
 			free[k] = q[1:]
-			if len(out) > 0 {
-				if run, ok := out[len(out)-1].([2]int); ok && run[0]+run[1] == j {
-					out[len(out)-1] = [2]int{run[0], run[1] + 1}
-					continue
-				}
-			}
-			out = append(out, [2]int{j, 1})
+			out = keepChildren(out, q[0], 1)
 			continue
 		}
 		out = append(out, k)

@@ -2,7 +2,10 @@ package render
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 )
 
 func TestPatchKeepsUnchangedChildrenAndSaysOnlyWhatChanged(t *testing.T) {
@@ -22,5 +25,37 @@ func TestPatchKeepsUnchangedChildrenAndSaysOnlyWhatChanged(t *testing.T) {
 	}
 	if ShapeOf(`<div data-field="a"><b data-field="b">1</b></div>`) != nil {
 		t.Error("a data-field element inside another is patched field by field")
+	}
+}
+
+// TestListPatchOfAFewChangesIsTheWholeListsPatch: the patch made from the
+// children that differ (the first and last ones kept in place) is the one
+// keying every child gives, for random edits of lists with repeated
+// children.
+func TestListPatchOfAFewChangesIsTheWholeListsPatch(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 3))
+	word := func() string { return []string{"a", "b", "c", "<li>d</li>", "e", "f"}[rng.IntN(6)] }
+	for range 20000 {
+		old := make([]string, rng.IntN(30))
+		for i := range old {
+			old[i] = word()
+		}
+		next := slices.Clone(old)
+		for range rng.IntN(4) {
+			switch i := rng.IntN(len(next) + 1); {
+			case rng.IntN(3) == 0 && i < len(next):
+				next = slices.Delete(next, i, i+1)
+			case rng.IntN(2) == 0 && i < len(next):
+				next[i] = word()
+			default:
+				next = slices.Insert(next, i, word())
+			}
+		}
+		got, _ := json.Marshal(listPatch(old, next))
+		want, _ := json.Marshal(listPatchAll(old, next))
+		if string(got) != string(want) {
+			t.Fatalf("seed %d: listPatch(%q, %q)\n = %s\nwant %s", seed, old, next, got, want)
+		}
 	}
 }

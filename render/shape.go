@@ -52,13 +52,22 @@ func (e *emitter) fieldElement(n *nethtml.Node) {
 	e.t.fields = append(e.t.fields, f)
 }
 
-// markField notes where Body's output stands: at the start, the end of the
-// start tag, the start of the end tag and the end of a data-field element.
-func markField(s *scope) string {
+// markField notes where Body's output stands: at the start and the end of
+// the start tag of a data-field element.
+func markField(s *scope) bool {
 	if r := s.run; r != nil {
 		r.marks = append(r.marks, r.w.b.Len())
 	}
-	return ""
+	return false
+}
+
+// markEnd notes where the end tag of a data-field element, n bytes that
+// follow as written, starts and ends.
+func markEnd(s *scope, n int) bool {
+	if r := s.run; r != nil {
+		r.marks = append(r.marks, r.w.b.Len(), r.w.b.Len()+n)
+	}
+	return false
 }
 
 // drawnBody is the output of the last Body call and its marks.
@@ -76,6 +85,7 @@ type shapeCache struct {
 	raw     []string              // each field element's HTML, as written
 	fields  []shapeField          // and its shape
 	pieces  []map[string][]string // by field: the children of the pieces of its content
+	spare   []map[string][]string // by field: an emptied map of pieces, to fill next
 	starts  []string              // each field element's start tag, as written
 }
 
@@ -92,6 +102,9 @@ func (t *Template) Shape(html string) *Shape {
 	defer c.mu.Unlock()
 	if c.off {
 		return ShapeOf(html)
+	}
+	if len(c.spare) != len(t.fields) {
+		c.spare = make([]map[string][]string, len(t.fields))
 	}
 	prefix := html[:len(html)-len(d.out)]
 	var skel strings.Builder
@@ -118,8 +131,8 @@ func (t *Template) Shape(html string) *Shape {
 			s.fields[i] = c.fields[i]
 			continue
 		}
-		sf, ok := shapeField{}, false
-		if span, found := spanIn(d.spans, m[1], m[2]); found && byPieces(f.tag) {
+		sf, ok := c.textField(f, i, d.out, m)
+		if span, found := spanIn(d.spans, m[1], m[2]); !ok && found && byPieces(f.tag) {
 			sf, ok = c.fieldByPieces(f, i, d.out, m, span, pieces)
 		}
 		if !ok {
@@ -141,8 +154,17 @@ func (t *Template) Shape(html string) *Shape {
 		c.checked = s.skeleton
 	}
 	for i := range pieces {
-		if pieces[i] == nil && i < len(c.pieces) && c.raw[i] == raw[i] {
+		if i >= len(c.pieces) || c.pieces[i] == nil {
+			continue
+		}
+		switch {
+		case pieces[i] == nil && c.raw[i] == raw[i]:
 			pieces[i] = c.pieces[i] // the field did not change: nor did its pieces
+		case pieces[i] != nil:
+			// The last pieces are no longer read: their map is filled
+			// next time, not made again with the list's length.
+			clear(c.pieces[i])
+			c.spare[i] = c.pieces[i]
 		}
 	}
 	c.raw, c.fields, c.pieces, c.starts = raw, s.fields, pieces, starts
@@ -219,6 +241,14 @@ func elements(n *nethtml.Node) int {
 // tags counts the start tags in s, and reports whether each element it
 // opens (but a void one) it also closes, in order.
 func tags(s string) (starts int, balanced bool) {
+	if starts, balanced, ok := plainTags(s); ok {
+		return starts, balanced
+	}
+	return tokenTags(s)
+}
+
+// tokenTags is tags for any HTML, read by the tokenizer.
+func tokenTags(s string) (starts int, balanced bool) {
 	z := nethtml.NewTokenizer(strings.NewReader(s))
 	var open []string
 	for {
@@ -282,7 +312,11 @@ func (c *shapeCache) fieldByPieces(f fieldElement, i int, out string, m []int, s
 	if i < len(c.pieces) {
 		prev = c.pieces[i]
 	}
-	next := make(map[string][]string, len(span.items)+2)
+	next := c.spare[i]
+	if next == nil {
+		next = make(map[string][]string, len(span.items)+2)
+	}
+	c.spare[i] = nil
 	end := span.start
 	for _, it := range span.items {
 		end += len(it)
@@ -292,7 +326,7 @@ func (c *shapeCache) fieldByPieces(f fieldElement, i int, out string, m []int, s
 	}
 	// The field's attributes: from its start tag, with no content.
 	start := out[m[0]:m[1]]
-	sf := shapeField{name: f.name}
+	sf := shapeField{name: f.name, children: make([]string, 0, len(span.items)+2)}
 	if i < len(c.starts) && c.starts[i] == start {
 		sf.attrs = c.fields[i].attrs
 	} else {
@@ -364,4 +398,126 @@ func parsePiece(f fieldElement, piece string) ([]string, bool) {
 		children = append(children, b.String())
 	}
 	return children, true
+}
+
+// textField is the shape of a field element that holds plain text only,
+// as a number or a word renders, without parsing it: its start tag is the
+// one parsed last time, so its attributes and its place are those parsed
+// then, and in an element whose text the parser keeps as written, text
+// without markup, character references, quotes, carriage returns or NUL
+// is one text node that renders as written (none for no text).
+func (c *shapeCache) textField(f fieldElement, i int, out string, m []int) (shapeField, bool) {
+	if i >= len(c.starts) || c.starts[i] != out[m[0]:m[1]] || c.fields[i].name != f.name || !keepsText(f.tag) {
+		return shapeField{}, false
+	}
+	text := out[m[1]:m[2]]
+	if strings.ContainsAny(text, "<>&\"'\r\x00") {
+		return shapeField{}, false
+	}
+	sf := shapeField{name: f.name, attrs: c.fields[i].attrs}
+	if text != "" {
+		sf.children = []string{text}
+	}
+	return sf, true
+}
+
+// keepsText reports whether the parser puts the text an element of this
+// tag holds in it as written, as it does in the body (not in a table, a
+// select, or the elements whose text is raw or drops a first newline).
+func keepsText(tag string) bool {
+	switch tag {
+	case "span", "div", "p", "b", "strong", "em", "i", "small", "code", "td", "th", "li", "dd", "dt",
+		"h1", "h2", "h3", "h4", "h5", "h6", "label", "output", "data", "time", "mark", "s", "u",
+		"sub", "sup", "abbr", "cite", "q", "kbd", "samp", "var", "bdi", "bdo", "figcaption", "summary":
+		return true
+	}
+	return false
+}
+
+// plainTags is tags without a tokenizer (whose buffer alone is 4 KiB), for
+// HTML as Body writes it: every "<" starts a start or end tag of lowercase
+// name, attributes are separated by spaces and their values quoted, and
+// no element holds raw text. ok is false for anything else (a comment, a
+// stray "<", an unquoted value, a script or a style...): the tokenizer
+// reads that.
+func plainTags(s string) (starts int, balanced, ok bool) {
+	var stack [16]string
+	open := stack[:0]
+	i := 0
+	name := func() string {
+		k := i
+		for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= '0' && s[i] <= '9' || s[i] == '-') {
+			i++
+		}
+		return s[k:i]
+	}
+	for {
+		j := strings.IndexByte(s[i:], '<')
+		if j < 0 {
+			return starts, len(open) == 0, true
+		}
+		i += j + 1
+		end := i < len(s) && s[i] == '/'
+		if end {
+			i++
+		}
+		if i >= len(s) || s[i] < 'a' || s[i] > 'z' {
+			return 0, false, false
+		}
+		tag := name()
+		if end {
+			if i >= len(s) || s[i] != '>' {
+				return 0, false, false
+			}
+			i++
+			if len(open) == 0 || open[len(open)-1] != tag {
+				return starts, false, true
+			}
+			open = open[:len(open)-1]
+			continue
+		}
+		self := false
+	attrs:
+		for {
+			switch {
+			case i >= len(s):
+				return 0, false, false
+			case s[i] == '>':
+				i++
+				break attrs
+			case s[i] == '/' && i+1 < len(s) && s[i+1] == '>':
+				self = true
+				i += 2
+				break attrs
+			case s[i] == ' ':
+				i++
+			case s[i] >= 'a' && s[i] <= 'z':
+				name()
+				if i < len(s) && s[i] == '=' {
+					i++
+					if i >= len(s) || s[i] != '"' && s[i] != '\'' {
+						return 0, false, false
+					}
+					q := strings.IndexByte(s[i+1:], s[i])
+					if q < 0 {
+						return 0, false, false
+					}
+					i += q + 2
+				}
+				if i < len(s) && s[i] != ' ' && s[i] != '>' && s[i] != '/' {
+					return 0, false, false
+				}
+			default:
+				return 0, false, false
+			}
+		}
+		switch tag {
+		case "iframe", "noembed", "noframes", "noscript", "plaintext", "script", "style", "textarea", "title", "xmp":
+			return 0, false, false // raw text follows
+		}
+		starts++
+		if !self && !isVoid(tag) {
+			open = append(open, tag)
+		}
+	}
 }

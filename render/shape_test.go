@@ -175,3 +175,34 @@ func FuzzShapeAndItems(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainTagsReadsAsTheTokenizer: whatever the HTML, the tags counted
+// without a tokenizer, when counted so, are the tokenizer's.
+func TestPlainTagsReadsAsTheTokenizer(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 4))
+	pieces := []string{"<a>", "</a>", "<b>", "</b>", "<br>", "<br/>", "<br />", `<p class="x">`, "</p>", "<td>", "</td>",
+		`<tr class="running">`, "</tr>", "text", "1,234", "<", ">", `"`, "'", "/", "=", " ", "\n", "<!-- c -->", "<A>", "</A>",
+		"<style>", "</style>", "<title>", `<a href='x>y'>`, `<a href="x>y">`, "<a/b>", "</a x>", "<x-y>", "</x-y>", "<3", "</>",
+		`<img alt="">`, `<input disabled>`, `<a x="1"y="2">`, `<a x=1>`, `<a x="1`, "<svg>", "</svg>", "<p:q>", "<a_b>", "&amp;", "<a\tb>"}
+	plain := 0
+	for range 50000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		gotStarts, gotBalanced, ok := plainTags(s)
+		if !ok {
+			continue
+		}
+		plain++
+		wantStarts, wantBalanced := tokenTags(s)
+		if gotStarts != wantStarts || gotBalanced != wantBalanced {
+			t.Fatalf("seed %d: plainTags(%q) = %d, %v; the tokenizer reads %d, %v", seed, s, gotStarts, gotBalanced, wantStarts, wantBalanced)
+		}
+	}
+	if plain < 5000 {
+		t.Errorf("only %d of 50,000 strings were read without the tokenizer", plain)
+	}
+}

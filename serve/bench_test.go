@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/syft-widget/syft-widget/serve/gcpolicy"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 	"net/http"
 	"os"
@@ -252,11 +253,17 @@ func dashboardSizes() []int {
 // BenchmarkDashboardChangeToEvent measures, for the realistic job
 // dashboard of testdata/bench (aggregates over every job, a row per job),
 // the time from a job file's write to the SSE event that shows it, the
-// size of that event, and the server's RSS.
+// size of that event, what the process allocated per change (the client's
+// reading of the stream included), and the server's RSS, under the
+// collector policy of `run`.
 func BenchmarkDashboardChangeToEvent(b *testing.B) {
 	for _, n := range dashboardSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := benchtree.JobTree(b, n)
+			// The collector policy of `run`: a server's GOGC while loading,
+			// a limit that follows the live heap once loaded.
+			gc := gcpolicy.Open(gcpolicy.Server)
+			defer gc.Close()
 			srv := NewServer(Config{})
 			ln, err := Listen("")
 			if err != nil {
@@ -269,6 +276,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			if err := srv.Load(filepath.Join(dir, "jobs_dashboard.yaml")); err != nil {
 				b.Fatal(err)
 			}
+			gc.Follow(ctx)
+			benchtree.Following(b, gc)
 			events, stop := stream(b, "http://"+ln.Addr().String()+"/w/jobs_dashboard/events?token="+srv.Token())
 			defer stop()
 			var snapshot struct {
@@ -281,6 +290,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			_, noRows := snapshot.Errors["rows"]
 			var lat []time.Duration
 			size := 0
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				// A job among the rows the page shows, with a state (or,
@@ -307,6 +318,8 @@ func BenchmarkDashboardChangeToEvent(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(percentile(lat, 0.5), "p50-ms")
 			b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(b.N)/1024, "alloc-KiB/change")
 			b.ReportMetric(float64(size)/float64(b.N), "event-B")
 			runtime.GC()
 			b.ReportMetric(benchtree.RSSMiB(), "rss-MiB")

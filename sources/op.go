@@ -735,7 +735,7 @@ func (o *op) read(r *os.Root, name string, limit int64, buf *[]byte) ([]byte, fs
 	o.c.reads.Add(1)
 	want := int(st.Size()) + 1 // one more byte tells EOF, or growth, in one go
 	if cap(*buf) < want {
-		*buf = make([]byte, 0, max(want, 4096))
+		*buf = make([]byte, 0, max(want, 512)) // a refresh reads one small file
 	}
 	b := (*buf)[:0]
 	for {

@@ -10,11 +10,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/syft-widget/syft-widget/serve"
+	"github.com/syft-widget/syft-widget/serve/gcpolicy"
 )
 
 // hostList collects repeated --allow-host flags.
@@ -110,22 +110,15 @@ func absOr(p string) string {
 
 type closer interface{ Close() error }
 
-// serverGC tunes the collector for a long-running server, unless GOGC is
-// set: its heap is mostly the records of the files it tracks, so a lower
-// target keeps RSS near that (100,000 files: about 110 MiB instead of 140)
-// for a little more CPU during rescans.
-func serverGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
-}
-
 // foreground serves until SIGINT or SIGTERM.
 func foreground(name, addr string, allowRemote bool, hosts []string, verbose bool, confine, token string, start func(*serve.Server) (closer, error), open bool) error {
 	if err := serve.CheckAddr(addr, allowRemote); err != nil {
 		return usagef("%v", err)
 	}
-	serverGC()
+	// The collector runs at the server's pace while the widgets load, and
+	// its memory limit follows the live heap once they have.
+	gc := gcpolicy.Open(gcpolicy.Server)
+	defer gc.Close()
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
@@ -151,6 +144,9 @@ func foreground(name, addr string, allowRemote bool, hosts []string, verbose boo
 		return err
 	}
 	defer watcher.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	gc.Follow(ctx)
 	fmt.Fprintf(stdout, "index: %s?token=%s\n", base, srv.Token())
 	for _, w := range srv.Widgets() {
 		if w.Name != "" {
@@ -161,8 +157,6 @@ func foreground(name, addr string, allowRemote bool, hosts []string, verbose boo
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	return srv.Serve(ctx, ln)
 }
 

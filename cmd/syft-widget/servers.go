@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/syft-widget/syft-widget/serve/background"
+	"github.com/syft-widget/syft-widget/serve/gcpolicy"
 )
 
 var serversCommand = &command{
@@ -188,9 +189,14 @@ var daemonCommand = &command{
 				}
 				exp = d
 			}
-			serverGC()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// Widgets come and go as clients register them: the limit
+			// follows the live heap from the start, and is lifted while a
+			// load makes it grow.
+			gc := gcpolicy.Open(gcpolicy.Server)
+			defer gc.Close()
+			gc.Follow(ctx)
 			return background.RunDaemon(ctx, background.DaemonConfig{Name: *name, Home: *home, Expiration: exp, AllowHosts: hosts})
 		}
 	},

@@ -2,8 +2,10 @@ package widget
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syft-widget/syft-widget/serve/gcpolicy"
 	"github.com/syft-widget/syft-widget/serve/internal/benchtree"
 )
 
@@ -404,15 +407,22 @@ func BenchmarkDashboardFirstData(b *testing.B) {
 }
 
 // BenchmarkDashboardRSS reports the memory of the two widgets of
-// testdata/bench over one job tree, loaded and watched, as `run` hosts them:
-// once loaded, with what loading used returned to the system (rss-MiB),
-// and after 2,000 changes seen through the watch (rss-busy-MiB).
+// testdata/bench over one job tree, loaded and watched, as `run` hosts them,
+// under the collector policy `run` applies (gcpolicy.Server, unless GOGC or
+// GOMEMLIMIT is set: then the user's): once loaded, with what loading used
+// returned to the system (rss-MiB), and after 2,000 changes seen through
+// the watch (rss-busy-MiB), with the CPU time each of those changes cost
+// the process, its writing of the file included (busy-cpu-ms/change), the
+// memory each allocated, most of it garbage (busy-alloc-KiB/change), the
+// collections they took (busy-GCs), and the memory limit the policy set
+// last (limit-MiB; 0 for none).
 func BenchmarkDashboardRSS(b *testing.B) {
 	const busyChanges = 2000
 	for _, n := range jobSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			dir := benchtree.JobTree(b, n)
 			for i := 0; i < b.N; i++ {
+				gc := gcpolicy.Open(gcpolicy.Server)
 				var ws []*Widget
 				for _, name := range []string{"jobs_dashboard.yaml", "jobs_owners.yaml"} {
 					w, err := Load(filepath.Join(dir, name), nil)
@@ -427,14 +437,20 @@ func BenchmarkDashboardRSS(b *testing.B) {
 				b.StopTimer()
 				// What a server holds once loading is over: the second
 				// widget read no file (it shares the first one's cache),
-				// and the runtime returns what loading used.
+				// and the runtime returns what loading used (the policy
+				// does, first thing; by hand when it is off).
+				gc.Follow(context.Background())
+				benchtree.Following(b, gc)
 				debug.FreeOSMemory()
 				reportMemory(b)
 				// And once it has served changes for a while: each leaves
-				// garbage, the heap grows to the collector's goal (GOGC)
-				// and the runtime keeps that much; nothing is returned by
-				// hand, as a server does not.
+				// garbage, the heap grows to the collector's goal (GOGC, or
+				// the policy's limit) and the runtime keeps that much;
+				// nothing is returned by hand, as a server does not.
 				base := int(time.Now().UnixNano()/1000) % 1_000_000_000
+				cpu := benchtree.CPUTime()
+				var ms0, ms1 runtime.MemStats
+				runtime.ReadMemStats(&ms0)
 				for k := range busyChanges {
 					before := ws[0].State().Version
 					benchtree.EditJob(b, dir, (k*7919)%n, base+k)
@@ -445,10 +461,20 @@ func BenchmarkDashboardRSS(b *testing.B) {
 						time.Sleep(100 * time.Microsecond)
 					}
 				}
+				b.ReportMetric(float64(benchtree.CPUTime()-cpu)/busyChanges/1e6, "busy-cpu-ms/change")
+				runtime.ReadMemStats(&ms1)
+				b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/busyChanges/1024, "busy-alloc-KiB/change")
+				b.ReportMetric(float64(ms1.NumGC-ms0.NumGC), "busy-GCs")
 				b.ReportMetric(benchtree.RSSMiB(), "rss-busy-MiB")
+				limit := 0.0
+				if l := gc.Limit(); l != math.MaxInt64 {
+					limit = float64(l) / (1 << 20)
+				}
+				b.ReportMetric(limit, "limit-MiB")
 				for _, w := range ws {
 					w.Close()
 				}
+				gc.Close()
 				b.StartTimer()
 			}
 		})

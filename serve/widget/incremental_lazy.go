@@ -45,7 +45,9 @@ func (p *part) mappedElements() (*mappedList, bool) {
 		if i < len(p.headRecs) && p.headRecs[i] == r {
 			continue
 		}
-		if was == nil {
+		// A file edited in place had its last record here, nowhere else:
+		// no map of the head's places for it (a 1,024-entry map a change).
+		if was == nil && (i >= len(p.headRecs) || p.headRecs[i].Path != r.Path) {
 			was = make(map[*manifest.Record]int, len(p.headRecs))
 			for j, old := range p.headRecs {
 				was[old] = j
