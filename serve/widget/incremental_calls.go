@@ -139,9 +139,10 @@ func (c *callIndex) extremeValue(p *part, f float64) any {
 		from = sort.Search(p.recs.Len(), func(i int) bool { return p.recs.At(i).Path >= w.path })
 	}
 	for i := from; i < p.items.len(); i++ {
-		it := p.items.at(i)
+		r := p.recs.At(i)
+		it := p.items.at(i, r)
 		if _, g, ok := p.callKey(it.val); it.in() && !it.bad() && ok && g == f {
-			*w = firstOf{key: f, n: 1, path: p.recs.At(i).Path, val: it.val}
+			*w = firstOf{key: f, n: 1, path: r.Path, val: it.val}
 			return it.val
 		}
 	}
@@ -221,7 +222,8 @@ func (c *callIndex) resolve(p *part, e *firstOf) {
 	}
 	from := sort.Search(p.recs.Len(), func(i int) bool { return p.recs.At(i).Path >= e.path })
 	for i := from; i < p.items.len(); i++ {
-		it := p.items.at(i)
+		r := p.recs.At(i)
+		it := p.items.at(i, r)
 		if !it.in() || it.bad() {
 			continue
 		}
@@ -233,7 +235,7 @@ func (c *callIndex) resolve(p *part, e *firstOf) {
 			continue
 		}
 		c.unplace(p, e)
-		e.path, e.val, e.stale = p.recs.At(i).Path, it.val, false
+		e.path, e.val, e.stale = r.Path, it.val, false
 		c.place(p, e)
 		return
 	}

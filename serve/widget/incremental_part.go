@@ -133,17 +133,17 @@ var badItem = item{state: itemBad}
 // only the columns the part's aggregate reads (see part.newItems): a count
 // keeps its predicates' results and one byte of state per record, not
 // each record's element. Columns are typed where the part knows what they
-// hold: a predicate's result is a bit of the state, an element that is
-// its record a pointer.
+// hold: a predicate's result is a bit of the state, and an element that is
+// its record is not kept at all: item i is record i of the records the
+// items were computed from, which the caller of at passes.
 type itemColumns struct {
 	state []int8  // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
 	size  []int64 // when the items count toward the output limit
 	val   []any   // when the aggregate reads the elements
-	rec   []*manifest.Record
-	key   []any // when the aggregate has a closure, or sorts
+	key   []any   // when the aggregate has a closure, or sorts
 
-	// Which of size, val and key the part keeps; recVal: val in rec;
-	// boolKey: key in state.
+	// Which of size, val and key the part keeps; recVal: val is the
+	// record; boolKey: key in state.
 	sized, vals, keys, recVal, boolKey bool
 }
 
@@ -163,9 +163,7 @@ func (p *part) newItems(n int) itemColumns {
 	if c.sized {
 		c.size = make([]int64, 0, n)
 	}
-	if c.vals && c.recVal {
-		c.rec = make([]*manifest.Record, 0, n)
-	} else if c.vals {
+	if c.vals && !c.recVal {
 		c.val = make([]any, 0, n)
 	}
 	if c.keys && !c.boolKey {
@@ -200,7 +198,8 @@ func (c *itemColumns) trim(it item) item {
 
 func (c *itemColumns) len() int { return len(c.state) }
 
-func (c *itemColumns) at(i int) item {
+// at is item i, whose record is r.
+func (c *itemColumns) at(i int, r *manifest.Record) item {
 	st := c.state[i]
 	it := item{state: int64(min(st, 1))}
 	if c.sized && it.state > itemOut {
@@ -208,7 +207,7 @@ func (c *itemColumns) at(i int) item {
 	}
 	switch {
 	case c.vals && c.recVal:
-		if r := c.rec[i]; r != nil {
+		if st > 0 {
 			it.val = r
 		}
 	case c.vals:
@@ -234,10 +233,7 @@ func (c *itemColumns) set(i int, it item) {
 	if c.sized {
 		c.size[i] = it.size()
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec[i], _ = it.val.(*manifest.Record)
-	case c.vals:
+	if c.vals && !c.recVal {
 		c.val[i] = it.val
 	}
 	if c.keys && !c.boolKey {
@@ -254,10 +250,7 @@ func (c *itemColumns) insert(i int, it item) {
 	if c.sized {
 		c.size = slices.Insert(c.size, i, 0)
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec = slices.Insert(c.rec, i, nil)
-	case c.vals:
+	if c.vals && !c.recVal {
 		c.val = slices.Insert(c.val, i, nil)
 	}
 	if c.keys && !c.boolKey {
@@ -272,10 +265,7 @@ func (c *itemColumns) remove(i int) {
 	if c.sized {
 		c.size = deleteAt(c.size, i)
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec = deleteAt(c.rec, i)
-	case c.vals:
+	if c.vals && !c.recVal {
 		c.val = deleteAt(c.val, i)
 	}
 	if c.keys && !c.boolKey {
@@ -339,13 +329,14 @@ var parallelFrom = 4096
 // does: on every core for many records (closures read only their record
 // and the title, and each worker has an environment and machine of its
 // own).
-func (p *part) computeAll(recs []*manifest.Record) itemColumns {
-	items := p.newItems(len(recs))
-	for range recs {
+func (p *part) computeAll(recs *manifest.Chunks[*manifest.Record]) itemColumns {
+	n := recs.Len()
+	items := p.newItems(n)
+	for range n {
 		items.push(item{})
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(recs)/parallelFrom+1)
-	chunk := (len(recs) + workers - 1) / workers
+	workers := min(runtime.GOMAXPROCS(0), n/parallelFrom+1)
+	chunk := (n + workers - 1) / workers
 	// Every worker's environment is made before any runs: the first
 	// worker's writes to p.ce must not meet the copies being taken of it.
 	envs := []*closureEnv{&p.ce}
@@ -354,10 +345,10 @@ func (p *part) computeAll(recs []*manifest.Record) itemColumns {
 	}
 	var wg sync.WaitGroup
 	for w, ce := range envs {
-		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		wg.Go(func() {
 			for j := lo; j < hi; j++ {
-				items.set(j, p.computeIn(ce, recs[j]))
+				items.set(j, p.computeIn(ce, recs.At(j)))
 			}
 		})
 	}
@@ -529,9 +520,9 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 		p.srcBytes += manifest.SourceBytes(r)
 	}
 	if old.Len() == 0 {
-		items := p.computeAll(recs.Slice())
-		for j := range items.len() {
-			p.account(items.at(j), recs.At(j).Path, 1)
+		items := p.computeAll(recs)
+		for j, r := range recs.All() {
+			p.account(items.at(j, r), r.Path, 1)
 		}
 		p.recs, p.items = recs, items
 		p.sums.valid = false
@@ -543,7 +534,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 	for i < old.Len() || j < recs.Len() {
 		switch {
 		case j == recs.Len() || (i < old.Len() && old.At(i).Path < recs.At(j).Path):
-			p.account(p.items.at(i), old.At(i).Path, -1)
+			p.account(p.items.at(i, old.At(i)), old.At(i).Path, -1)
 			i++
 		case i == old.Len() || recs.At(j).Path < old.At(i).Path:
 			it := p.compute(recs.At(j))
@@ -551,7 +542,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 			items.push(it)
 			j++
 		default:
-			it := p.items.at(i)
+			it := p.items.at(i, old.At(i))
 			if old.At(i) != recs.At(j) {
 				p.account(it, old.At(i).Path, -1)
 				it = p.compute(recs.At(j))
@@ -573,7 +564,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 // was: the same list, not walked again later.
 func (p *part) replace(i int, was, now *manifest.Record) bool {
 	p.srcBytes += manifest.SourceBytes(now) - manifest.SourceBytes(was)
-	wasIt, nowIt := p.items.at(i), p.compute(now)
+	wasIt, nowIt := p.items.at(i, was), p.compute(now)
 	if !changedItem(wasIt, nowIt) {
 		return false // an equal item: the old one stays, in every index
 	}
@@ -627,7 +618,7 @@ func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
 	case manifest.EditDelete:
 		i, r := e.Idx[0], e.Old[0]
 		p.srcBytes -= manifest.SourceBytes(r)
-		it := p.items.at(i)
+		it := p.items.at(i, r)
 		p.account(it, r.Path, -1)
 		p.listEdit(i, it, false)
 		p.items.remove(i)
@@ -788,9 +779,8 @@ func (p *part) value() (v any, ok bool) {
 			break
 		}
 		var acc any = 0
-		for i := range p.items.len() {
-			it := p.items.at(i)
-			if it.in() {
+		for i, r := range p.recs.All() {
+			if it := p.items.at(i, r); it.in() {
 				acc = exprrt.Add(p.term(it), acc)
 			}
 		}
@@ -904,8 +894,8 @@ func (s *sumTerms) sum(p *part) any {
 		n := p.items.len()
 		s.kinds = slices.Grow(s.kinds[:0], n)[:n]
 		s.bits = slices.Grow(s.bits[:0], n)[:n]
-		for i := range n {
-			s.kinds[i], s.bits[i] = p.sumTerm(p.items.at(i))
+		for i, r := range p.recs.All() {
+			s.kinds[i], s.bits[i] = p.sumTerm(p.items.at(i, r))
 		}
 		s.at, s.dirty, s.valid = s.at[:0], 0, true
 	}
@@ -969,9 +959,8 @@ func (p *part) chunkedElements() *manifest.Chunks[any] {
 // elements lists the elements that passed the filters, in order.
 func (p *part) elements() []any {
 	out := make([]any, 0, p.nIn)
-	for i := range p.items.len() {
-		it := p.items.at(i)
-		if it.in() {
+	for i, r := range p.recs.All() {
+		if it := p.items.at(i, r); it.in() {
 			out = append(out, it.val)
 		}
 	}
