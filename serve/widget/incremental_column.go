@@ -1,0 +1,251 @@
+package widget
+
+import (
+	"math"
+	"slices"
+)
+
+// colShift sets how many entries one block of a column holds (1 <<
+// colShift). A variable so that tests can make blocks small enough for
+// their small trees to span many; it must not change while columns exist.
+var colShift = 10
+
+// column is a list of one kind of entry, one per record of a part, kept in
+// blocks of the same size as a double-ended queue: entry i is at place
+// off+i of the blocks. An insertion or a removal moves the entries on its
+// shorter side (across blocks; a new last entry or a first one removed
+// moves none), and the column never grows by copying: a new block comes
+// when one end is full, and a block is let go once two are free at an end.
+// So a column of a million entries has room for a million and less than
+// four blocks more, where a slice grown by append has room for up to twice as
+// many, and no new job costs a copy of every column (250 ms at a million
+// records, when a slice grew past its capacity).
+type column[T any] struct {
+	blocks [][]T
+	off    int // the place of entry 0: in [0, 2<<colShift)
+	n      int
+}
+
+func (c *column[T]) len() int { return c.n }
+
+func (c *column[T]) ptr(i int) *T {
+	p := c.off + i
+	return &c.blocks[p>>colShift][p&(1<<colShift-1)]
+}
+
+func (c *column[T]) at(i int) T { return *c.ptr(i) }
+
+func (c *column[T]) set(i int, v T) { *c.ptr(i) = v }
+
+func (c *column[T]) push(v T) {
+	if (c.off+c.n)>>colShift == len(c.blocks) {
+		c.blocks = append(c.blocks, make([]T, 1<<colShift))
+	}
+	c.n++
+	c.set(c.n-1, v)
+}
+
+// insert puts v at i (0 <= i <= len), moving the entries on the shorter
+// side of i.
+func (c *column[T]) insert(i int, v T) {
+	if i >= c.n/2 {
+		var zero T
+		c.push(zero)
+		c.move(c.off+i+1, c.off+i, c.n-1-i)
+	} else {
+		if c.off == 0 {
+			c.blocks = slices.Insert(c.blocks, 0, make([]T, 1<<colShift))
+			c.off = 1 << colShift
+		}
+		c.off--
+		c.n++
+		c.move(c.off, c.off+1, i)
+	}
+	c.set(i, v)
+}
+
+// remove drops entry i, moving the entries on its shorter side.
+func (c *column[T]) remove(i int) {
+	var zero T
+	if i >= c.n/2 {
+		c.move(c.off+i, c.off+i+1, c.n-1-i)
+		c.set(c.n-1, zero) // drop what it points to
+		c.n--
+		// Let the last block go once the one before it is free too.
+		for len(c.blocks) > 1 && (len(c.blocks)-2)<<colShift >= c.off+c.n && c.n > 0 {
+			c.blocks[len(c.blocks)-1] = nil
+			c.blocks = c.blocks[:len(c.blocks)-1]
+		}
+	} else {
+		c.move(c.off+1, c.off, i)
+		c.set(0, zero)
+		c.off++
+		c.n--
+		if c.off == 2<<colShift { // the first two blocks are free: let one go
+			c.blocks[0] = nil
+			c.blocks = c.blocks[1:]
+			c.off -= 1 << colShift
+		}
+	}
+	if c.n == 0 {
+		*c = column[T]{}
+	}
+}
+
+// move copies the n entries at places src.. to places dst.. (the ranges may
+// overlap), a block's run at a time.
+func (c *column[T]) move(dst, src, n int) {
+	mask := 1<<colShift - 1
+	if dst > src {
+		for n > 0 {
+			s, d := src+n-1, dst+n-1 // the last entries left to move
+			k := min(s&mask, d&mask) + 1
+			k = min(k, n)
+			copy(c.blocks[d>>colShift][d&mask-k+1:d&mask+1], c.blocks[s>>colShift][s&mask-k+1:s&mask+1])
+			n -= k
+		}
+		return
+	}
+	for n > 0 {
+		k := min(1<<colShift-src&mask, 1<<colShift-dst&mask, n)
+		copy(c.blocks[dst>>colShift][dst&mask:dst&mask+k], c.blocks[src>>colShift][src&mask:src&mask+k])
+		src, dst, n = src+k, dst+k, n-k
+	}
+}
+
+// appendColumn appends the entries of d to c, whose entries must fill its
+// blocks (c.off == 0 and c.len() a multiple of the block size): d's blocks
+// become c's.
+func (c *column[T]) appendColumn(d *column[T]) {
+	if d.n == 0 {
+		return
+	}
+	if c.off != 0 || c.n&(1<<colShift-1) != 0 || d.off != 0 {
+		panic("widget: a column appended to one whose blocks are not full")
+	}
+	c.blocks = append(c.blocks[:c.n>>colShift], d.blocks...)
+	c.n += d.n
+}
+
+// values is a column of elements or closure results. Numbers are packed:
+// an int or a float64 as its 8 bytes and a byte for its kind (nil too), 9
+// bytes where an interface holding a number is 16 and its box 8 more; the
+// first value that is neither (a string, a map) boxes every value, as an
+// []any would. Ints stay ints and floats floats, bit for bit (-0, NaN): a
+// value read back is equal to the value put in, though not the same box.
+type values struct {
+	boxed  bool
+	kinds  column[uint8]
+	bits   column[uint64]
+	values column[any] // once boxed
+}
+
+const (
+	numNil uint8 = iota
+	numInt
+	numFloat
+)
+
+// pack is v as a kind and bits; ok is false when v is not a number or nil.
+func pack(v any) (kind uint8, bits uint64, ok bool) {
+	switch x := v.(type) {
+	case nil:
+		return numNil, 0, true
+	case int:
+		return numInt, uint64(x), true
+	case float64:
+		return numFloat, math.Float64bits(x), true
+	}
+	return 0, 0, false
+}
+
+func unpack(kind uint8, bits uint64) any {
+	switch kind {
+	case numInt:
+		return int(bits)
+	case numFloat:
+		return math.Float64frombits(bits)
+	}
+	return nil
+}
+
+func (v *values) len() int {
+	if v.boxed {
+		return v.values.len()
+	}
+	return v.kinds.len()
+}
+
+func (v *values) at(i int) any {
+	if v.boxed {
+		return v.values.at(i)
+	}
+	return unpack(v.kinds.at(i), v.bits.at(i))
+}
+
+// num is entry i packed; ok is false when the column is boxed.
+func (v *values) num(i int) (kind uint8, bits uint64, ok bool) {
+	if v.boxed {
+		return 0, 0, false
+	}
+	return v.kinds.at(i), v.bits.at(i), true
+}
+
+func (v *values) set(i int, x any) {
+	if !v.boxed {
+		if k, b, ok := pack(x); ok {
+			v.kinds.set(i, k)
+			v.bits.set(i, b)
+			return
+		}
+		v.box()
+	}
+	v.values.set(i, x)
+}
+
+func (v *values) push(x any) { v.insert(v.len(), x) }
+
+func (v *values) insert(i int, x any) {
+	if !v.boxed {
+		if k, b, ok := pack(x); ok {
+			v.kinds.insert(i, k)
+			v.bits.insert(i, b)
+			return
+		}
+		v.box()
+	}
+	v.values.insert(i, x)
+}
+
+func (v *values) remove(i int) {
+	if v.boxed {
+		v.values.remove(i)
+		return
+	}
+	v.kinds.remove(i)
+	v.bits.remove(i)
+}
+
+// box turns the packed numbers into boxed values, for good.
+func (v *values) box() {
+	if v.boxed {
+		return
+	}
+	var out column[any]
+	for i := range v.kinds.len() {
+		out.push(unpack(v.kinds.at(i), v.bits.at(i)))
+	}
+	*v = values{boxed: true, values: out}
+}
+
+// appendValues appends w's entries to v (see column.appendColumn).
+func (v *values) appendValues(w *values) {
+	if v.boxed || w.boxed {
+		v.box()
+		w.box()
+		v.values.appendColumn(&w.values)
+		return
+	}
+	v.kinds.appendColumn(&w.kinds)
+	v.bits.appendColumn(&w.bits)
+}
