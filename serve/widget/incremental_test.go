@@ -211,7 +211,9 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 func smallBlocks(t *testing.T) {
 	sum, par, srt, head, top, col := sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift
 	sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift = 7, 16, 3, 40, 2, 2
-	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift = sum, par, srt, head, top, col })
+	t.Cleanup(func() {
+		sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift = sum, par, srt, head, top, col
+	})
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
