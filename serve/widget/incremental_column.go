@@ -37,6 +37,14 @@ func (c *column[T]) at(i int) T { return *c.ptr(i) }
 
 func (c *column[T]) set(i int, v T) { *c.ptr(i) = v }
 
+// run is the entries from i to the end of its block, or of the column: a
+// loop over many entries reads them a run at a time.
+func (c *column[T]) run(i int) []T {
+	p := c.off + i
+	mask := 1<<colShift - 1
+	return c.blocks[p>>colShift][p&mask : min(mask+1, p&mask+c.n-i)]
+}
+
 func (c *column[T]) push(v T) {
 	if (c.off+c.n)>>colShift == len(c.blocks) {
 		c.blocks = append(c.blocks, make([]T, 1<<colShift))

@@ -818,21 +818,28 @@ func (p *part) value() (v any, ok bool) {
 	return v, true
 }
 
+// sumColumn is the column of p's sum terms; nil when they are not kept in
+// one (records, or a predicate's bools).
+func (p *part) sumColumn() *values {
+	c := &p.items
+	if p.fn != nil || p.agg == aggSort {
+		if !c.keepsKey() {
+			return nil
+		}
+		return &c.key
+	}
+	if !c.keepsVal() {
+		return nil
+	}
+	return &c.val
+}
+
 // sumTermAt is what item i adds to a sum of ints and floats: nothing, an
 // int, or a float (its bits), read from the packed column where it is one.
 func (p *part) sumTermAt(i int) (kind uint8, bits uint64) {
-	c := &p.items
-	if c.state.at(i) <= 0 {
-		return termNone, 0 // out, or bad
-	}
-	col := &c.val
-	if p.fn != nil || p.agg == aggSort {
-		if !c.keepsKey() {
-			return termNone, 0 // a predicate's bool
-		}
-		col = &c.key
-	} else if !c.keepsVal() {
-		return termNone, 0 // a record
+	col := p.sumColumn()
+	if col == nil || p.items.state.at(i) <= 0 {
+		return termNone, 0 // out, bad, a record or a predicate's bool
 	}
 	k, b, ok := col.num(i)
 	if !ok {
@@ -890,6 +897,26 @@ type runningSum struct {
 	isFloat bool
 }
 
+// add adds a term as expr does.
+func (r *runningSum) add(kind uint8, bits uint64) {
+	switch kind {
+	case termInt:
+		t := int(bits)
+		if r.isFloat {
+			r.f = float64(t) + r.f
+		} else {
+			r.n = t + r.n
+		}
+	case termFloat:
+		t := math.Float64frombits(bits)
+		if r.isFloat {
+			r.f = t + r.f
+		} else {
+			r.f, r.isFloat = t+float64(r.n), true
+		}
+	}
+}
+
 // sumBlock is a variable so that tests can make blocks small enough for
 // their small trees to span many.
 var sumBlock = 1024
@@ -915,25 +942,40 @@ func (s *sumTerms) sum(p *part) any {
 	k := min(s.dirty/sumBlock, len(s.at)-1)
 	s.at = s.at[:k+1]
 	r := s.at[k]
-	for i := k * sumBlock; i < n; i++ {
+	col := p.sumColumn()
+	for i := k * sumBlock; i < n; {
 		if i%sumBlock == 0 && i/sumBlock == len(s.at) {
 			s.at = append(s.at, r)
 		}
-		switch kind, bits := p.sumTermAt(i); kind {
-		case termInt:
-			t := int(bits)
-			if r.isFloat {
-				r.f = float64(t) + r.f
-			} else {
-				r.n = t + r.n
+		end := min(n, (i/sumBlock+1)*sumBlock) // the next block's running sum is kept
+		if col == nil || col.boxed {
+			for ; i < end; i++ {
+				kind, bits := p.sumTermAt(i)
+				r.add(kind, bits)
 			}
-		case termFloat:
-			t := math.Float64frombits(bits)
-			if r.isFloat {
-				r.f = t + r.f
-			} else {
-				r.f, r.isFloat = t+float64(r.n), true
+			continue
+		}
+		// The packed terms, a run of the columns' blocks at a time.
+		mean := p.agg == aggCall
+		for i < end {
+			st, kinds, bits := p.items.state.run(i), col.kinds.run(i), col.bits.run(i)
+			m := min(len(st), len(kinds), len(bits), end-i)
+			for j := range m {
+				if st[j] <= 0 {
+					continue
+				}
+				switch kinds[j] {
+				case numInt:
+					if mean { // mean adds ints as floats
+						r.add(termFloat, math.Float64bits(float64(int(bits[j]))))
+					} else {
+						r.add(termInt, bits[j])
+					}
+				case numFloat:
+					r.add(termFloat, bits[j])
+				}
 			}
+			i += m
 		}
 	}
 	s.dirty = n
