@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,12 +155,18 @@ const itemTrue int8 = 2
 // newItems is an empty itemColumns keeping the columns p reads.
 func (p *part) newItems() itemColumns {
 	c := itemColumns{sized: p.plainElements, vals: p.keepsVal(), keys: p.fn != nil || p.agg == aggSort}
-	// The elements of a chain with no map are its records (a sliced
-	// sort keeps its records); a plain list keeps their plain form.
-	c.recVal = c.vals && (!p.plainElements && (!p.mapped() || p.sliced) || p.mapsRows())
+	c.recVal = p.recElements()
 	// computeIn makes an item bad whose predicate gives no bool.
 	c.boolKey = c.keys && p.fn != nil && p.agg.predicate()
 	return c
+}
+
+// recElements reports whether the elements the part keeps are its
+// records: those of a chain with no map (a sliced sort, or a list of rows,
+// keeps its records and maps them when read); a plain list keeps their
+// plain form.
+func (p *part) recElements() bool {
+	return p.keepsVal() && (!p.plainElements && (!p.mapped() || p.sliced) || p.mapsRows())
 }
 
 // keepsVal reports whether the part's value reads the elements, and not
@@ -474,7 +481,7 @@ func (p *part) account(it item, path string, sign int) {
 			p.sorted.remove(t)
 		}
 	case aggGroupBy:
-		p.groups.account(t, path, it.val, sign)
+		p.groups.account(t, path, it.val, sign, p.recElements())
 	default:
 		if b, _ := t.(bool); b && p.agg.predicate() {
 			p.nTrue += sign
@@ -1027,11 +1034,24 @@ type groupIndex struct {
 }
 
 type group struct {
-	paths []string
+	paths []string // the elements' records' paths; nil when the elements are the records
 	vals  []any
 }
 
-func (g *groupIndex) account(key any, path string, val any, sign int) {
+// search finds the place of path among the group's elements.
+func (gr *group) search(path string, recs bool) (int, bool) {
+	if !recs {
+		return slices.BinarySearch(gr.paths, path)
+	}
+	return slices.BinarySearchFunc(gr.vals, path, func(v any, path string) int {
+		return strings.Compare(v.(*manifest.Record).Path, path)
+	})
+}
+
+// account adds (sign 1) or removes (sign -1) the element val of the record
+// at path to the group of key; recs says that the elements are the records
+// (whose paths they hold: the group keeps no list of paths).
+func (g *groupIndex) account(key any, path string, val any, sign int, recs bool) {
 	defer func() {
 		if recover() != nil {
 			g.bad = true // an unhashable key
@@ -1049,16 +1069,21 @@ func (g *groupIndex) account(key any, path string, val any, sign int) {
 		gr = &group{}
 		g.groups[key] = gr
 	}
-	i, found := slices.BinarySearch(gr.paths, path)
+	i, found := gr.search(path, recs)
 	if sign > 0 {
-		gr.paths = slices.Insert(gr.paths, i, path)
+		if !recs {
+			gr.paths = slices.Insert(gr.paths, i, path)
+		}
 		gr.vals = slices.Insert(gr.vals, i, val)
 		return
 	}
 	if found {
-		gr.paths, gr.vals = deleteAt(gr.paths, i), deleteAt(gr.vals, i)
+		if !recs {
+			gr.paths = deleteAt(gr.paths, i)
+		}
+		gr.vals = deleteAt(gr.vals, i)
 	}
-	if len(gr.paths) == 0 {
+	if len(gr.vals) == 0 {
 		delete(g.groups, key)
 	}
 }
