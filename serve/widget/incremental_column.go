@@ -137,42 +137,75 @@ func (c *column[T]) appendColumn(d *column[T]) {
 
 // values is a column of elements or closure results. Numbers are packed:
 // an int or a float64 as its 8 bytes and a byte for its kind (nil too), 9
-// bytes where an interface holding a number is 16 and its box 8 more; the
-// first value that is neither (a string, a map) boxes every value, as an
-// []any would. Ints stay ints and floats floats, bit for bit (-0, NaN): a
-// value read back is equal to the value put in, though not the same box.
+// bytes where an interface holding a number is 16 and its box 8 more; so
+// are strings and bools while few differ (a state, an owner), as an index
+// into the values met. The first value that is none of these, or a string
+// past the first maxDict different ones (names, times), boxes every value,
+// as an []any would. Ints stay ints and floats floats, bit for bit (-0,
+// NaN): a value read back is equal to the value put in, though not always
+// the same box.
 type values struct {
 	boxed  bool
 	kinds  column[uint8]
 	bits   column[uint64]
-	values column[any] // once boxed
+	dict   []any          // the strings and bools met (numDict), by index
+	index  map[any]uint64 // their indices
+	values column[any]    // once boxed
 }
+
+// maxDict is how many different strings and bools a column packs.
+const maxDict = 1024
 
 const (
 	numNil uint8 = iota
 	numInt
 	numFloat
+	numDict
 )
 
-// pack is v as a kind and bits; ok is false when v is not a number or nil.
-func pack(v any) (kind uint8, bits uint64, ok bool) {
-	switch x := v.(type) {
+// pack is x as a kind and bits; ok is false when x is none of those kept
+// packed.
+func (v *values) pack(x any) (kind uint8, bits uint64, ok bool) {
+	switch y := x.(type) {
 	case nil:
 		return numNil, 0, true
 	case int:
-		return numInt, uint64(x), true
+		return numInt, uint64(y), true
 	case float64:
-		return numFloat, math.Float64bits(x), true
+		return numFloat, math.Float64bits(y), true
+	case string, bool:
+		i, ok := v.intern(x)
+		return numDict, i, ok
 	}
 	return 0, 0, false
 }
 
-func unpack(kind uint8, bits uint64) any {
+// intern is the index of x (a string or a bool) among the values met;
+// ok is false past maxDict of them.
+func (v *values) intern(x any) (uint64, bool) {
+	if i, ok := v.index[x]; ok {
+		return i, true
+	}
+	if len(v.dict) == maxDict {
+		return 0, false
+	}
+	if v.index == nil {
+		v.index = map[any]uint64{}
+	}
+	i := uint64(len(v.dict))
+	v.dict = append(v.dict, x)
+	v.index[x] = i
+	return i, true
+}
+
+func (v *values) unpack(kind uint8, bits uint64) any {
 	switch kind {
 	case numInt:
 		return int(bits)
 	case numFloat:
 		return math.Float64frombits(bits)
+	case numDict:
+		return v.dict[bits]
 	}
 	return nil
 }
@@ -188,7 +221,7 @@ func (v *values) at(i int) any {
 	if v.boxed {
 		return v.values.at(i)
 	}
-	return unpack(v.kinds.at(i), v.bits.at(i))
+	return v.unpack(v.kinds.at(i), v.bits.at(i))
 }
 
 // num is entry i packed; ok is false when the column is boxed.
@@ -201,7 +234,7 @@ func (v *values) num(i int) (kind uint8, bits uint64, ok bool) {
 
 func (v *values) set(i int, x any) {
 	if !v.boxed {
-		if k, b, ok := pack(x); ok {
+		if k, b, ok := v.pack(x); ok {
 			v.kinds.set(i, k)
 			v.bits.set(i, b)
 			return
@@ -215,7 +248,7 @@ func (v *values) push(x any) { v.insert(v.len(), x) }
 
 func (v *values) insert(i int, x any) {
 	if !v.boxed {
-		if k, b, ok := pack(x); ok {
+		if k, b, ok := v.pack(x); ok {
 			v.kinds.insert(i, k)
 			v.bits.insert(i, b)
 			return
@@ -234,20 +267,41 @@ func (v *values) remove(i int) {
 	v.bits.remove(i)
 }
 
-// box turns the packed numbers into boxed values, for good.
+// box turns the packed values into boxed ones, for good.
 func (v *values) box() {
 	if v.boxed {
 		return
 	}
 	var out column[any]
 	for i := range v.kinds.len() {
-		out.push(unpack(v.kinds.at(i), v.bits.at(i)))
+		out.push(v.unpack(v.kinds.at(i), v.bits.at(i)))
 	}
 	*v = values{boxed: true, values: out}
 }
 
-// appendValues appends w's entries to v (see column.appendColumn).
+// appendValues appends w's entries to v (see column.appendColumn); w is
+// not used after.
 func (v *values) appendValues(w *values) {
+	if !v.boxed && !w.boxed && len(w.dict) > 0 {
+		// w's indices become v's.
+		to := make([]uint64, len(w.dict))
+		for j, x := range w.dict {
+			i, ok := v.intern(x)
+			if !ok {
+				v.box()
+				break
+			}
+			to[j] = i
+		}
+		if !v.boxed {
+			for i := range w.kinds.len() {
+				if w.kinds.at(i) == numDict {
+					w.bits.set(i, to[w.bits.at(i)])
+				}
+			}
+			w.dict = v.dict
+		}
+	}
 	if v.boxed || w.boxed {
 		v.box()
 		w.box()

@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -57,11 +58,14 @@ func TestColumnIsAList(t *testing.T) {
 	}
 }
 
-// TestValuesKeepNumbersExactly checks that packed values read back as the
-// values put in, kind and bits (ints beyond 2^53, -0, NaN), and that a
-// value that is not a number boxes them all.
-func TestValuesKeepNumbersExactly(t *testing.T) {
-	in := []any{nil, 1, 1<<53 + 1, -1 << 62, 2.0, math.Copysign(0, -1), math.NaN(), math.Inf(-1), 0}
+// TestValuesKeepValuesExactly checks that packed values read back as the
+// values put in, kind and bits (ints beyond 2^53, -0, NaN), strings and
+// bools among few too, and that a value that is none of these, or one
+// string too many, boxes them all.
+func TestValuesKeepValuesExactly(t *testing.T) {
+	defer func(s int) { colShift = s }(colShift)
+	colShift = 2
+	in := []any{nil, 1, 1<<53 + 1, -1 << 62, 2.0, math.Copysign(0, -1), math.NaN(), math.Inf(-1), 0, "a", true, "a", false, ""}
 	var v values
 	for _, x := range in {
 		v.push(x)
@@ -86,7 +90,38 @@ func TestValuesKeepNumbersExactly(t *testing.T) {
 		}
 	}
 	check(false)
-	v.insert(3, "three")
-	in = slices.Insert(in, 3, any("three"))
+	// Two halves filled apart and put end to end, as a first evaluation
+	// on two cores does: the second's strings take the first's indices.
+	var a, b values
+	for i := range 8 {
+		a.push(fmt.Sprint(i % 3))
+		b.push(fmt.Sprint(i % 5))
+	}
+	a.appendValues(&b)
+	for i := range 16 {
+		if want := fmt.Sprint(i % 3); i >= 8 {
+			want = fmt.Sprint((i - 8) % 5)
+			if a.at(i) != want {
+				t.Fatalf("appended entry %d is %v, want %v", i, a.at(i), want)
+			}
+		} else if a.at(i) != want {
+			t.Fatalf("entry %d is %v, want %v", i, a.at(i), want)
+		}
+	}
+	if a.boxed {
+		t.Fatal("five strings boxed the column")
+	}
+	for i := range maxDict {
+		v.push(fmt.Sprint("s", i))
+		in = append(in, fmt.Sprint("s", i))
+	}
+	check(true) // the strings met with "a" and "" are maxDict + 2
+	v = values{}
+	for _, x := range in[:14] {
+		v.push(x)
+	}
+	v.insert(3, []any{})
+	in = slices.Insert(in[:14], 3, any(nil))
+	v.set(3, nil)
 	check(true)
 }
