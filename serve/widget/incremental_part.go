@@ -904,6 +904,18 @@ type runningSum struct {
 	isFloat bool
 }
 
+// floatOf is the float of a packed int or float, chosen without a branch:
+// a column that mixes them (JSON's whole numbers are ints) would make a
+// branch guess wrong at every other term.
+func floatOf(kind uint8, bits uint64) float64 {
+	var isInt uint64
+	if kind == numInt {
+		isInt = 1
+	}
+	sel := -isInt
+	return math.Float64frombits(math.Float64bits(float64(int(bits)))&sel | bits&^sel)
+}
+
 // add adds a term as expr does.
 func (r *runningSum) add(kind uint8, bits uint64) {
 	switch kind {
@@ -962,25 +974,30 @@ func (s *sumTerms) sum(p *part) any {
 			}
 			continue
 		}
-		// The packed terms, a run of the columns' blocks at a time.
+		// The packed terms (of the items in: ints and floats, as value
+		// calls sum only then), a run of the columns' blocks at a time.
 		mean := p.agg == aggCall
 		for i < end {
 			st, kinds, bits := p.items.state.run(i), col.kinds.run(i), col.bits.run(i)
 			m := min(len(st), len(kinds), len(bits), end-i)
-			for j := range m {
-				if st[j] <= 0 {
-					continue
+			j := 0
+			for ; j < m && !r.isFloat; j++ {
+				switch {
+				case st[j] <= 0:
+				case kinds[j] == numInt && !mean:
+					r.add(termInt, bits[j])
+				default: // mean adds ints as floats
+					r.add(termFloat, math.Float64bits(floatOf(kinds[j], bits[j])))
 				}
-				switch kinds[j] {
-				case numInt:
-					if mean { // mean adds ints as floats
-						r.add(termFloat, math.Float64bits(float64(int(bits[j]))))
-					} else {
-						r.add(termInt, bits[j])
+			}
+			if r.isFloat {
+				f := r.f
+				for ; j < m; j++ {
+					if st[j] > 0 {
+						f = floatOf(kinds[j], bits[j]) + f
 					}
-				case numFloat:
-					r.add(termFloat, bits[j])
 				}
+				r.f = f
 			}
 			i += m
 		}
