@@ -311,3 +311,92 @@ func (v *values) appendValues(w *values) {
 	v.kinds.appendColumn(&w.kinds)
 	v.bits.appendColumn(&w.bits)
 }
+
+// states is the column of the items' states (see itemColumns). While every
+// item is in with no predicate's bit (a part with no filter, whose closures
+// have not failed: most parts of a dashboard), it is a count and no
+// column: the first item with another state makes the column.
+type states struct {
+	col  column[int8]
+	n    int  // the items, while !made
+	made bool // col holds the states
+}
+
+// allIn is a run of states of items in, for run while no column is made
+// (read only).
+var allIn = func() (a [1024]int8) {
+	for i := range a {
+		a[i] = 1
+	}
+	return a
+}()
+
+func (s *states) len() int {
+	if s.made {
+		return s.col.len()
+	}
+	return s.n
+}
+
+func (s *states) at(i int) int8 {
+	if s.made {
+		return s.col.at(i)
+	}
+	return 1
+}
+
+// run is the states from i on, as column.run.
+func (s *states) run(i int) []int8 {
+	if s.made {
+		return s.col.run(i)
+	}
+	return allIn[:min(len(allIn), s.n-i)]
+}
+
+func (s *states) set(i int, st int8) {
+	if !s.made {
+		if st == 1 {
+			return
+		}
+		s.make()
+	}
+	s.col.set(i, st)
+}
+
+func (s *states) insert(i int, st int8) {
+	if !s.made {
+		if st == 1 {
+			s.n++
+			return
+		}
+		s.make()
+	}
+	s.col.insert(i, st)
+}
+
+func (s *states) remove(i int) {
+	if !s.made {
+		s.n--
+		return
+	}
+	s.col.remove(i)
+}
+
+// make makes the column of states, for good.
+func (s *states) make() {
+	for range s.n {
+		s.col.push(1)
+	}
+	s.made, s.n = true, 0
+}
+
+// appendStates appends t's states to s (see column.appendColumn).
+func (s *states) appendStates(t *states) {
+	if !s.made && !t.made {
+		s.n += t.n
+		return
+	}
+	s.make()
+	t.make()
+	s.col.appendColumn(&t.col)
+}

@@ -125,3 +125,66 @@ func TestValuesKeepValuesExactly(t *testing.T) {
 	v.set(3, nil)
 	check(true)
 }
+
+// TestStatesAreACountUntilOneDiffers checks the states of items against a
+// slice: a count while every item is in, a column from the first that is
+// not, and two halves put end to end as a first evaluation does.
+func TestStatesAreACountUntilOneDiffers(t *testing.T) {
+	defer func(s int) { colShift = s }(colShift)
+	colShift = 2
+	rnd := rand.New(rand.NewPCG(3, 4))
+	var s states
+	var want []int8
+	check := func(step int) {
+		t.Helper()
+		if s.len() != len(want) {
+			t.Fatalf("step %d: len %d, want %d", step, s.len(), len(want))
+		}
+		for i, w := range want {
+			if s.at(i) != w {
+				t.Fatalf("step %d: state %d is %d, want %d", step, i, s.at(i), w)
+			}
+		}
+		for i := 0; i < len(want); {
+			run := s.run(i)
+			if len(run) == 0 || !slices.Equal(run, want[i:i+len(run)]) {
+				t.Fatalf("step %d: run at %d is %v, want a prefix of %v", step, i, run, want[i:])
+			}
+			i += len(run)
+		}
+	}
+	for step := range 3000 {
+		st := int8(1)
+		if step > 1000 && rnd.IntN(5) == 0 {
+			st = int8(rnd.IntN(4) - 1)
+		}
+		switch op := rnd.IntN(10); {
+		case op < 5 || len(want) == 0:
+			i := rnd.IntN(len(want) + 1)
+			s.insert(i, st)
+			want = slices.Insert(want, i, st)
+		case op < 8:
+			i := rnd.IntN(len(want))
+			s.remove(i)
+			want = slices.Delete(want, i, i+1)
+		default:
+			i := rnd.IntN(len(want))
+			s.set(i, st)
+			want[i] = st
+		}
+		check(step)
+		if step == 1000 && s.made {
+			t.Fatal("states of items all in made a column")
+		}
+	}
+	var a, b states
+	for range 8 {
+		a.insert(a.len(), 1)
+		b.insert(b.len(), 1)
+	}
+	b.set(3, 2)
+	a.appendStates(&b)
+	s, want = a, slices.Repeat([]int8{1}, 16)
+	want[11] = 2
+	check(-1)
+}

@@ -139,7 +139,7 @@ var badItem = item{state: itemBad}
 // item i is record i of the records the items were computed from, which
 // the caller of at passes. Each column is kept in blocks (see column).
 type itemColumns struct {
-	state column[int8]  // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
+	state states        // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
 	size  column[int64] // when the items count toward the output limit
 	val   values        // when the aggregate reads the elements
 	key   values        // when the aggregate has a closure, or sorts
@@ -281,7 +281,7 @@ func (c *itemColumns) remove(i int) {
 // appendItems appends d's items to c, whose blocks are full (see
 // column.appendColumn).
 func (c *itemColumns) appendItems(d *itemColumns) {
-	c.state.appendColumn(&d.state)
+	c.state.appendStates(&d.state)
 	c.size.appendColumn(&d.size)
 	c.val.appendValues(&d.val)
 	c.key.appendValues(&d.key)
