@@ -350,13 +350,25 @@ func (s *source) edit(cs map[string]entry, keys []string) bool {
 			s.metas[i] = e.meta
 		case found:
 			s.recs = s.recs.Delete(i)
-			s.metas = slices.Delete(s.metas, i, i+1)
+			s.metas = deleteMeta(s.metas, i)
 		case e.rec != nil:
 			s.recs = s.recs.Insert(i, e.rec)
 			s.metas = slices.Insert(s.metas, i, e.meta)
 		}
 	}
 	return true
+}
+
+// deleteMeta is slices.Delete(metas, i, i+1), but moves the metas before
+// i when they are fewer: removing the first file (the oldest job) moves
+// nothing, where a million metas are 16 MB to move. The slice then starts
+// later in its array, which an append that grows it lets go.
+func deleteMeta(metas []meta, i int) []meta {
+	if i >= len(metas)/2 {
+		return slices.Delete(metas, i, i+1)
+	}
+	copy(metas[1:i+1], metas[:i])
+	return metas[1:]
 }
 
 // merge applies keys that add or remove records: one pass over the sorted

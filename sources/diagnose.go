@@ -101,15 +101,16 @@ func (c *Cache) FileWarnings() []string {
 	var out []string
 	vals := *c.pub.Load()
 	for i, s := range c.srcs {
-		var recs []*manifest.Record
+		// A list is read by chunk: a flat copy would stay with the version.
+		var recs *manifest.Chunks[*manifest.Record]
 		if r, ok := vals[i].(*manifest.Record); ok && r != nil && r.Exists {
-			recs = []*manifest.Record{r}
+			recs = manifest.NewChunks([]*manifest.Record{r})
 		} else if list, ok := vals[i].(*manifest.Chunks[*manifest.Record]); ok {
-			recs = list.Slice()
+			recs = list
 		}
 		n := 0
 		var first *manifest.Record
-		for _, r := range recs {
+		for _, r := range recs.All() {
 			if r.Error != "" {
 				if n++; first == nil {
 					first = r
@@ -117,7 +118,7 @@ func (c *Cache) FileWarnings() []string {
 			}
 		}
 		if n > 0 {
-			out = append(out, unreadableFiles(s.name, n, len(recs), first))
+			out = append(out, unreadableFiles(s.name, n, recs.Len(), first))
 		}
 	}
 	return out

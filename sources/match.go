@@ -37,12 +37,21 @@ type source struct {
 }
 
 // meta is what tells a re-read apart from an unchanged file beyond size and
-// mtime: the inode (atomic saves replace it) and a hash of the content.
+// mtime: the inode (atomic saves replace it) and a hash of the content. A
+// source keeps one per file (16 bytes: a million files are 16 MB), so
+// whether the record holds an error worth looking at again is the hash's
+// lowest bit, not a field padded to 8 bytes.
 type meta struct {
-	ino       uint64
-	sum       uint64
-	transient bool // the record holds an error worth looking at again
+	ino uint64
+	sum uint64 // the content's hash, but its lowest bit: transientBit
 }
+
+const transientBit = 1
+
+func (m meta) transient() bool { return m.sum&transientBit != 0 }
+
+// contentSum is the sum of a meta for content hashed to h.
+func contentSum(h uint64) uint64 { return h &^ transientBit }
 
 func newSource(s *manifest.Source) *source {
 	src := &source{

@@ -471,7 +471,7 @@ func (o *op) newReadJob(rel string, opener *os.Root, openName string, fi fs.File
 	for _, i := range want {
 		s := o.c.srcs[i]
 		old, om := s.lookup(rel)
-		if !forced && old != nil && fi != nil && old.Exists && !om.transient && old.Size == fi.Size() &&
+		if !forced && old != nil && fi != nil && old.Exists && !om.transient() && old.Size == fi.Size() &&
 			old.Mtime.Equal(fi.ModTime()) && om.ino == inode(fi) {
 			o.set(i, rel, entry{rec: old, meta: om})
 			continue
@@ -582,14 +582,14 @@ func (o *op) exec(j *readJob, buf *[]byte) {
 		switch {
 		case read && rerr != nil:
 			rec.Error = readError(rerr)
-			m.transient = true
+			m.sum = transientBit
 		case rec.Size > s.max || int64(len(b)) > s.max:
 			rec.Error = fmt.Sprintf("file is %s, over the %s limit of source %s; not read",
 				sizeOver(max(rec.Size, int64(len(b))), s.max), manifest.FormatSize(float64(s.max)), s.name)
 		case s.format == "none":
 		default:
 			rec.Size = int64(len(b))
-			m.sum = maphash.Bytes(o.c.seed, b)
+			m.sum = contentSum(maphash.Bytes(o.c.seed, b))
 			data, err := decode(s.format, rec.Name, b)
 			if err != nil {
 				if o.deferErr != nil && o.deferErr(j.rel) {
@@ -669,7 +669,7 @@ func (o *op) failed(rel string, want []int, why string, fi fs.FileInfo) {
 			rec.Size, rec.Mtime = fi.Size(), fi.ModTime()
 		}
 		keepLastGood(rec, old)
-		m := meta{transient: true}
+		m := meta{sum: transientBit}
 		if sameRecord(old, om, rec, m) {
 			rec = old
 		}

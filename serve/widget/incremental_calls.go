@@ -95,6 +95,9 @@ func (c *callIndex) account(p *part, it item, path string, sign int) {
 		c.bag.add(f, sign)
 		return
 	case "min", "max":
+		if c.bag.keep == 0 {
+			c.bag.keep, c.bag.high = max(topExtra, 1), p.callName == "max"
+		}
 		c.bag.add(f, sign)
 		c.extreme(p.callName == "max", f, v, path, sign)
 		return
@@ -139,9 +142,10 @@ func (c *callIndex) extremeValue(p *part, f float64) any {
 		from = sort.Search(p.recs.Len(), func(i int) bool { return p.recs.At(i).Path >= w.path })
 	}
 	for i := from; i < p.items.len(); i++ {
-		it := p.items.at(i)
+		r := p.recs.At(i)
+		it := p.items.at(i, r)
 		if _, g, ok := p.callKey(it.val); it.in() && !it.bad() && ok && g == f {
-			*w = firstOf{key: f, n: 1, path: p.recs.At(i).Path, val: it.val}
+			*w = firstOf{key: f, n: 1, path: r.Path, val: it.val}
 			return it.val
 		}
 	}
@@ -221,7 +225,8 @@ func (c *callIndex) resolve(p *part, e *firstOf) {
 	}
 	from := sort.Search(p.recs.Len(), func(i int) bool { return p.recs.At(i).Path >= e.path })
 	for i := from; i < p.items.len(); i++ {
-		it := p.items.at(i)
+		r := p.recs.At(i)
+		it := p.items.at(i, r)
 		if !it.in() || it.bad() {
 			continue
 		}
@@ -233,7 +238,7 @@ func (c *callIndex) resolve(p *part, e *firstOf) {
 			continue
 		}
 		c.unplace(p, e)
-		e.path, e.val, e.stale = p.recs.At(i).Path, it.val, false
+		e.path, e.val, e.stale = r.Path, it.val, false
 		c.place(p, e)
 		return
 	}
@@ -275,9 +280,12 @@ func (c *callIndex) value(p *part) (any, bool) {
 		if n == 0 {
 			return nil, true
 		}
+		if c.bag.n == 0 {
+			c.bag.rebuild(c.floats(p))
+		}
 		f := c.bag.at(0)
 		if p.callName == "max" {
-			f = c.bag.at(n - 1)
+			f = c.bag.at(c.bag.n - 1)
 		}
 		return c.extremeValue(p, f), true
 	case "uniq":
@@ -296,18 +304,76 @@ func (c *callIndex) value(p *part) (any, bool) {
 	return nil, false
 }
 
+// floats lists the floats of the elements in, in order.
+func (c *callIndex) floats(p *part) []float64 {
+	out := make([]float64, 0, p.nIn)
+	for i, r := range p.recs.All() {
+		if it := p.items.at(i, r); it.in() && !it.bad() {
+			if _, f, ok := p.callKey(it.val); ok {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // floatBag is a sorted multiset of floats, in blocks of up to 2*sortBlock
-// so that an insertion or a removal moves a block, not all of them.
+// so that an insertion or a removal moves a block, not all of them. For
+// min and max it keeps only the keep floats nearest its extreme (the high
+// end, or the low one): a float left out is beyond every one kept on the
+// other side, so the extreme is known while one is kept, and made again
+// from the elements (rebuild) once none is.
 type floatBag struct {
-	blocks [][]float64
-	n      int
+	blocks  [][]float64
+	n       int
+	keep    int  // the most floats kept; 0 for all
+	high    bool // keep the highest, not the lowest
+	partial bool // some floats are left out
 }
 
 func (b *floatBag) add(f float64, sign int) {
-	if sign > 0 {
-		b.insert(f)
-	} else {
+	if b.partial && b.n == 0 {
+		return // nothing kept to place f by: made again when asked for
+	}
+	if b.partial && b.leftOut(f) {
+		return
+	}
+	if sign < 0 {
 		b.remove(f)
+		return
+	}
+	b.insert(f)
+	if b.keep > 0 && b.n > b.keep { // the farthest from the extreme is left out
+		if b.high {
+			b.remove(b.at(0))
+		} else {
+			b.remove(b.at(b.n - 1))
+		}
+		b.partial = true
+	}
+}
+
+// leftOut reports whether f is beyond every float kept on the side away
+// from the extreme: a float left out, or one to leave out.
+func (b *floatBag) leftOut(f float64) bool {
+	if b.high {
+		return f < b.at(0)
+	}
+	return f > b.at(b.n-1)
+}
+
+// rebuild makes the bag again from every float.
+func (b *floatBag) rebuild(fs []float64) {
+	slices.Sort(fs)
+	partial := b.keep > 0 && len(fs) > b.keep
+	if partial && b.high {
+		fs = fs[len(fs)-b.keep:]
+	} else if partial {
+		fs = fs[:b.keep]
+	}
+	*b = floatBag{keep: b.keep, high: b.high, partial: partial}
+	for _, f := range fs {
+		b.insert(f)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,45 +134,39 @@ var badItem = item{state: itemBad}
 // only the columns the part's aggregate reads (see part.newItems): a count
 // keeps its predicates' results and one byte of state per record, not
 // each record's element. Columns are typed where the part knows what they
-// hold: a predicate's result is a bit of the state, an element that is
-// its record a pointer.
+// hold: a predicate's result is a bit of the state, a number is packed
+// (see values), and an element that is its record is not kept at all:
+// item i is record i of the records the items were computed from, which
+// the caller of at passes. Each column is kept in blocks (see column).
 type itemColumns struct {
-	state []int8  // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
-	size  []int64 // when the items count toward the output limit
-	val   []any   // when the aggregate reads the elements
-	rec   []*manifest.Record
-	key   []any // when the aggregate has a closure, or sorts
+	state states        // itemOut, itemBad, 1 (in), or itemTrue (in, and the predicate is true)
+	size  column[int64] // when the items count toward the output limit
+	val   values        // when the aggregate reads the elements
+	key   values        // when the aggregate has a closure, or sorts
 
-	// Which of size, val and key the part keeps; recVal: val in rec;
-	// boolKey: key in state.
+	// Which of size, val and key the part keeps; recVal: val is the
+	// record; boolKey: key in state.
 	sized, vals, keys, recVal, boolKey bool
 }
 
 // itemTrue is the state of an item in whose predicate is true (boolKey).
 const itemTrue int8 = 2
 
-// newItems is an empty itemColumns with room for n items, keeping the
-// columns p reads.
-func (p *part) newItems(n int) itemColumns {
+// newItems is an empty itemColumns keeping the columns p reads.
+func (p *part) newItems() itemColumns {
 	c := itemColumns{sized: p.plainElements, vals: p.keepsVal(), keys: p.fn != nil || p.agg == aggSort}
-	// The elements of a chain with no map are its records (a sliced
-	// sort keeps its records); a plain list keeps their plain form.
-	c.recVal = c.vals && (!p.plainElements && (!p.mapped() || p.sliced) || p.mapsRows())
+	c.recVal = p.recElements()
 	// computeIn makes an item bad whose predicate gives no bool.
 	c.boolKey = c.keys && p.fn != nil && p.agg.predicate()
-	c.state = make([]int8, 0, n)
-	if c.sized {
-		c.size = make([]int64, 0, n)
-	}
-	if c.vals && c.recVal {
-		c.rec = make([]*manifest.Record, 0, n)
-	} else if c.vals {
-		c.val = make([]any, 0, n)
-	}
-	if c.keys && !c.boolKey {
-		c.key = make([]any, 0, n)
-	}
 	return c
+}
+
+// recElements reports whether the elements the part keeps are its
+// records: those of a chain with no map (a sliced sort, or a list of rows,
+// keeps its records and maps them when read); a plain list keeps their
+// plain form.
+func (p *part) recElements() bool {
+	return p.keepsVal() && (!p.plainElements && (!p.mapped() || p.sliced) || p.mapsRows())
 }
 
 // keepsVal reports whether the part's value reads the elements, and not
@@ -198,21 +193,26 @@ func (c *itemColumns) trim(it item) item {
 	return it
 }
 
-func (c *itemColumns) len() int { return len(c.state) }
+func (c *itemColumns) len() int { return c.state.len() }
 
-func (c *itemColumns) at(i int) item {
-	st := c.state[i]
+// keepsVal and keepsKey report whether val and key are columns of their own.
+func (c *itemColumns) keepsVal() bool { return c.vals && !c.recVal }
+func (c *itemColumns) keepsKey() bool { return c.keys && !c.boolKey }
+
+// at is item i, whose record is r.
+func (c *itemColumns) at(i int, r *manifest.Record) item {
+	st := c.state.at(i)
 	it := item{state: int64(min(st, 1))}
 	if c.sized && it.state > itemOut {
-		it.state = 1 + c.size[i]
+		it.state = 1 + c.size.at(i)
 	}
 	switch {
 	case c.vals && c.recVal:
-		if r := c.rec[i]; r != nil {
+		if st > 0 {
 			it.val = r
 		}
 	case c.vals:
-		it.val = c.val[i]
+		it.val = c.val.at(i)
 	}
 	switch {
 	case c.keys && c.boolKey:
@@ -220,67 +220,71 @@ func (c *itemColumns) at(i int) item {
 			it.key = st == itemTrue
 		}
 	case c.keys:
-		it.key = c.key[i]
+		it.key = c.key.at(i)
 	}
 	return it
 }
 
-func (c *itemColumns) set(i int, it item) {
+// stateOf is the state an item is kept with.
+func (c *itemColumns) stateOf(it item) int8 {
 	st := int8(min(it.state, 1))
 	if b, _ := it.key.(bool); c.boolKey && st > 0 && b {
 		st = itemTrue
 	}
-	c.state[i] = st
+	return st
+}
+
+func (c *itemColumns) set(i int, it item) {
+	c.state.set(i, c.stateOf(it))
 	if c.sized {
-		c.size[i] = it.size()
+		c.size.set(i, it.size())
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec[i], _ = it.val.(*manifest.Record)
-	case c.vals:
-		c.val[i] = it.val
+	if c.keepsVal() {
+		c.val.set(i, it.val)
 	}
-	if c.keys && !c.boolKey {
-		c.key[i] = it.key
+	if c.keepsKey() {
+		c.key.set(i, it.key)
 	}
 }
 
 func (c *itemColumns) push(it item) { c.insert(c.len(), it) }
 
-// insert makes room for an item at i (a move of every column's later
-// entries) and sets it.
+// insert puts an item at i (a move of every column's entries on the
+// shorter side of i).
 func (c *itemColumns) insert(i int, it item) {
-	c.state = slices.Insert(c.state, i, 0)
+	c.state.insert(i, c.stateOf(it))
 	if c.sized {
-		c.size = slices.Insert(c.size, i, 0)
+		c.size.insert(i, it.size())
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec = slices.Insert(c.rec, i, nil)
-	case c.vals:
-		c.val = slices.Insert(c.val, i, nil)
+	if c.keepsVal() {
+		c.val.insert(i, it.val)
 	}
-	if c.keys && !c.boolKey {
-		c.key = slices.Insert(c.key, i, nil)
+	if c.keepsKey() {
+		c.key.insert(i, it.key)
 	}
-	c.set(i, it)
 }
 
 // remove drops item i.
 func (c *itemColumns) remove(i int) {
-	c.state = deleteAt(c.state, i)
+	c.state.remove(i)
 	if c.sized {
-		c.size = deleteAt(c.size, i)
+		c.size.remove(i)
 	}
-	switch {
-	case c.vals && c.recVal:
-		c.rec = deleteAt(c.rec, i)
-	case c.vals:
-		c.val = deleteAt(c.val, i)
+	if c.keepsVal() {
+		c.val.remove(i)
 	}
-	if c.keys && !c.boolKey {
-		c.key = deleteAt(c.key, i)
+	if c.keepsKey() {
+		c.key.remove(i)
 	}
+}
+
+// appendItems appends d's items to c, whose blocks are full (see
+// column.appendColumn).
+func (c *itemColumns) appendItems(d *itemColumns) {
+	c.state.appendStates(&d.state)
+	c.size.appendColumn(&d.size)
+	c.val.appendValues(&d.val)
+	c.key.appendValues(&d.key)
 }
 
 // deleteAt is slices.Delete(s, i, i+1), but moves the entries before i
@@ -339,13 +343,15 @@ var parallelFrom = 4096
 // does: on every core for many records (closures read only their record
 // and the title, and each worker has an environment and machine of its
 // own).
-func (p *part) computeAll(recs []*manifest.Record) itemColumns {
-	items := p.newItems(len(recs))
-	for range recs {
-		items.push(item{})
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(recs)/parallelFrom+1)
-	chunk := (len(recs) + workers - 1) / workers
+func (p *part) computeAll(recs *manifest.Chunks[*manifest.Record]) itemColumns {
+	n := recs.Len()
+	workers := min(runtime.GOMAXPROCS(0), n/parallelFrom+1)
+	// Each worker fills columns of its own, whole blocks but the last
+	// one's, which are then put end to end.
+	block := 1 << colShift
+	chunk := ((n+workers-1)/workers + block - 1) / block * block
+	workers = max(1, (n+chunk-1)/max(chunk, 1))
+	cols := make([]itemColumns, workers)
 	// Every worker's environment is made before any runs: the first
 	// worker's writes to p.ce must not meet the copies being taken of it.
 	envs := []*closureEnv{&p.ce}
@@ -354,14 +360,19 @@ func (p *part) computeAll(recs []*manifest.Record) itemColumns {
 	}
 	var wg sync.WaitGroup
 	for w, ce := range envs {
-		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
+		lo, hi := w*chunk, min((w+1)*chunk, n)
 		wg.Go(func() {
+			cols[w] = p.newItems()
 			for j := lo; j < hi; j++ {
-				items.set(j, p.computeIn(ce, recs[j]))
+				cols[w].push(p.computeIn(ce, recs.At(j)))
 			}
 		})
 	}
 	wg.Wait()
+	items := cols[0]
+	for w := 1; w < workers; w++ {
+		items.appendItems(&cols[w])
+	}
 	return items
 }
 
@@ -470,7 +481,7 @@ func (p *part) account(it item, path string, sign int) {
 			p.sorted.remove(t)
 		}
 	case aggGroupBy:
-		p.groups.account(t, path, it.val, sign)
+		p.groups.account(t, path, it.val, sign, p.recElements())
 	default:
 		if b, _ := t.(bool); b && p.agg.predicate() {
 			p.nTrue += sign
@@ -529,21 +540,21 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 		p.srcBytes += manifest.SourceBytes(r)
 	}
 	if old.Len() == 0 {
-		items := p.computeAll(recs.Slice())
-		for j := range items.len() {
-			p.account(items.at(j), recs.At(j).Path, 1)
+		items := p.computeAll(recs)
+		for j, r := range recs.All() {
+			p.account(items.at(j, r), r.Path, 1)
 		}
 		p.recs, p.items = recs, items
 		p.sums.valid = false
 		return
 	}
 	in.merges++
-	items := p.newItems(recs.Len())
+	items := p.newItems()
 	i, j := 0, 0
 	for i < old.Len() || j < recs.Len() {
 		switch {
 		case j == recs.Len() || (i < old.Len() && old.At(i).Path < recs.At(j).Path):
-			p.account(p.items.at(i), old.At(i).Path, -1)
+			p.account(p.items.at(i, old.At(i)), old.At(i).Path, -1)
 			i++
 		case i == old.Len() || recs.At(j).Path < old.At(i).Path:
 			it := p.compute(recs.At(j))
@@ -551,7 +562,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 			items.push(it)
 			j++
 		default:
-			it := p.items.at(i)
+			it := p.items.at(i, old.At(i))
 			if old.At(i) != recs.At(j) {
 				p.account(it, old.At(i).Path, -1)
 				it = p.compute(recs.At(j))
@@ -573,7 +584,7 @@ func (p *part) sync(recs *manifest.Chunks[*manifest.Record], title string, in *I
 // was: the same list, not walked again later.
 func (p *part) replace(i int, was, now *manifest.Record) bool {
 	p.srcBytes += manifest.SourceBytes(now) - manifest.SourceBytes(was)
-	wasIt, nowIt := p.items.at(i), p.compute(now)
+	wasIt, nowIt := p.items.at(i, was), p.compute(now)
 	if !changedItem(wasIt, nowIt) {
 		return false // an equal item: the old one stays, in every index
 	}
@@ -590,10 +601,7 @@ func (p *part) replace(i int, was, now *manifest.Record) bool {
 	if p.list != nil {
 		p.listDirty = append(p.listDirty, i)
 	}
-	if p.sums.valid { // whichever aggregate keeps a sum
-		kind, bits := p.sumTerm(nowIt)
-		p.sums.set(i, kind, bits)
-	}
+	p.sums.touch(i) // whichever aggregate keeps a sum
 	return true
 }
 
@@ -619,19 +627,16 @@ func (p *part) apply(e manifest.Edit[*manifest.Record]) bool {
 		p.account(it, r.Path, 1)
 		p.listEdit(i, it, true)
 		p.items.insert(i, it)
-		if p.sums.valid {
-			kind, bits := p.sumTerm(it)
-			p.sums.insert(i, kind, bits)
-		}
+		p.sums.touch(i)
 		return it.in() || it.bad()
 	case manifest.EditDelete:
 		i, r := e.Idx[0], e.Old[0]
 		p.srcBytes -= manifest.SourceBytes(r)
-		it := p.items.at(i)
+		it := p.items.at(i, r)
 		p.account(it, r.Path, -1)
 		p.listEdit(i, it, false)
 		p.items.remove(i)
-		p.sums.remove(i)
+		p.sums.touch(i)
 		return it.in() || it.bad()
 	}
 	panic("widget: an unknown edit of the records")
@@ -648,7 +653,7 @@ func (p *part) listEdit(i int, it item, insert bool) {
 	if len(p.listDirty) > 0 {
 		vals := make([]any, len(p.listDirty))
 		for k, j := range p.listDirty {
-			vals[k] = p.items.val[j]
+			vals[k] = p.items.val.at(j)
 		}
 		p.list, p.listDirty = p.list.With(p.listDirty, vals), p.listDirty[:0]
 	}
@@ -788,9 +793,8 @@ func (p *part) value() (v any, ok bool) {
 			break
 		}
 		var acc any = 0
-		for i := range p.items.len() {
-			it := p.items.at(i)
-			if it.in() {
+		for i, r := range p.recs.All() {
+			if it := p.items.at(i, r); it.in() {
 				acc = exprrt.Add(p.term(it), acc)
 			}
 		}
@@ -821,16 +825,51 @@ func (p *part) value() (v any, ok bool) {
 	return v, true
 }
 
-// sumTerm is what an item adds to a sum of ints and floats: nothing, an
-// int, or a float (its bits).
-func (p *part) sumTerm(it item) (kind uint8, bits uint64) {
-	if it.bad() || !it.in() {
-		return termNone, 0
+// sumColumn is the column of p's sum terms; nil when they are not kept in
+// one (records, or a predicate's bools).
+func (p *part) sumColumn() *values {
+	c := &p.items
+	if p.fn != nil || p.agg == aggSort {
+		if !c.keepsKey() {
+			return nil
+		}
+		return &c.key
 	}
-	switch t := p.term(it).(type) {
+	if !c.keepsVal() {
+		return nil
+	}
+	return &c.val
+}
+
+// sumTermAt is what item i adds to a sum of ints and floats: nothing, an
+// int, or a float (its bits), read from the packed column where it is one.
+func (p *part) sumTermAt(i int) (kind uint8, bits uint64) {
+	col := p.sumColumn()
+	if col == nil || p.items.state.at(i) <= 0 {
+		return termNone, 0 // out, bad, a record or a predicate's bool
+	}
+	k, b, ok := col.num(i)
+	if !ok {
+		return p.sumTermOf(col.at(i))
+	}
+	switch k {
+	case numInt:
+		if p.agg == aggCall {
+			return termFloat, math.Float64bits(float64(int(b))) // mean adds ints as floats
+		}
+		return termInt, b
+	case numFloat:
+		return termFloat, b
+	}
+	return termNone, 0
+}
+
+// sumTermOf is sumTermAt of a term t.
+func (p *part) sumTermOf(t any) (kind uint8, bits uint64) {
+	switch t := t.(type) {
 	case int:
 		if p.agg == aggCall {
-			return termFloat, math.Float64bits(float64(t)) // mean adds ints as floats
+			return termFloat, math.Float64bits(float64(t))
 		}
 		return termInt, uint64(t)
 	case float64:
@@ -845,18 +884,17 @@ const (
 	termFloat
 )
 
-// sumTerms keeps a sum of int and float terms (one per item) as expr adds
-// them, left to right and by its rules (ints add as wrapping ints until
-// the first float, then everything adds as floats: t + sum), so that a change re-adds only from
+// sumTerms keeps a sum of int and float terms (one per item, read from the
+// items' columns: see sumTermAt) as expr adds them, left to right and by
+// its rules (ints add as wrapping ints until the first float, then
+// everything adds as floats: t + sum), so that a change re-adds only from
 // the block of the first changed item: at holds the running sum at the
 // start of every block, and a term that changed invalidates the blocks
 // after it.
 type sumTerms struct {
-	kinds []uint8
-	bits  []uint64
 	at    []runningSum // at[k] is the running sum before item k*sumBlock
 	dirty int          // the first item whose term changed since the last sum
-	valid bool         // kinds and bits are the items' (and at, up to dirty's block)
+	valid bool         // at is the items', up to dirty's block
 }
 
 // runningSum is expr's sum so far: an int until the first float.
@@ -866,47 +904,55 @@ type runningSum struct {
 	isFloat bool
 }
 
+// floatOf is the float of a packed int or float, chosen without a branch:
+// a column that mixes them (JSON's whole numbers are ints) would make a
+// branch guess wrong at every other term.
+func floatOf(kind uint8, bits uint64) float64 {
+	var isInt uint64
+	if kind == numInt {
+		isInt = 1
+	}
+	sel := -isInt
+	return math.Float64frombits(math.Float64bits(float64(int(bits)))&sel | bits&^sel)
+}
+
+// add adds a term as expr does.
+func (r *runningSum) add(kind uint8, bits uint64) {
+	switch kind {
+	case termInt:
+		t := int(bits)
+		if r.isFloat {
+			r.f = float64(t) + r.f
+		} else {
+			r.n = t + r.n
+		}
+	case termFloat:
+		t := math.Float64frombits(bits)
+		if r.isFloat {
+			r.f = t + r.f
+		} else {
+			r.f, r.isFloat = t+float64(r.n), true
+		}
+	}
+}
+
 // sumBlock is a variable so that tests can make blocks small enough for
 // their small trees to span many.
 var sumBlock = 1024
 
-func (s *sumTerms) set(i int, kind uint8, bits uint64) {
-	if !s.valid {
-		return
-	}
-	if s.kinds[i] != kind || s.bits[i] != bits {
-		s.kinds[i], s.bits[i] = kind, bits
+// touch records that the term of item i changed, or that an item was
+// inserted or removed at i: the sum is re-added from the block of i (from
+// the last block for a new item last).
+func (s *sumTerms) touch(i int) {
+	if s.valid {
 		s.dirty = min(s.dirty, i)
 	}
 }
 
-// insert and remove keep the terms in the items' places; the sum is
-// re-added from the block of i (from the last block for a new item last).
-func (s *sumTerms) insert(i int, kind uint8, bits uint64) {
-	if !s.valid {
-		return
-	}
-	s.kinds, s.bits = slices.Insert(s.kinds, i, kind), slices.Insert(s.bits, i, bits)
-	s.dirty = min(s.dirty, i)
-}
-
-func (s *sumTerms) remove(i int) {
-	if !s.valid {
-		return
-	}
-	s.kinds, s.bits = deleteAt(s.kinds, i), deleteAt(s.bits, i)
-	s.dirty = min(s.dirty, i)
-}
-
 // sum is expr's sum of p's terms, re-added from the first changed block.
 func (s *sumTerms) sum(p *part) any {
+	n := p.items.len()
 	if !s.valid {
-		n := p.items.len()
-		s.kinds = slices.Grow(s.kinds[:0], n)[:n]
-		s.bits = slices.Grow(s.bits[:0], n)[:n]
-		for i := range n {
-			s.kinds[i], s.bits[i] = p.sumTerm(p.items.at(i))
-		}
 		s.at, s.dirty, s.valid = s.at[:0], 0, true
 	}
 	if len(s.at) == 0 {
@@ -915,28 +961,48 @@ func (s *sumTerms) sum(p *part) any {
 	k := min(s.dirty/sumBlock, len(s.at)-1)
 	s.at = s.at[:k+1]
 	r := s.at[k]
-	for i := k * sumBlock; i < len(s.kinds); i++ {
+	col := p.sumColumn()
+	for i := k * sumBlock; i < n; {
 		if i%sumBlock == 0 && i/sumBlock == len(s.at) {
 			s.at = append(s.at, r)
 		}
-		switch s.kinds[i] {
-		case termInt:
-			t := int(s.bits[i])
-			if r.isFloat {
-				r.f = float64(t) + r.f
-			} else {
-				r.n = t + r.n
+		end := min(n, (i/sumBlock+1)*sumBlock) // the next block's running sum is kept
+		if col == nil || col.boxed {
+			for ; i < end; i++ {
+				kind, bits := p.sumTermAt(i)
+				r.add(kind, bits)
 			}
-		case termFloat:
-			t := math.Float64frombits(s.bits[i])
-			if r.isFloat {
-				r.f = t + r.f
-			} else {
-				r.f, r.isFloat = t+float64(r.n), true
+			continue
+		}
+		// The packed terms (of the items in: ints and floats, as value
+		// calls sum only then), a run of the columns' blocks at a time.
+		mean := p.agg == aggCall
+		for i < end {
+			st, kinds, bits := p.items.state.run(i), col.kinds.run(i), col.bits.run(i)
+			m := min(len(st), len(kinds), len(bits), end-i)
+			j := 0
+			for ; j < m && !r.isFloat; j++ {
+				switch {
+				case st[j] <= 0:
+				case kinds[j] == numInt && !mean:
+					r.add(termInt, bits[j])
+				default: // mean adds ints as floats
+					r.add(termFloat, math.Float64bits(floatOf(kinds[j], bits[j])))
+				}
 			}
+			if r.isFloat {
+				f := r.f
+				for ; j < m; j++ {
+					if st[j] > 0 {
+						f = floatOf(kinds[j], bits[j]) + f
+					}
+				}
+				r.f = f
+			}
+			i += m
 		}
 	}
-	s.dirty = len(s.kinds)
+	s.dirty = n
 	if r.isFloat {
 		return r.f
 	}
@@ -953,7 +1019,7 @@ func (p *part) chunkedElements() *manifest.Chunks[any] {
 	if p.list != nil && p.nIn == p.items.len() {
 		vals := make([]any, len(p.listDirty))
 		for k, i := range p.listDirty {
-			vals[k] = p.items.val[i]
+			vals[k] = p.items.val.at(i)
 		}
 		out = p.list.With(p.listDirty, vals)
 	} else {
@@ -969,9 +1035,8 @@ func (p *part) chunkedElements() *manifest.Chunks[any] {
 // elements lists the elements that passed the filters, in order.
 func (p *part) elements() []any {
 	out := make([]any, 0, p.nIn)
-	for i := range p.items.len() {
-		it := p.items.at(i)
-		if it.in() {
+	for i, r := range p.recs.All() {
+		if it := p.items.at(i, r); it.in() {
 			out = append(out, it.val)
 		}
 	}
@@ -986,11 +1051,24 @@ type groupIndex struct {
 }
 
 type group struct {
-	paths []string
+	paths []string // the elements' records' paths; nil when the elements are the records
 	vals  []any
 }
 
-func (g *groupIndex) account(key any, path string, val any, sign int) {
+// search finds the place of path among the group's elements.
+func (gr *group) search(path string, recs bool) (int, bool) {
+	if !recs {
+		return slices.BinarySearch(gr.paths, path)
+	}
+	return slices.BinarySearchFunc(gr.vals, path, func(v any, path string) int {
+		return strings.Compare(v.(*manifest.Record).Path, path)
+	})
+}
+
+// account adds (sign 1) or removes (sign -1) the element val of the record
+// at path to the group of key; recs says that the elements are the records
+// (whose paths they hold: the group keeps no list of paths).
+func (g *groupIndex) account(key any, path string, val any, sign int, recs bool) {
 	defer func() {
 		if recover() != nil {
 			g.bad = true // an unhashable key
@@ -1008,16 +1086,21 @@ func (g *groupIndex) account(key any, path string, val any, sign int) {
 		gr = &group{}
 		g.groups[key] = gr
 	}
-	i, found := slices.BinarySearch(gr.paths, path)
+	i, found := gr.search(path, recs)
 	if sign > 0 {
-		gr.paths = slices.Insert(gr.paths, i, path)
+		if !recs {
+			gr.paths = slices.Insert(gr.paths, i, path)
+		}
 		gr.vals = slices.Insert(gr.vals, i, val)
 		return
 	}
 	if found {
-		gr.paths, gr.vals = deleteAt(gr.paths, i), deleteAt(gr.vals, i)
+		if !recs {
+			gr.paths = deleteAt(gr.paths, i)
+		}
+		gr.vals = deleteAt(gr.vals, i)
 	}
-	if len(gr.paths) == 0 {
+	if len(gr.vals) == 0 {
 		delete(g.groups, key)
 	}
 }

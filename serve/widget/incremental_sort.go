@@ -19,9 +19,8 @@ func (p *part) sortedElements() []any {
 	}
 	vals := p.elements()
 	keys := make([]any, 0, len(vals))
-	for i := range p.items.len() {
-		it := p.items.at(i)
-		if it.in() {
+	for i, r := range p.recs.All() {
+		if it := p.items.at(i, r); it.in() {
 			keys = append(keys, p.term(it))
 		}
 	}

@@ -205,12 +205,15 @@ func loadBench(t *testing.T, name string) *manifest.Manifest {
 // evaluation's share of records per core small, so that the trees of these
 // tests span many: a change re-adds a sum from a block in the middle, moves
 // entries between blocks of a sort, a sorted top keeps few entries past
-// its places, a list of rows makes most of its elements when read, and a
-// first evaluation runs on several cores.
+// its places, a list of rows makes most of its elements when read, a
+// first evaluation runs on several cores, and the items' columns span many
+// blocks of four.
 func smallBlocks(t *testing.T) {
-	sum, par, srt, head, top := sumBlock, parallelFrom, sortBlock, headSize, topExtra
-	sumBlock, parallelFrom, sortBlock, headSize, topExtra = 7, 16, 3, 40, 2
-	t.Cleanup(func() { sumBlock, parallelFrom, sortBlock, headSize, topExtra = sum, par, srt, head, top })
+	sum, par, srt, head, top, col := sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift
+	sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift = 7, 16, 3, 40, 2, 2
+	t.Cleanup(func() {
+		sumBlock, parallelFrom, sortBlock, headSize, topExtra, colShift = sum, par, srt, head, top, col
+	})
 }
 
 func TestIncrementalEqualsFreshOnBenchmarkWidgets(t *testing.T) {
