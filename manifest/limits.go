@@ -190,11 +190,11 @@ func (p limitPatch) Visit(node *ast.Node) {
 	}
 }
 
-// ours says whether name is one of the budget's names: the budget itself
-// and the calls that take it.
+// ours says whether name is one of the names our patches add: the budget,
+// the calls that take it, and the nil-safe member access.
 func ours(name string) bool {
 	switch name {
-	case budgetName, "__tick", "__grow", "__range", "__add":
+	case budgetName, "__tick", "__grow", "__range", "__add", getName, memberName, openName:
 		return true
 	}
 	_, guarded := guards[strings.TrimPrefix(name, "__")]

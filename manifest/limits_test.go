@@ -161,6 +161,8 @@ func TestCompileErrorsStayCompileErrors(t *testing.T) {
 		`1.."x"`:                              "mismatched types",
 		`len(__repeat(nil, "a", 1000000000))`: "__repeat is reserved",
 		`__budget`:                            "__budget is reserved",
+		`__member(1, "data")`:                 "__member is reserved",
+		`__open(1, nil)`:                      "__open is reserved",
 	} {
 		msgs := errorsOf(t, "endpoints:\n  /a:\n    x: '"+x+"'\n")
 		if len(msgs) != 1 || !strings.Contains(msgs[0], want) {

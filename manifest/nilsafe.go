@@ -46,7 +46,7 @@ func (nilSafePatch) Visit(node *ast.Node) {
 		if unknownShape(n.Node.Type()) {
 			ast.Patch(node, &ast.CallNode{
 				Callee:    &ast.IdentifierNode{Value: getName},
-				Arguments: []ast.Node{budgetIdent(), asMemberBase(n.Node), n.Property},
+				Arguments: []ast.Node{asMemberBase(n.Node), n.Property, budgetIdent()},
 			})
 			return
 		}
@@ -60,11 +60,14 @@ func (nilSafePatch) Visit(node *ast.Node) {
 	}
 }
 
-// opened wraps the value of node in __open.
+// opened wraps the value of node in __open. The budget comes last in the
+// helpers' arguments: the value may be an optional chain (`last(jobs)?.data`)
+// whose nil jumps to the chain's end, past the call, and whatever the call
+// had pushed before it would be left on the machine's stack.
 func opened(node *ast.Node) {
 	ast.Patch(node, &ast.CallNode{
 		Callee:    &ast.IdentifierNode{Value: openName},
-		Arguments: []ast.Node{budgetIdent(), *node},
+		Arguments: []ast.Node{*node, budgetIdent()},
 	})
 }
 
@@ -80,9 +83,9 @@ func asMemberBase(n ast.Node) ast.Node {
 	switch {
 	case !ok:
 	case id.Value == openName && len(c.Arguments) == 2:
-		return c.Arguments[1]
+		return c.Arguments[0]
 	case id.Value == getName && len(c.Arguments) == 3:
-		return &ast.CallNode{Callee: &ast.IdentifierNode{Value: memberName}, Arguments: c.Arguments[1:]}
+		return &ast.CallNode{Callee: &ast.IdentifierNode{Value: memberName}, Arguments: c.Arguments[:2]}
 	}
 	return n
 }
@@ -96,12 +99,12 @@ func unknownShape(t reflect.Type) bool {
 // get is expr's own member access, with nil for a path that is not there;
 // objects in its value are opened.
 func get(args ...any) (any, error) {
-	return open(args[0], member(args[1], args[2]))
+	return open(args[2], member(args[0], args[1]))
 }
 
 // openValue is __open: v with objects in it opened, at the cost of the
-// budget in args[0].
-func openValue(args ...any) (any, error) { return open(args[0], args[1]) }
+// budget in args[1].
+func openValue(args ...any) (any, error) { return open(args[1], args[0]) }
 
 // open is Open(v), with what it makes taken from the budget b.
 func open(b any, v any) (any, error) {
@@ -169,8 +172,6 @@ func member(from, key any) (v any) {
 	return runtime.Fetch(from, key)
 }
 
-// nilSafe declares the helpers of nilSafePatch, which Field.compile adds
-// after limitPatch.
 // element is list[i], counting a negative i from the end; nil out of range.
 func element(list []any, i int) any {
 	if i < 0 {
@@ -182,8 +183,10 @@ func element(list []any, i int) any {
 	return nil
 }
 
+// nilSafe declares the helpers of nilSafePatch, which Field.compile adds
+// after limitPatch.
 var nilSafe = []expr.Option{
-	expr.Function(getName, get, new(func(*budget, any, any) any)),
+	expr.Function(getName, get, new(func(any, any, *budget) any)),
 	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),
-	expr.Function(openName, openValue, new(func(*budget, any) any)),
+	expr.Function(openName, openValue, new(func(any, *budget) any)),
 }

@@ -43,10 +43,26 @@ func NewKeySet(keys []string) (*KeySet, []int) {
 }
 
 // Len is the number of keys.
-func (s *KeySet) Len() int { return len(s.keys) }
+func (s *KeySet) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.keys)
+}
+
+// all is the keys; a nil key set (that of the zero Object) has none.
+func (s *KeySet) all() []string {
+	if s == nil {
+		return nil
+	}
+	return s.keys
+}
 
 // index returns the slot of key, or -1.
 func (s *KeySet) index(key string) int {
+	if s == nil {
+		return -1
+	}
 	if len(s.keys) <= 8 {
 		for i, k := range s.keys {
 			if k == key {
@@ -81,7 +97,7 @@ func (o *Object) Get(key string) (any, bool) {
 // Map is o as a map, with every object inside it a map too.
 func (o *Object) Map() map[string]any {
 	m := make(map[string]any, len(o.vals))
-	for i, k := range o.keys.keys {
+	for i, k := range o.keys.all() {
 		m[k] = Open(o.vals[i])
 	}
 	return m

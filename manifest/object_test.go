@@ -94,3 +94,51 @@ func TestOpeningAnObjectSpendsTheBudget(t *testing.T) {
 		t.Fatalf("opening a list without objects spent the budget: %v", err)
 	}
 }
+
+func TestTheZeroObjectIsAnEmptyObject(t *testing.T) {
+	var o Object
+	if v, ok := o.Get("x"); v != nil || ok {
+		t.Errorf(`Get("x") = %v, %v`, v, ok)
+	}
+	if got := fmt.Sprint(&o); got != "map[]" {
+		t.Errorf("prints %q, want map[]", got)
+	}
+	if b, err := json.Marshal(&o); err != nil || string(b) != "{}" {
+		t.Errorf("JSON %s, %v; want {}", b, err)
+	}
+}
+
+// The data of a record reached through an optional chain is opened after
+// the chain: when the chain stops at nil, nothing of the call is left
+// behind (an argument pushed before the chain's value once was, and the
+// fields below read another value or failed with our names in the error).
+func TestAnOptionalChainToDataStopsCleanlyAtNil(t *testing.T) {
+	p := write(t, "w.yaml", `sources:
+  jobs: "*.json"
+endpoints:
+  /a:
+    state: '"state: " + (find(jobs, .name == "build.json")?.data?.state ?? "missing")'
+    newest: '{count: len(jobs), newest: last(jobs)?.data}'
+    sizes: '[len(jobs), last(jobs)?.data?.size ?? 0]'
+    latest: '"Latest: " + (last(jobs)?.data.name ?? "none")'
+    twice: map(1..2, last(jobs)?.data)
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"jobs": []*Record{}}))
+	if len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	want := map[string]any{
+		"state":  "state: missing",
+		"newest": map[string]any{"count": 0, "newest": nil},
+		"sizes":  []any{0, 0},
+		"latest": "Latest: none",
+		"twice":  []any{nil, nil},
+	}
+	if !reflect.DeepEqual(fields, want) {
+		t.Errorf("fields = %#v\nwant     %#v", fields, want)
+	}
+}

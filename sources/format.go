@@ -116,6 +116,7 @@ func lines(b []byte) []any {
 
 func parseNDJSON(b []byte) (any, error) {
 	out := []any{}
+	objects := compact(b)
 	line := 0
 	for len(b) > 0 {
 		line++
@@ -129,13 +130,13 @@ func parseNDJSON(b []byte) (any, error) {
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
 		}
-		v, err := decodeJSON(l, line-1)
+		v, err := decodeJSON(l, line-1, objects)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
-	if decodeMaps.Load() {
+	if !objects {
 		return out, nil
 	}
 	return manifest.NewArray(out), nil

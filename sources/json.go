@@ -43,12 +43,25 @@ var emptyBuffer = new(bytes.Buffer)
 // the tree is built here rather than by encoding/json so that numbers are
 // ints directly, repeated object keys are shared across files (memory with
 // many small files) and errors carry a line and column.
-func parseJSON(b []byte) (any, error) { return decodeJSON(b, 0) }
+func parseJSON(b []byte) (any, error) { return decodeJSON(b, 0, compact(b)) }
+
+// compactFileBytes is the size of the largest file whose objects decode to
+// manifest.Objects; a larger file's objects are maps. What an Object saves
+// counts where a tree holds many small files (a job's state, a result); a
+// large file (a log, a dataset) is one of few, and is more often used whole
+// (`len(log.data)`, `last(log.data)`), which would make a map of every
+// object in it, every time.
+const compactFileBytes = 64 << 10
+
+// compact reports whether the objects of the file b decode to Objects.
+func compact(b []byte) bool { return len(b) <= compactFileBytes && !decodeMaps.Load() }
 
 // decodeJSON decodes the one value of b; line0 is the line number of b's
-// first line minus one (for ndjson).
-func decodeJSON(b []byte, line0 int) (any, error) {
+// first line minus one (for ndjson); objects are manifest.Objects when
+// compact is set, maps otherwise.
+func decodeJSON(b []byte, line0 int, compact bool) (any, error) {
 	t := trees.Get().(*jsonTree)
+	t.maps = !compact
 	dec := t.dec
 	defer func() {
 		dec.Reset(emptyBuffer, jsonOptions...)
@@ -78,6 +91,7 @@ func decodeJSON(b []byte, line0 int) (any, error) {
 // jsonTree builds values from a decoder's tokens.
 type jsonTree struct {
 	dec     *jsontext.Decoder
+	maps    bool // objects become maps (see compactFileBytes)
 	depth   int
 	members []member // of the objects being read, innermost last
 	sig     []byte   // the keys of an object, for looking its layout up
@@ -209,7 +223,7 @@ var decodeMaps atomic.Bool
 // objectOf makes the object of members: a manifest.Object, whose keys are
 // shared with every object written with the same keys in the same order.
 func (t *jsonTree) objectOf(members []member) any {
-	if decodeMaps.Load() {
+	if t.maps {
 		m := make(map[string]any, len(members))
 		for _, kv := range members {
 			m[kv.key] = kv.val
@@ -344,7 +358,7 @@ func (t *jsonTree) array() (any, error) {
 		return nil, err
 	}
 	t.depth--
-	if decodeMaps.Load() {
+	if t.maps {
 		return a, nil
 	}
 	return manifest.NewArray(a), nil

@@ -251,3 +251,36 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// Objects are compact in small files, where a tree of many files gains;
+// a large file keeps maps, so that using its data whole (len(log.data),
+// last(log.data)) makes nothing.
+func TestObjectsAreCompactInSmallFilesOnly(t *testing.T) {
+	line := `{"i":1,"level":"info"}` + "\n"
+	for _, c := range []struct {
+		format, text string
+		compact      bool
+	}{
+		{"json", `{"a":1}`, true},
+		{"json", `{"a":"` + strings.Repeat("x", compactFileBytes-8) + `"}`, true},
+		{"json", `{"a":"` + strings.Repeat("x", compactFileBytes-7) + `"}`, false},
+		{"ndjson", strings.Repeat(line, 10), true},
+		{"ndjson", strings.Repeat(line, compactFileBytes/len(line)+1), false},
+	} {
+		v, err := Parse(c.format, []byte(c.text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first any = v
+		if list, ok := v.([]any); ok {
+			first = list[0]
+		} else if c.format == "ndjson" {
+			first = reflect.ValueOf(v).Index(0).Interface()
+		}
+		_, isObject := first.(*manifest.Object)
+		_, isMap := first.(map[string]any)
+		if isObject != c.compact || isMap == c.compact {
+			t.Errorf("%s of %d bytes: an object is %T, want compact %v", c.format, len(c.text), first, c.compact)
+		}
+	}
+}
