@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -571,5 +572,46 @@ func TestLoadingAnUnchangedManifestKeepsTheLiveWidget(t *testing.T) {
 	}
 	if ts.Widget("jobs") == w || ts.Widget("jobs").M.Style == "" {
 		t.Error("a changed manifest was not reloaded")
+	}
+}
+
+// A server that closes while a reload starts the new widget (the reloaded
+// manifest reads other files, so starting it takes a new watch) closes
+// cleanly: no panic, no race, and closing a widget twice is harmless.
+func TestAServerClosingDuringAReloadClosesCleanly(t *testing.T) {
+	for round := range 20 {
+		dir := t.TempDir()
+		for k := range 20 {
+			os.MkdirAll(filepath.Join(dir, "other", fmt.Sprint(k)), 0o755)
+			os.WriteFile(filepath.Join(dir, "other", fmt.Sprint(k), "1.json"), []byte(`{"name":"omega"}`), 0o644)
+		}
+		os.MkdirAll(filepath.Join(dir, "jobs", "a"), 0o755)
+		os.WriteFile(filepath.Join(dir, "jobs", "a", "1.json"), []byte(`{"name":"alpha"}`), 0o644)
+		p := filepath.Join(dir, "jobs.yaml")
+		os.WriteFile(p, []byte(jobsManifest), 0o644)
+		srv := NewServer(Config{Name: "test"})
+		if err := srv.Load(p); err != nil {
+			t.Fatal(err)
+		}
+		old := srv.Widget("jobs")
+		os.WriteFile(p, []byte(strings.Replace(jobsManifest, `"jobs/**/*.json"`, `"other/**/*.json"`, 1)), 0o644)
+		loaded := make(chan error, 1)
+		go func() { loaded <- srv.Load(p) }()
+		// Close as soon as the new widget is in place, while it starts.
+		for deadline := time.Now().Add(10 * time.Second); srv.Widget("jobs") == old; {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the reload did not put its widget in place", round)
+			}
+			runtime.Gosched()
+		}
+		if err := srv.Close(); err != nil {
+			t.Fatalf("round %d: Close: %v", round, err)
+		}
+		<-loaded // either loaded before the close or refused by it; the server is closed either way
+		if w := srv.Widget("jobs"); w != nil {
+			if err := w.Close(); err != nil {
+				t.Errorf("round %d: closing the reloaded widget again: %v", round, err)
+			}
+		}
 	}
 }

@@ -68,13 +68,14 @@ type Limiter struct {
 	stopped atomic.Bool // the collection sentinel must not re-arm
 }
 
-// Open applies p's GC percent, unless GOGC is set in the environment.
+// Open applies p's GC percent, unless GOGC or GOMEMLIMIT is set in the
+// environment: a user who tunes the collector gets exactly that tuning.
 func Open(p Policy) *Limiter {
 	l := &Limiter{p: p, oldGC: -1, oldLimit: debug.SetMemoryLimit(-1)}
 	l.limit.Store(math.MaxInt64)
-	userGC := os.Getenv("GOGC") != ""
-	l.keepLimit = userGC || os.Getenv("GOMEMLIMIT") != "" || p.Fraction <= 0
-	if !userGC && p.GCPercent > 0 {
+	tuned := os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
+	l.keepLimit = tuned || p.Fraction <= 0
+	if !tuned && p.GCPercent > 0 {
 		l.oldGC = debug.SetGCPercent(p.GCPercent)
 	}
 	return l

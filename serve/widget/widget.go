@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -48,6 +49,10 @@ type Widget struct {
 	problems []string // errors of a failed reload, shown above the body
 	warnings []string // the sources' warnings last shown (see notice)
 
+	// life orders Start and Close, which a server may call at once (a
+	// reload while it shuts down): Close waits for Start to finish.
+	life    sync.Mutex
+	closed  bool
 	dirty   chan []string // sources changed; drained by the update loop
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -374,13 +379,19 @@ func sameElement(a, b any) bool {
 // feed, and every update_interval those that call now(). onState is called
 // with each new state, from the widget's own goroutine.
 func (w *Widget) Start(onState func(*State)) error {
+	w.life.Lock()
+	defer w.life.Unlock()
+	if w.closed {
+		return errors.New("the widget was closed before it started")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel, w.done, w.onState = cancel, make(chan struct{}), onState
+	w.done, w.onState = make(chan struct{}), onState
 	w.dirty = make(chan []string, 64)
 	if err := w.share(ctx); err != nil {
 		cancel()
 		return err
 	}
+	w.cancel = cancel
 	go w.loop(ctx)
 	return nil
 }
@@ -508,8 +519,14 @@ func (w *Widget) update(eps []*manifest.Endpoint) {
 
 // Close stops watching and waits for the widget's goroutines.
 func (w *Widget) Close() error {
-	if w.cancel == nil {
+	w.life.Lock()
+	defer w.life.Unlock()
+	if w.closed {
 		return nil
+	}
+	w.closed = true
+	if w.cancel == nil {
+		return nil // never started, or its start failed
 	}
 	w.cancel()
 	err := w.shared.leave(w)
