@@ -494,39 +494,78 @@ func (e *emitter) onlyPlaceholder(n *nethtml.Node, inEach bool) string {
 
 func (e *emitter) element(n *nethtml.Node, inEach bool) {
 	name := n.Data
+	e.checkFormat(n)
+	staleI := e.staleIndex(n, inEach)
+	isField := staleI >= 0
+	if isField {
+		e.fieldElement(n)
+		e.b.WriteString(markAction)
+	}
+	e.startTag(n, staleI, inEach)
+	if isField {
+		e.b.WriteString(markAction)
+	}
+	// The end tag's start and end in one call: it is written as is.
+	endMarks := func(n int) {
+		if isField {
+			fmt.Fprintf(&e.b, "%sif swEnd . %d%s%send%s", leftDelim, n, rightDelim, leftDelim, rightDelim)
+		}
+	}
+	if isVoid(name) {
+		endMarks(0) // no children, no end tag
+		return
+	}
+	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
+		strings.HasPrefix(n.FirstChild.Data, "\n") {
+		e.b.WriteString("\n") // the parser drops one newline after <pre>
+	}
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		e.node(ch, inEach)
+	}
+	endMarks(len("</" + name + ">"))
+	e.b.WriteString("</" + name + ">")
+}
+
+// checkFormat fails the template when n names a data-format there is none of.
+func (e *emitter) checkFormat(n *nethtml.Node) {
 	format, hasFormat := attr(n, "data-format")
 	if hasFormat && !knownFormat(format) {
 		hint := ""
 		if s := manifest.Closest(format, formatNames); s != "" {
 			hint = "did you mean " + s + "? "
 		}
-		e.fail("unknown data-format %q on <%s>: %suse %s", format, name, hint, formatList)
+		e.fail("unknown data-format %q on <%s>: %suse %s", format, n.Data, hint, formatList)
 	}
-	staleI := -1
-	if f, ok := attr(n, "data-field"); ok && !inEach {
-		f = strings.SplitN(strings.TrimSpace(f), ".", 2)[0]
-		i, seen := e.staleIdx[f]
-		if !seen {
-			i = len(e.t.stale)
-			e.t.stale = append(e.t.stale, f)
-			e.staleIdx[f] = i
-		}
-		staleI = i
+}
+
+// staleIndex is the index of the field n shows among the template's stale
+// tests, or -1 when n is no field's element (or is inside a data-each item).
+func (e *emitter) staleIndex(n *nethtml.Node, inEach bool) int {
+	f, ok := attr(n, "data-field")
+	if !ok {
+		return -1
 	}
-	isField := staleI >= 0
-	if _, ok := attr(n, "data-field"); ok && inEach {
+	if inEach {
 		e.t.fieldsInItems = true
+		return -1
 	}
-	if isField {
-		e.fieldElement(n)
+	f = strings.SplitN(strings.TrimSpace(f), ".", 2)[0]
+	i, seen := e.staleIdx[f]
+	if !seen {
+		i = len(e.t.stale)
+		e.t.stale = append(e.t.stale, f)
+		e.staleIdx[f] = i
 	}
+	return i
+}
+
+// startTag writes n's start tag: its attributes, with data in them, and for
+// a field's element the class and title that mark it stale.
+func (e *emitter) startTag(n *nethtml.Node, staleI int, inEach bool) {
+	name := n.Data
 	ifStale := fmt.Sprintf("%sif swStale . %d%s", leftDelim, staleI, rightDelim)
 	staleMsg := fmt.Sprintf("%sswStaleMsg . %d%s", leftDelim, staleI, rightDelim)
 	end := leftDelim + "end" + rightDelim
-
-	if isField {
-		e.b.WriteString(markAction)
-	}
 	e.b.WriteString("<" + name)
 	hasClass, hasTitle := false, false
 	for _, a := range n.Attr {
@@ -567,29 +606,4 @@ func (e *emitter) element(n *nethtml.Node, inEach bool) {
 		e.b.WriteString(` rel="noopener noreferrer"`)
 	}
 	e.b.WriteString(">")
-	mark := func() {
-		if isField {
-			e.b.WriteString(markAction)
-		}
-	}
-	mark()
-	// The end tag's start and end in one call: it is written as is.
-	endMarks := func(n int) {
-		if isField {
-			fmt.Fprintf(&e.b, "%sif swEnd . %d%s%send%s", leftDelim, n, rightDelim, leftDelim, rightDelim)
-		}
-	}
-	if isVoid(name) {
-		endMarks(0) // no children, no end tag
-		return
-	}
-	if name == "pre" && n.FirstChild != nil && n.FirstChild.Type == nethtml.TextNode &&
-		strings.HasPrefix(n.FirstChild.Data, "\n") {
-		e.b.WriteString("\n") // the parser drops one newline after <pre>
-	}
-	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-		e.node(ch, inEach)
-	}
-	endMarks(len("</" + name + ">"))
-	e.b.WriteString("</" + name + ">")
 }
