@@ -374,7 +374,7 @@ func Plain(v any) any {
 			return nil
 		}
 		out := make(map[string]any, len(x.vals))
-		for i, k := range x.keys.keys {
+		for i, k := range x.keys.all() {
 			out[k] = Plain(x.vals[i])
 		}
 		return out

@@ -106,6 +106,9 @@ func TestTheZeroObjectIsAnEmptyObject(t *testing.T) {
 	if b, err := json.Marshal(&o); err != nil || string(b) != "{}" {
 		t.Errorf("JSON %s, %v; want {}", b, err)
 	}
+	if got := Plain(&Record{Data: &o}).(map[string]any)["data"]; !reflect.DeepEqual(got, map[string]any{}) {
+		t.Errorf("Plain gives data %#v, want an empty map", got)
+	}
 }
 
 // The data of a record reached through an optional chain is opened after

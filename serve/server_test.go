@@ -615,3 +615,28 @@ func TestAServerClosingDuringAReloadClosesCleanly(t *testing.T) {
 		}
 	}
 }
+
+// A reload that polls its source at a new pace polls at that pace: the
+// new widget does not keep the old one's poller.
+func TestAReloadPollsAtItsNewInterval(t *testing.T) {
+	ts := startTestServer(t, Config{Name: "test"})
+	ts.write(t, "jobs/a.json", `{"name": "alpha"}`)
+	m := "name: pj\nupdate_interval: %s\nsources:\n  jobs:\n    glob: \"jobs/*.json\"\n    watch: poll\nendpoints:\n  /api:\n    names: sort(map(jobs, .data.name))\n"
+	path := ts.write(t, "pj.yaml", fmt.Sprintf(m, "1h"))
+	if err := ts.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	ts.write(t, "pj.yaml", fmt.Sprintf(m, "100ms"))
+	if err := ts.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	ts.write(t, "jobs/b.json", `{"name": "beta"}`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if names, _ := ts.Widget("pj").State().Fields["names"].([]any); len(names) == 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a new file did not show within 10 s of polling every 100 ms: %v", ts.Widget("pj").State().Fields["names"])
+		}
+	}
+}

@@ -33,13 +33,18 @@ type sharedCache struct {
 }
 
 // sourcesKey says what a cache of m's sources holds (confined to the
-// folder jail, at rel, when jail is not ""); manifests with the same key
-// can share one.
+// folder jail, at rel, when jail is not "") and how it is watched;
+// manifests with the same key can share one. The update interval is the
+// polling period of a polled source: widgets that poll sources at
+// different paces keep caches of their own.
 func sourcesKey(m *manifest.Manifest, jail, rel string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%q %q %q", m.Root, jail, rel)
 	for _, s := range m.Sources {
 		fmt.Fprintf(&b, "|%q %q %q %q %q %d %q", s.Name, s.Glob, s.File, s.Format, s.Exclude, s.MaxFileSize, s.Watch)
+		if s.Watch == "poll" {
+			fmt.Fprintf(&b, " every %s", m.UpdateInterval)
+		}
 	}
 	return b.String()
 }
@@ -130,6 +135,10 @@ func (w *Widget) share(ctx context.Context) error {
 		w.evalMu.Lock()
 		w.cache = sc.cache
 		w.evalMu.Unlock()
+		w.update(w.M.Endpoints)
+	} else if w.borrowed {
+		// Evaluated from a cache that others watched: what changed while
+		// it evaluated was told to them, not to w.
 		w.update(w.M.Endpoints)
 	}
 	return nil

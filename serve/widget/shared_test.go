@@ -58,3 +58,38 @@ func TestWidgetsOverTheSameFilesShareOneCacheAndWatch(t *testing.T) {
 		t.Error("the shared cache outlives its last widget")
 	}
 }
+
+// A widget loaded from the cache other widgets watch (a reload, a second
+// widget of a folder) shows what changed between its evaluation and its
+// start: the watch told the others, not it.
+func TestAWidgetStartedOnABorrowedCacheShowsWhatChangedMeanwhile(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "jobs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "jobs", "a.json"), []byte(`{"state": "running"}`), 0o644)
+	p := filepath.Join(dir, "w.yaml")
+	os.WriteFile(p, []byte("sources:\n  jobs: \"jobs/*.json\"\nendpoints:\n  /api:\n    running: count(jobs, .data.state == \"running\")\ntemplate: \"<p>{running}</p>\"\n"), 0o644)
+	first, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	second, err := Load(p, nil) // evaluated now, from first's cache
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if !second.borrowed {
+		t.Fatal("the second widget did not borrow the first one's cache")
+	}
+	os.WriteFile(filepath.Join(dir, "jobs", "b.json"), []byte(`{"state": "running"}`), 0o644)
+	eventually(t, "the started widget shows the new file", func() bool { return strings.Contains(first.State().HTML, "<p>2</p>") })
+	if err := second.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(second.State().HTML, "<p>2</p>") {
+		t.Errorf("the widget started after the change shows %q, not the new file", second.State().HTML)
+	}
+}
