@@ -15,6 +15,7 @@ const (
 	getName    = "__get"
 	memberName = "__member"
 	openName   = "__open"
+	listName   = "__list"
 )
 
 // nilSafePatch makes member access into data of unknown shape (a record's
@@ -53,11 +54,87 @@ func (nilSafePatch) Visit(node *ast.Node) {
 		if unknownShape(n.Type()) { // a record's data
 			opened(node)
 		}
+	case *ast.PointerNode:
+		// # of a closure over data: its element may be an object, which
+		// the closure may use whole. (#acc holds what the closure gave,
+		// or reduce's opened initial value.)
+		if n.Name == "" && unknownShape(n.Type()) {
+			opened(node)
+		}
 	case *ast.BuiltinNode:
 		if n.Name == "get" && unknownShape(n.Type()) { // get(record, "data")
 			opened(node)
+			return
+		}
+		if !walksElements(n) {
+			return
+		}
+		// A list whose elements only the closure sees (each # is opened
+		// where it is used whole), or only counted, need not be opened
+		// whole: len(.data.rows), count(.data.rows, .ok) make no map.
+		n.Arguments[0] = asList(n.Arguments[0])
+		if holdsElements(n.Name) && mayHoldObjects(n.Type()) {
+			opened(node) // filter, find, sortBy give elements of the list
 		}
 	}
+}
+
+// walksElements reports whether builtin n takes a list whose elements it
+// hands to a closure only (or, for len, whose elements it does not read).
+func walksElements(n *ast.BuiltinNode) bool {
+	if len(n.Arguments) == 0 {
+		return false
+	}
+	switch n.Name {
+	case "len":
+		return len(n.Arguments) == 1
+	case "reduce":
+		// Without an initial value, #acc starts as the first element.
+		return len(n.Arguments) == 3
+	case "all", "any", "none", "one", "count", "filter", "map", "find", "findIndex", "findLast", "findLastIndex", "sortBy":
+		for _, a := range n.Arguments[1:] {
+			if _, ok := a.(*ast.PredicateNode); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// holdsElements reports whether the value of the builtin name holds
+// elements of its list as they are.
+func holdsElements(name string) bool {
+	switch name {
+	case "filter", "find", "findLast", "sortBy":
+		return true
+	}
+	return false
+}
+
+// mayHoldObjects reports whether a value of type t may be or hold an
+// Object: any, or a list of any.
+func mayHoldObjects(t reflect.Type) bool {
+	return unknownShape(t) || (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && unknownShape(t.Elem())
+}
+
+// asList is n, the list argument of a builtin that walks its elements
+// (see walksElements), with a list of objects left as it is: __list in
+// place of __open, __list(__member) in place of __get.
+func asList(n ast.Node) ast.Node {
+	c, ok := n.(*ast.CallNode)
+	if !ok {
+		return n
+	}
+	id, ok := c.Callee.(*ast.IdentifierNode)
+	switch {
+	case !ok:
+	case id.Value == openName && len(c.Arguments) == 2:
+		return &ast.CallNode{Callee: &ast.IdentifierNode{Value: listName}, Arguments: c.Arguments}
+	case id.Value == getName && len(c.Arguments) == 3:
+		member := &ast.CallNode{Callee: &ast.IdentifierNode{Value: memberName}, Arguments: c.Arguments[:2]}
+		return &ast.CallNode{Callee: &ast.IdentifierNode{Value: listName}, Arguments: []ast.Node{member, c.Arguments[2]}}
+	}
+	return n
 }
 
 // opened wraps the value of node in __open. The budget comes last in the
@@ -105,6 +182,16 @@ func get(args ...any) (any, error) {
 // openValue is __open: v with objects in it opened, at the cost of the
 // budget in args[1].
 func openValue(args ...any) (any, error) { return open(args[1], args[0]) }
+
+// listValue is __list: a list of objects as a list whose elements are
+// still objects (opened where a closure uses one whole); anything else as
+// __open gives it.
+func listValue(args ...any) (any, error) {
+	if a, ok := args[0].(objectArray); ok {
+		return []any(a), nil
+	}
+	return open(args[1], args[0])
+}
 
 // open is Open(v), with what it makes taken from the budget b.
 func open(b any, v any) (any, error) {
@@ -189,4 +276,5 @@ var nilSafe = []expr.Option{
 	expr.Function(getName, get, new(func(any, any, *budget) any)),
 	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),
 	expr.Function(openName, openValue, new(func(any, *budget) any)),
+	expr.Function(listName, listValue, new(func(any, *budget) any)),
 }

@@ -145,3 +145,39 @@ endpoints:
 		t.Errorf("fields = %#v\nwant     %#v", fields, want)
 	}
 }
+
+// Counting or walking a file's list of objects opens none of them whole:
+// over 3,000 records of 1,000 rows each, opening every row would be over
+// the 256 MiB an evaluation may make.
+func TestWalkingListsOfObjectsOpensNone(t *testing.T) {
+	rowKeys, _ := NewKeySet([]string{"a", "b"})
+	rows := make([]any, 1000)
+	for i := range rows {
+		rows[i] = NewObject(rowKeys, []any{i, 2})
+	}
+	dataKeys, _ := NewKeySet([]string{"name", "rows"})
+	data := NewObject(dataKeys, []any{"r", NewArray(rows)})
+	recs := make([]*Record, 3000)
+	for i := range recs {
+		recs[i] = &Record{Path: fmt.Sprintf("res/r%d.json", i), Data: data, Exists: true}
+	}
+	p := write(t, "w.yaml", `sources:
+  res: "res/*.json"
+endpoints:
+  /a:
+    rows: 'reduce(res, #acc + len(#.data.rows), 0)'
+    twos: 'reduce(res, #acc + count(#.data.rows, .b == 2), 0)'
+    found: 'reduce(res, #acc + len(filter(#.data.rows, .a < 10)), 0)'
+`)
+	m, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, errs := m.Endpoints[0].Eval(m.Env(map[string]any{"res": recs}))
+	if len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	if fields["rows"] != 3_000_000 || fields["twos"] != 3_000_000 || fields["found"] != 30_000 {
+		t.Errorf("fields = %v", fields)
+	}
+}

@@ -18,6 +18,20 @@ import (
 // variables, lists and closure results, equality, formatting, and the
 // errors of using an object wrongly.
 var objectExprs = []string{
+	// Lists walked without opening them whole (__list): # is opened where
+	// a closure uses it whole, and what filter, find and sortBy give.
+	`len(obj.data.list)`, `len(nd.data)`, `count(nd.data, .a > 0)`, `count(obj.data.list, # == {"k": 1})`,
+	`filter(nd.data, # == nd.data[0])`, `filter(obj.data.list, true)`, `len(filter(obj.data.list, true))`,
+	`find(obj.data.list, true)`, `find(obj.data.list, true) == obj.data.list[0]`, `find(obj.data.list, true).k`,
+	`findLast(obj.data.list, true)`, `findIndex(nd.data, # == nd.data[1])`, `findLastIndex(obj.data.list, type(#) == "map")`,
+	`map(obj.data.list, sort(keys(#)))`, `map(nd.data, #)`, `map(nd.data, toJSON(#))`, `map(nd.data, # == nd.data[0])`,
+	`sortBy(nd.data, .a)`, `sortBy(obj.data.list, toJSON(#))`, `sortBy(obj.data.list, .k)[0]`, `sortBy(obj.data.list, .k)[0].k`,
+	`reduce(obj.data.list, concat(#acc, [#]), [])`, `reduce(nd.data, #acc, nd.data[0])`, `reduce(obj.data.list, #acc)`, `reduce(obj.data.list, #)`, `any(obj.data.list, # == nil)`,
+	`all(nd.data, "a" in #)`, `one(nd.data, # == nd.data[0])`, `none(obj.data.list, # == {})`,
+	`map(d, len(.data.nested.list ?? []))`, `map(d, count(.data.nested.list ?? [], type(#) == "map"))`,
+	`map(d, filter(.data.nested.list ?? [], true))`, `map(d, find(.data.nested.list ?? [], true))`,
+	`map(d, map(.data.nested.list ?? [], #))`, `reduce(d, #acc + len(.data?.nested?.list ?? []), 0)`,
+	`let l = obj.data.list; filter(l, # == l[0])`, `obj.data.list | filter(# == {"k": 1}) | len()`,
 	`obj`, `obj.data`, `d`, `map(d, #)`, `map(d, .data)`, `nd`, `nd.data`, `nd.data[0]`, `map(nd.data, .a)`,
 	`toJSON(nd.data)`, `map(d, type(.data))`, `map(d, string(.data))`, `map(d, toJSON(.data))`, `map(d, len(.data))`,
 	`map(d, .data == d[0].data)`, `d[0].data == d[1].data`, `d[0].data != d[2].data`, `map(d, "name" in .data)`,
