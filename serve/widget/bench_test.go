@@ -236,11 +236,7 @@ func oneJobChange(b *testing.B, n int, name string) {
 func BenchmarkDashboardNewJob(b *testing.B) {
 	for _, n := range jobSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
-			dir := benchtree.JobTree(b, n)
-			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			dir, w := loadDashboard(b, n)
 			var made []string
 			b.Cleanup(func() {
 				for _, p := range made {
@@ -273,11 +269,7 @@ func BenchmarkDashboardNewJob(b *testing.B) {
 func BenchmarkDashboardRemovedJob(b *testing.B) {
 	for _, n := range jobSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
-			dir := benchtree.JobTree(b, n)
-			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			dir, w := loadDashboard(b, n)
 			type saved struct {
 				path  string
 				data  []byte
@@ -319,11 +311,7 @@ func BenchmarkDashboardRemovedJob(b *testing.B) {
 func BenchmarkDashboardJobBack(b *testing.B) {
 	for _, n := range jobSizes() {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
-			dir := benchtree.JobTree(b, n)
-			w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
-			if err != nil {
-				b.Fatal(err)
-			}
+			dir, w := loadDashboard(b, n)
 			var edits fileEdits
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -479,4 +467,15 @@ func BenchmarkDashboardRSS(b *testing.B) {
 			}
 		})
 	}
+}
+
+// loadDashboard loads the dashboard of testdata/bench over the cached tree
+// of n jobs, and returns the tree's folder and the widget.
+func loadDashboard(b *testing.B, n int) (string, *Widget) {
+	dir := benchtree.JobTree(b, n)
+	w, err := Load(filepath.Join(dir, "jobs_dashboard.yaml"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dir, w
 }
