@@ -194,7 +194,7 @@ func (p limitPatch) Visit(node *ast.Node) {
 // the calls that take it, and the nil-safe member access.
 func ours(name string) bool {
 	switch name {
-	case budgetName, "__tick", "__grow", "__range", "__add", getName, memberName, openName, listName:
+	case budgetName, "__tick", "__grow", "__range", "__add", getName, memberName, openName, listName, elementsName:
 		return true
 	}
 	_, guarded := guards[strings.TrimPrefix(name, "__")]

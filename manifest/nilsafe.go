@@ -12,10 +12,11 @@ import (
 // or is itself read a member of (__member), and __open, which gives a
 // value of a record's data as expressions know it.
 const (
-	getName    = "__get"
-	memberName = "__member"
-	openName   = "__open"
-	listName   = "__list"
+	getName      = "__get"
+	memberName   = "__member"
+	openName     = "__open"
+	listName     = "__list"
+	elementsName = "__elements"
 )
 
 // nilSafePatch makes member access into data of unknown shape (a record's
@@ -54,13 +55,6 @@ func (nilSafePatch) Visit(node *ast.Node) {
 		if unknownShape(n.Type()) { // a record's data
 			opened(node)
 		}
-	case *ast.PointerNode:
-		// # of a closure over data: its element may be an object, which
-		// the closure may use whole. (#acc holds what the closure gave,
-		// or reduce's opened initial value.)
-		if n.Name == "" && unknownShape(n.Type()) {
-			opened(node)
-		}
 	case *ast.BuiltinNode:
 		if n.Name == "get" && unknownShape(n.Type()) { // get(record, "data")
 			opened(node)
@@ -69,12 +63,20 @@ func (nilSafePatch) Visit(node *ast.Node) {
 		if !walksElements(n) {
 			return
 		}
-		// A list whose elements only the closure sees (each # is opened
-		// where it is used whole), or only counted, need not be opened
-		// whole: len(.data.rows), count(.data.rows, .ok) make no map.
+		// A list whose elements a closure only reads members of, or
+		// that is only counted, need not be opened whole:
+		// len(.data.rows), count(.data.rows, .ok) make no map.
 		n.Arguments[0] = asList(n.Arguments[0])
-		if holdsElements(n.Name) && mayHoldObjects(n.Type()) {
-			opened(node) // filter, find, sortBy give elements of the list
+		switch {
+		case !mayHoldObjects(n.Type()):
+		case n.Name == "find" || n.Name == "findLast":
+			opened(node) // an element of the list
+		case n.Name == "filter" || n.Name == "sortBy":
+			// A new list of elements of the list: each is opened.
+			ast.Patch(node, &ast.CallNode{
+				Callee:    &ast.IdentifierNode{Value: elementsName},
+				Arguments: []ast.Node{*node, budgetIdent()},
+			})
 		}
 	}
 }
@@ -90,25 +92,77 @@ func walksElements(n *ast.BuiltinNode) bool {
 		return len(n.Arguments) == 1
 	case "reduce":
 		// Without an initial value, #acc starts as the first element.
-		return len(n.Arguments) == 3
+		if len(n.Arguments) != 3 {
+			return false
+		}
 	case "all", "any", "none", "one", "count", "filter", "map", "find", "findIndex", "findLast", "findLastIndex", "sortBy":
-		for _, a := range n.Arguments[1:] {
-			if _, ok := a.(*ast.PredicateNode); ok {
-				return true
+	default:
+		return false
+	}
+	closure := false
+	for _, a := range n.Arguments[1:] {
+		if p, ok := a.(*ast.PredicateNode); ok {
+			closure = true
+			if usesElementWhole(p) {
+				// Each use would open the element again: the list is
+				// opened once instead, as a whole.
+				return false
 			}
+		}
+	}
+	return closure
+}
+
+// usesElementWhole reports whether closure p uses its own # other than as
+// the base of a member access (not counting the # of closures inside it).
+func usesElementWhole(p *ast.PredicateNode) bool {
+	var mine, inner elementUses
+	ast.Walk(&p.Node, &mine)
+	for _, q := range mine.closures {
+		ast.Walk(&q.Node, &inner)
+	}
+	for ptr := range mine.whole {
+		if !inner.whole[ptr] {
+			return true
 		}
 	}
 	return false
 }
 
-// holdsElements reports whether the value of the builtin name holds
-// elements of its list as they are.
-func holdsElements(name string) bool {
-	switch name {
-	case "filter", "find", "findLast", "sortBy":
-		return true
+// elementUses gathers the uses of # in a tree other than as the base of a
+// member access (which this patch made __get or __member calls), and the
+// closures in it.
+type elementUses struct {
+	whole    map[*ast.PointerNode]bool
+	bases    map[*ast.PointerNode]bool
+	closures []*ast.PredicateNode
+}
+
+func (u *elementUses) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.PredicateNode:
+		u.closures = append(u.closures, n)
+	case *ast.CallNode:
+		// Children are visited first: a base seen here was counted whole.
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != getName && id.Value != memberName || len(n.Arguments) == 0 {
+			return
+		}
+		if ptr, ok := n.Arguments[0].(*ast.PointerNode); ok {
+			delete(u.whole, ptr)
+			if u.bases == nil {
+				u.bases = map[*ast.PointerNode]bool{}
+			}
+			u.bases[ptr] = true
+		}
+	case *ast.PointerNode:
+		if n.Name == "" && !u.bases[n] {
+			if u.whole == nil {
+				u.whole = map[*ast.PointerNode]bool{}
+			}
+			u.whole[n] = true
+		}
 	}
-	return false
 }
 
 // mayHoldObjects reports whether a value of type t may be or hold an
@@ -182,6 +236,16 @@ func get(args ...any) (any, error) {
 // openValue is __open: v with objects in it opened, at the cost of the
 // budget in args[1].
 func openValue(args ...any) (any, error) { return open(args[1], args[0]) }
+
+// elementsValue is __elements: a list made of elements of a list of
+// objects (filter's, sortBy's) with each object opened.
+func elementsValue(args ...any) (any, error) {
+	v := args[0]
+	if a, ok := v.([]any); ok {
+		v = NewArray(a)
+	}
+	return open(args[1], v)
+}
 
 // listValue is __list: a list of objects as a list whose elements are
 // still objects (opened where a closure uses one whole); anything else as
@@ -277,4 +341,6 @@ var nilSafe = []expr.Option{
 	expr.Function(memberName, func(args ...any) (any, error) { return member(args[0], args[1]), nil }, new(func(any, any) any)),
 	expr.Function(openName, openValue, new(func(any, *budget) any)),
 	expr.Function(listName, listValue, new(func(any, *budget) any)),
+	// Typed as what it wraps, so that the checker sees filter's list.
+	expr.Function(elementsName, elementsValue, new(func([]any, *budget) []any), new(func(any, *budget) any)),
 }
